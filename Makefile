@@ -1,0 +1,40 @@
+# channelsim: `make demo` builds .venv and runs the main job; `make test` runs the tests.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12 (Mesa 3.5 needs it): PATH first, then pyenv's 3.12 or 3.13.
+PYTHON_BOOT := $(shell for c in python3.13 python3.12 python3; do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; exit 0; fi; done; \
+	for v in 3.12.1 3.13.0; do \
+	  if PYENV_VERSION=$$v python3.12 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo "env PYENV_VERSION=$$v python3.12"; exit 0; fi; \
+	  if PYENV_VERSION=$$v python3.13 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo "env PYENV_VERSION=$$v python3.13"; exit 0; fi; \
+	done)
+
+.PHONY: venv test demo lint bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON_BOOT)" ]; then \
+	  echo "channelsim needs Python >= 3.12 (Mesa 3.5). Install python3.12 (e.g. 'pyenv install 3.12') and retry." >&2; exit 1; fi
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+demo: $(STAMP)
+	$(VENV)/bin/channelsim run scenarios/case_baseline.yaml --out results/demo
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) results
