@@ -1,0 +1,87 @@
+"""A channel policy compiled into the arrays the market reads (who may bid, at what price)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.book import DEALER, DIRECT, DIST, MARKET, PART, ROLE_NAMES, SPECIFIER, ChannelBook
+from sim.rules.pricing import stack_discounts
+from sim.scenario.market import SEGMENTS
+from sim.scenario.policy import TIERS, Policy
+
+KEY = SEGMENTS.index("key")
+MID = SEGMENTS.index("mid")
+# How hard a rep paid on any sale still chases deals outside its assigned accounts.
+UNASSIGNED_CHASE = 0.5
+
+
+class CompiledPolicy:
+    """One policy, resolved against the network: masks and discount tables.
+
+    Attributes:
+        p: the policy as written in the scenario.
+        allowed: ``[A, R, S]`` may agent ``a`` bid for a deal of region ``r``, segment ``s``.
+        reach_factor: ``[A, S]`` multiplier on reach (direct reps outside their accounts).
+        tier_discount: ``[2, 3]`` channel discount for (distributor, partner) x tier.
+
+    """
+
+    def __init__(self, p: Policy, book: ChannelBook, n_regions: int):
+        self.p = p
+        n_seg = len(SEGMENTS)
+        sellers = ~((book.role == PART) & (book.kind == SPECIFIER))
+        sellers &= (book.role != MARKET) | p.marketplace.enabled
+        allowed = np.broadcast_to(sellers[:, None, None], (book.n, n_regions, n_seg)).copy()
+        home = book.region[:, None] == np.arange(n_regions)[None, :]  # [A, R]
+        resellers = (book.role == DIST) | (book.role == PART)
+        if p.territory == "exclusive_regions":
+            allowed &= np.where(resellers[:, None], home, True)[:, :, None]
+        if p.territory == "segment_split":
+            ok = np.array([[ROLE_NAMES[r] in p.segment_roles[s] for s in SEGMENTS]
+                           for r in book.role]).reshape(book.n, n_seg)
+            allowed &= ok[:, None, :]
+        factor = np.ones((book.n, n_seg))
+        if p.direct.accounts == "key_accounts":
+            chase = UNASSIGNED_CHASE if p.direct.compensation == "any_sale" else 0.0
+            off_key = np.arange(n_seg) != KEY
+            factor[np.ix_(book.role == DIRECT, off_key)] = chase
+        self.allowed = allowed
+        self.reach_factor = factor
+        self.tier_discount = np.array([[p.discounts.distributor[t] for t in TIERS],
+                                       [p.discounts.partner[t] for t in TIERS]])
+
+    def purchase_discount(self, book: ChannelBook, agents: np.ndarray,
+                          project_price: np.ndarray | bool = False) -> np.ndarray:
+        """Effective discount off list on an agent's purchases from the manufacturer.
+
+        Components: the channel discount of the agent's role and tier, the promo discount,
+        and the special project price where ``project_price`` is true; combined by the
+        policy's stacking rule (``sim.rules.pricing.stack_discounts``). A dealer buying
+        two-tier gets its distributor's dealer discount instead.
+        """
+        role = book.role[agents]
+        tier = book.tier[agents] if self.p.tiers.enabled else np.zeros_like(agents)
+        row = np.where(role == DIST, 0, 1)
+        channel = self.tier_discount[row, tier]
+        promo = np.full(channel.shape, self.p.discounts.promo)
+        project = np.where(project_price, self.p.discounts.project, 0.0) * np.ones_like(channel)
+        d = stack_discounts(np.stack([channel, promo, project], axis=-1), self.p.stacking,
+                            self.p.max_total_discount)
+        two_tier = self.two_tier_mask(book, agents)
+        return np.where(two_tier, self.p.discounts.dealer_via_distributor, d)
+
+    def two_tier_mask(self, book: ChannelBook, agents: np.ndarray) -> np.ndarray:
+        """True for dealers that buy through a distributor under this policy."""
+        return (self.p.two_tier & (book.role[agents] == PART) & (book.kind[agents] == DEALER)
+                & (book.supplier[agents] >= 0))
+
+    def expected_margin(self, book: ChannelBook, street_mid: float) -> np.ndarray:
+        """Margin a reseller expects on a typical mid-segment sale: ``1 - (1-d)/(1-street)``."""
+        agents = np.arange(book.n)
+        d = self.purchase_discount(book, agents)
+        m = 1.0 - (1.0 - d) / (1.0 - street_mid)
+        return np.where((book.role == DIST) | (book.role == PART), m, 0.0)
+
+    def eligible_for_rebates(self, book: ChannelBook) -> np.ndarray:
+        """Agents whose purchases earn the volume rebate."""
+        return np.isin(book.role, [ROLE_NAMES.index(r) for r in self.p.rebates.roles])

@@ -1,0 +1,154 @@
+"""Loading scenario files: safe YAML, ``extends`` deep-merge, clean one-line errors."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.schema import Scenario, check_uncertain_path
+
+
+class ScenarioError(Exception):
+    """A scenario file could not be loaded; ``problems`` holds ``(file, field, reason)``."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One ``FILE: field.path: reason`` line per problem."""
+        return [f"{f}: {field}: {reason}" if field else f"{f}: {reason}"
+                for f, field, reason in self.problems]
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` onto ``base``: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    name = str(path)
+    if not path.is_file():
+        raise ScenarioError([(name, "", "file not found")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([(name, "", f"cannot read file ({exc.__class__.__name__})")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([(name, "", f"invalid YAML{where}: {problem}")]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError([(name, "", "the top level must be a mapping of sections")])
+    _reject_non_finite(name, data, "")
+    return data
+
+
+def _reject_non_finite(name: str, node: Any, where: str) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if not isinstance(k, str):
+                raise ScenarioError([(name, where, f"key {k!r} is not text")])
+            _reject_non_finite(name, v, f"{where}.{k}" if where else k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _reject_non_finite(name, v, f"{where}.{i}")
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise ScenarioError([(name, where, "number must be finite")])
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> list[tuple[Path, dict[str, Any]]]:
+    """Return the extends chain, root first, as (file, merged data) pairs."""
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError([(str(chain[0]), "extends", f"cycle: {cycle}")])
+    raw = _read_yaml(path)
+    parent_ref = raw.pop("extends", None)
+    if parent_ref is None:
+        return [(path, raw)]
+    if not isinstance(parent_ref, str):
+        raise ScenarioError([(str(path), "extends", "must be a file name")])
+    parent_path = (path.parent / parent_ref)
+    if not parent_path.is_file():
+        raise ScenarioError([(str(path), "extends", f"file not found: {parent_ref}")])
+    lineage = _resolve(parent_path, (*chain, path))
+    merged = deep_merge(lineage[-1][1], raw)
+    return [*lineage, (path, merged)]
+
+
+def _validate(path: Path, data: dict[str, Any]) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append((str(path), field, msg))
+        raise ScenarioError(problems) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge and validate a scenario file.
+
+    A file with ``extends: other.yaml`` is deep-merged onto its parent. When the result
+    has a ``rollout`` section it is a strategy, and the policy of the nearest ancestor
+    without a rollout becomes its :attr:`Scenario.policy_before`.
+
+    Raises:
+        ScenarioError: with one line per problem, naming the file and the field.
+
+    """
+    path = Path(path)
+    lineage = _resolve(path, ())
+    merged = lineage[-1][1]
+    scenario = _validate(path, merged)
+    if scenario.rollout is not None:
+        base = next((d for _, d in reversed(lineage[:-1]) if "rollout" not in d), None)
+        if base is not None:
+            scenario.with_policy_before(_validate(path, base).policy)
+    return scenario
+
+
+def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """Return a copy of ``scenario`` with dotted-path values set (e.g. sampled uncertainties).
+
+    Raises:
+        ScenarioError: if a path does not exist, is not numeric, or the value is invalid.
+
+    """
+    data = scenario.model_dump()
+    for path, value in values.items():
+        try:
+            check_uncertain_path(scenario, path)
+        except ValueError as exc:
+            raise ScenarioError([("<values>", path, str(exc))]) from None
+        node = data
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        key = parts[-1]
+        if isinstance(node, list):
+            node[int(key)] = value
+        else:
+            node[key] = int(round(value)) if isinstance(node[key], int) else float(value)
+    out = _validate(Path("<values>"), data)
+    out.with_policy_before(scenario._policy_before)
+    return out

@@ -1,0 +1,209 @@
+"""Scenario schema, part 3: the manufacturer's channel policy and its rollout."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.market import (
+    SEGMENTS,
+    Fraction,
+    NonNeg,
+    NonNegInt,
+    PartnerKind,
+    PositiveInt,
+    Role,
+    Segment,
+    Strict,
+)
+
+Tier = Literal["base", "silver", "gold"]
+TIERS: tuple[str, ...] = ("base", "silver", "gold")
+
+
+def _tiers(base: float, silver: float, gold: float) -> dict[str, float]:
+    return {"base": base, "silver": silver, "gold": gold}
+
+
+class Discounts(Strict):
+    """Channel discounts off list price, by channel and tier."""
+
+    distributor: dict[Tier, Fraction] = Field(default_factory=lambda: _tiers(0.28, 0.30, 0.32))
+    partner: dict[Tier, Fraction] = Field(default_factory=lambda: _tiers(0.20, 0.23, 0.26))
+    dealer_via_distributor: Fraction = Field(
+        0.18, description="Discount a dealer gets from its distributor in two-tier buying."
+    )
+    promo: Fraction = Field(0.0, description="Campaign discount for every reseller.")
+    project: Fraction = Field(0.05, description="Special project price on project deals.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Discounts:
+        for role in ("distributor", "partner"):
+            if any(t not in getattr(self, role) for t in TIERS):
+                raise ValueError(f"{role} discounts need every tier {list(TIERS)}")
+        return self
+
+
+class ResalePriceFloor(Strict):
+    """Minimum resale price (fraction of list) and how strictly it is enforced."""
+
+    enabled: bool = False
+    level: Fraction = 0.85
+    enforcement: Fraction = Field(0.9, description="Share of quotes that respect the floor.")
+
+
+class DirectPlan(Strict):
+    """Direct reps' account assignment and compensation."""
+
+    accounts: Literal["all", "key_accounts"] = "all"
+    compensation: Literal["any_sale", "assigned_only"] = "any_sale"
+    commission: Fraction = 0.03
+    weekly_cost_per_rep: NonNeg = 2500.0
+
+
+class RebateTier(Strict):
+    """Volume threshold (purchases per period, money) and the rebate rate it earns."""
+
+    threshold: NonNeg
+    rate: Fraction
+
+
+class Rebates(Strict):
+    """Volume rebates on purchases from the manufacturer."""
+
+    scheme: Literal["none", "retroactive", "marginal"] = "none"
+    period_weeks: PositiveInt = 13
+    tiers: list[RebateTier] = Field(default_factory=list)
+    roles: list[Literal["distributor", "partner"]] = Field(
+        default_factory=lambda: ["distributor", "partner"]
+    )
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Rebates:
+        th = [t.threshold for t in self.tiers]
+        if th != sorted(th) or len(set(th)) != len(th):
+            raise ValueError("rebate tier thresholds must be strictly increasing")
+        return self
+
+
+class PlanBonus(Strict):
+    """Bonus paid on a period's purchases when they reach last period's times (1 + growth)."""
+
+    rate: Fraction = 0.0
+    growth: float = Field(0.05, ge=-0.5, le=2.0)
+
+
+class Training(Strict):
+    """Partner training programme."""
+
+    enabled: bool = False
+    expertise_boost: Fraction = 0.25
+    weekly_cost_per_partner: NonNeg = 100.0
+
+
+class Tiers(Strict):
+    """Formal tiers of distributors and partners by trailing sell-through."""
+
+    enabled: bool = False
+    gold_share: Fraction = 0.15
+    silver_share: Fraction = 0.25
+    review_weeks: PositiveInt = 13
+
+    @model_validator(mode="after")
+    def _shares(self) -> Tiers:
+        if self.gold_share + self.silver_share > 1.0:
+            raise ValueError("gold_share + silver_share must not exceed 1")
+        return self
+
+
+class MarketplacePolicy(Strict):
+    """The brand's listing on an online marketplace."""
+
+    enabled: bool = False
+    fee: Fraction = 0.12
+    price_discount: Fraction = 0.12
+
+
+def _segment_roles() -> dict[str, list[str]]:
+    return {
+        "small": ["distributor", "partner", "marketplace"],
+        "mid": ["distributor", "partner"],
+        "key": ["direct"],
+        "project": ["partner"],
+    }
+
+
+class Policy(Strict):
+    """Every lever the manufacturer controls (DOMAIN.md item 8)."""
+
+    discounts: Discounts = Field(default_factory=Discounts)
+    stacking: Literal["stacked", "best_of"] = "stacked"
+    max_total_discount: Fraction = 0.45
+    recommended_min_price: Fraction = Field(
+        0.85, description="Quotes below this fraction of list count as price dumping."
+    )
+    min_resale_price: ResalePriceFloor = Field(default_factory=ResalePriceFloor)
+    territory: Literal["open", "exclusive_regions", "segment_split"] = "open"
+    segment_roles: dict[Segment, list[Role]] = Field(default_factory=_segment_roles)
+    deal_registration: bool = False
+    two_tier: bool = True
+    direct: DirectPlan = Field(default_factory=DirectPlan)
+    rebates: Rebates = Field(default_factory=Rebates)
+    sales_bonus: Fraction = Field(0.0, description="Bonus on every purchase, whatever the sale.")
+    plan_bonus: PlanBonus = Field(default_factory=PlanBonus)
+    marketing_funds: Fraction = Field(0.0, description="Share of purchases paid as MDF.")
+    spec_in_bonus: NonNeg = Field(0.0, description="Money per project specified by a partner.")
+    training: Training = Field(default_factory=Training)
+    tiers: Tiers = Field(default_factory=Tiers)
+    marketplace: MarketplacePolicy = Field(default_factory=MarketplacePolicy)
+
+    @model_validator(mode="after")
+    def _segments(self) -> Policy:
+        missing = [s for s in SEGMENTS if s not in self.segment_roles]
+        if missing:
+            raise ValueError(f"segment_roles lacks segments {missing}")
+        return self
+
+
+class NetworkChange(Strict):
+    """A change to the network applied when a region switches to the new policy."""
+
+    action: Literal["prune_inactive", "upgrade_top", "retype"]
+    roles: list[Literal["distributor", "partner"]] = Field(default_factory=lambda: ["partner"])
+    kinds: list[PartnerKind] | None = Field(None, description="Restrict to these partner kinds.")
+    share: Fraction = Field(0.2, description="upgrade_top / retype: share of agents affected.")
+    to_kind: PartnerKind | None = None
+    to_tier: Literal["silver", "gold"] = "gold"
+
+    @model_validator(mode="after")
+    def _retype_target(self) -> NetworkChange:
+        if self.action == "retype" and self.to_kind is None:
+            raise ValueError("retype needs to_kind")
+        return self
+
+
+class Rollout(Strict):
+    """When a strategy's changes take effect (DOMAIN.md item 9)."""
+
+    pilot_regions: list[str] = Field(default_factory=list)
+    pilot_week: PositiveInt | None = None
+    full_week: PositiveInt
+    grandfather_weeks: NonNegInt = 0
+    announce_weeks: NonNegInt = 0
+    network_changes: list[NetworkChange] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Rollout:
+        if self.pilot_regions and self.pilot_week is None:
+            raise ValueError("pilot_regions need a pilot_week")
+        if self.pilot_week is not None and self.pilot_week > self.full_week:
+            raise ValueError("pilot_week must not come after full_week")
+        return self
+
+    def start_week(self) -> int:
+        """First week in which any region runs under the strategy."""
+        if self.pilot_regions and self.pilot_week is not None:
+            return self.pilot_week
+        return self.full_week
+

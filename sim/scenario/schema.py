@@ -1,0 +1,126 @@
+"""The scenario: one validated object holding everything a run needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from sim.scenario.behaviour import Behaviour
+from sim.scenario.market import (
+    Choice,
+    Competitor,
+    Market,
+    Network,
+    PositiveInt,
+    Product,
+    Range,
+    Strict,
+)
+from sim.scenario.policy import Policy, Rollout
+
+# Sections an `uncertainties:` entry may address: what the manufacturer does not control.
+UNCERTAIN_SECTIONS = ("market", "competitor", "choice", "behaviour")
+
+
+def _default_products() -> list[Product]:
+    return [
+        Product(name="standard", list_price=400.0, unit_cost=220.0, complexity=0.2,
+                mix={"small": 3, "mid": 2, "key": 1, "project": 0.5}),
+        Product(name="system", list_price=1500.0, unit_cost=850.0, complexity=0.7,
+                mix={"small": 1, "mid": 2, "key": 2, "project": 2}),
+        Product(name="engineered", list_price=6000.0, unit_cost=3600.0, complexity=0.9,
+                stocked=False, mix={"small": 0, "mid": 0.3, "key": 1, "project": 2}),
+    ]
+
+
+class Scenario(Strict):
+    """A channel scenario: market, network, behaviour, policy and (for strategies) rollout.
+
+    A strategy is a scenario with a ``rollout`` section; its ``policy`` takes effect on
+    the rollout schedule, and before that the policy of its baseline (the nearest file
+    up its ``extends`` chain without a rollout) applies. The loader fills that baseline
+    policy in; read it through :attr:`policy_before`.
+    """
+
+    name: str = "scenario"
+    description: str = ""
+    currency: str = "EUR"
+    weeks: PositiveInt = 52
+    market: Market
+    competitor: Competitor = Field(default_factory=Competitor)
+    choice: Choice = Field(default_factory=Choice)
+    products: list[Product] = Field(default_factory=_default_products, min_length=1)
+    network: Network = Field(default_factory=Network)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    policy: Policy = Field(default_factory=Policy)
+    rollout: Rollout | None = None
+    uncertainties: dict[str, Range] = Field(default_factory=dict)
+
+    _policy_before: Policy | None = PrivateAttr(default=None)
+
+    @property
+    def policy_before(self) -> Policy:
+        """The policy in force before the rollout (the baseline's)."""
+        return self._policy_before if self._policy_before is not None else self.policy
+
+    def with_policy_before(self, policy: Policy | None) -> Scenario:
+        """Attach the baseline policy (used by the loader) and return self."""
+        self._policy_before = policy
+        return self
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        regions = set(self.market.regions)
+        if self.rollout is not None:
+            for r in self.rollout.pilot_regions:
+                if r not in regions:
+                    raise ValueError(f"rollout.pilot_regions names unknown region '{r}'")
+        names = [p.name for p in self.products]
+        if len(set(names)) != len(names):
+            raise ValueError("product names must be unique")
+        for seg in ("small", "mid", "key", "project"):
+            if sum(p.mix.get(seg, 0.0) for p in self.products) <= 0:
+                raise ValueError(f"no product line is sold in segment '{seg}' (products.mix)")
+        for path in self.uncertainties:
+            check_uncertain_path(self, path)
+        return self
+
+
+def resolve_path(obj: Any, path: str) -> Any:
+    """Return the value at a dotted path (``a.b.c``; dict keys and attributes alike).
+
+    Raises:
+        KeyError: when a step of the path does not exist.
+
+    """
+    cur = obj
+    for part in path.split("."):
+        if isinstance(cur, dict):
+            if part not in cur:
+                raise KeyError(part)
+            cur = cur[part]
+        elif isinstance(cur, list):
+            if not part.isdigit() or int(part) >= len(cur):
+                raise KeyError(part)
+            cur = cur[int(part)]
+        elif isinstance(cur, Strict) and part in type(cur).model_fields:
+            cur = getattr(cur, part)
+        else:
+            raise KeyError(part)
+    return cur
+
+
+def check_uncertain_path(sc: Scenario, path: str) -> None:
+    """Validate one ``uncertainties:`` entry: an existing numeric field outside the policy."""
+    if path.split(".")[0] not in UNCERTAIN_SECTIONS:
+        raise ValueError(
+            f"uncertainty '{path}' must lie in {', '.join(UNCERTAIN_SECTIONS)} "
+            "(policy and rollout are levers, not uncertainties)"
+        )
+    try:
+        value = resolve_path(sc, path)
+    except KeyError as exc:
+        raise ValueError(f"uncertainty path '{path}' does not exist (at '{exc.args[0]}')") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"uncertainty path '{path}' is not a number")
