@@ -23,12 +23,13 @@ KPI_COLUMNS = (
     "poaching", "price_dumping", "agents_contracted", "agents_active", "agents_defected",
     "top20_share", "mean_commitment", "fill_rate", "inventory_days",
     # Beyond the required set: what the accounting and the service KPIs are built from.
-    "cogs", "direct_cost", "units_from_stock", "units_ordered_from_stock",
+    "cogs", "direct_cost", "units_from_stock", "units_ordered_from_stock", "deals_unserved",
 )
 ACCUMULATED = ("turnover_direct", "turnover_distributor", "turnover_partner",
                "turnover_marketplace", "sell_through", "rebates", "marketing_funds", "cogs",
                "direct_cost", "deals_created", "deals_won", "deals_lost", "conflicts",
-               "poaching", "price_dumping", "units_from_stock", "units_ordered_from_stock")
+               "poaching", "price_dumping", "units_from_stock", "units_ordered_from_stock",
+               "deals_unserved")
 ROLE_PAIRS = list(combinations_with_replacement(range(len(ROLE_NAMES)), 2))
 CONFLICT_TYPES = tuple(f"{ROLE_NAMES[a]}_vs_{ROLE_NAMES[b]}" for a, b in ROLE_PAIRS)
 _PAIR_INDEX = np.zeros((4, 4), dtype=np.int64)
@@ -142,7 +143,8 @@ class Ledger:
         weeks = np.arange(1, w + 1)
         kpis = pd.DataFrame(self.kpi[:w], columns=list(KPI_COLUMNS))
         for c in ("week", "deals_created", "deals_won", "deals_lost", "conflicts", "poaching",
-                  "price_dumping", "agents_contracted", "agents_active", "agents_defected"):
+                  "price_dumping", "agents_contracted", "agents_active", "agents_defected",
+                  "deals_unserved"):
             kpis[c] = kpis[c].astype(np.int64)
         n_reg, n_seg = self.by_region.shape[2:]
         seg_names = [*SEGMENTS, "unassigned"]

@@ -75,7 +75,7 @@ class Market:
     def reach(self, rows: np.ndarray, pol: CompiledPolicy, effort: np.ndarray) -> np.ndarray:
         """Which agents learn of each deal and may bid: ``bid[D, A]``.
 
-        ``P(reach) = base[role, segment] * geo[region, home] * size * effort * factor``,
+        ``P(reach) = base[role, segment] * geo[region, home] * size * effort * gains``,
         raised to ``incumbent * (0.5 + 0.5 * effort)`` for the customer's own supplier,
         capped at 0.98; drawn from the deal's key so both arms of a comparison agree.
         """
@@ -83,7 +83,7 @@ class Market:
         seg, reg = m.deals.segment[rows], m.deals.region[rows]
         inc = m.customers.incumbent[m.deals.customer[rows]]
         p = (self.base_reach[:, seg].T * m.geo[reg][:, book.region] * book.size
-             * effort * pol.reach_factor[:, seg].T)
+             * (effort * pol.home_gain) * pol.reach_factor[:, seg].T)
         own = inc[:, None] == self.ids[None, :-1]
         p = np.where(own, np.maximum(p, self.sc.behaviour.reach.incumbent * (0.5 + 0.5 * effort)),
                      p)
@@ -93,9 +93,12 @@ class Market:
         bid = allowed & (u < p)
         registered = m.deals.registered[rows]
         has_reg = registered >= 0
-        if has_reg.any():
+        if has_reg.any() and pol.p.deal_registration:
+            # A registered project is protected: other partners do not pursue it, and the
+            # partner who registered it always does.
             reg_col = registered[has_reg]
-            bid[has_reg, reg_col] |= allowed[has_reg, reg_col]
+            bid[np.ix_(has_reg, book.role == PART)] = False
+            bid[has_reg, reg_col] = allowed[has_reg, reg_col]
         return bid
 
     # -- offers -----------------------------------------------------------------------
@@ -108,11 +111,13 @@ class Market:
         seg, prod = deals.segment[rows], deals.product[rows]
         lst = self.list_price[prod][:, None]
         n_a = book.n
-        agents = np.broadcast_to(np.arange(n_a), bid.shape)
+        agents = np.arange(n_a)[None, :]
         registered = deals.registered[rows][:, None]
         project_price = (seg == PROJECT)[:, None] & (
             (not p.deal_registration) | (registered < 0) | (registered == agents))
-        disc = pol.purchase_discount(book, agents, project_price)
+        all_agents = np.arange(n_a)
+        disc = np.where(project_price, pol.purchase_discount(book, all_agents, True)[None, :],
+                        pol.purchase_discount(book, all_agents, False)[None, :])
         cost = lst * (1.0 - disc)
         direct_cost = lst * (1.0 - self.sc.behaviour.pricing.margins.direct_max_discount)
         is_direct = book.role == DIRECT
@@ -120,15 +125,16 @@ class Market:
         resale = np.zeros_like(cost)
         if p.min_resale_price.enabled:
             comply = hash_uniform(deals.key[rows], self.ids[:-1], SALT_COMPLY)
-            resale = np.where(comply < p.min_resale_price.enforcement,
-                              p.min_resale_price.level * lst, 0.0)
+            level = np.array([p.min_resale_price.level[s] for s in SEGMENTS])[seg][:, None]
+            resale = np.where(comply < p.min_resale_price.enforcement, level * lst, 0.0)
         rivals = np.maximum(bid.sum(axis=1) - 1, 0)[:, None]
         price = quote_price(lst, cost, self.street[seg][:, None], rivals,
                             self.sc.behaviour.pricing.margins.price_war_step,
                             self.margin_floor[None, :], resale)
         mkt = book.role == MARKET
         price = np.where(mkt, np.maximum(lst * (1.0 - p.marketplace.price_discount), resale), price)
-        dumping = bid & is_dumping(price, lst, p.recommended_min_price)
+        floor = np.array([p.recommended_min_price[s] for s in SEGMENTS])[seg][:, None]
+        dumping = bid & is_dumping(price, lst, floor)
         delivery = self.delivery(rows, pol)
         expertise = self.expertise0 * (0.5 + 0.5 * book.commitment)
         if p.training.enabled:

@@ -94,8 +94,10 @@ class ChannelModel(mesa.Model):
         self.market = Market(self)
         dists = np.flatnonzero(self.book.role == DIST)
         inv = sc.behaviour.inventory
+        value0, units0 = self._initial_flows(dists)
+        self.book.sell_through_ewma[:] = value0
         self.stock = Stock(dists, self.market.stocked, inv.lead_time, inv.forecast_weeks,
-                           inv.safety_weeks, self._initial_forecast(dists))
+                           inv.safety_weeks, units0)
         self.incentives = Incentives(self.book.n)
         self.motivation = Motivation(self)
         self.ledger = Ledger(weeks or sc.weeks, n_regions, self.book, sc.market.regions)
@@ -234,24 +236,32 @@ class ChannelModel(mesa.Model):
         value = np.array([m.deal_size[s].units_mean for s in SEGMENTS]) * list_by_seg
         return float((w * value).sum() / w.sum()) if w.sum() > 0 else float(value.mean())
 
-    def _initial_forecast(self, dists: np.ndarray) -> np.ndarray:
-        """Rough weekly units per distributor and line from the customers it starts with."""
+    def _initial_flows(self, dists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rough weekly flows implied by the customers each agent starts with.
+
+        Returns:
+            (sell-through per channel agent in money, units per distributor and product
+            line drawn from its stock, its own customers' and its dealers'), assuming the
+            incumbent wins half of its customers' deals at the street price.
+        """
         cust, book, dm = self.customers, self.book, self.demand
-        out = np.zeros((len(dists), len(self.spec.products)))
-        if len(dists) == 0:
-            return out
+        units_out = np.zeros((len(dists), len(self.spec.products)))
+        value_out = np.zeros(book.n)
         inc = cust.incumbent
         ok = (inc >= 0) & (inc < book.n)
-        via = np.where(ok, inc, 0)
-        via = np.where(ok & (book.role[via] == PART), book.supplier[via], via)
+        seller = np.where(ok, inc, 0)
+        units = np.exp(dm.mu + 0.5 * dm.sigma**2)[cust.segment]
+        mix = np.diff(np.concatenate([np.zeros((len(SEGMENTS), 1)), dm.mix_cdf], axis=1), axis=1)
+        flow = (dm.rate * units)[:, None] * mix[cust.segment] * 0.5  # [customers, products]
+        street = np.array([self.spec.market.street_discount[s] for s in SEGMENTS])
+        value = (flow * self.market.list_price).sum(axis=1) * (1.0 - street[cust.segment])
+        np.add.at(value_out, seller[ok], value[ok])
+        via = np.where(ok & (book.role[seller] == PART), book.supplier[seller], seller)
         row = np.full(book.n, -1)
         row[dists] = np.arange(len(dists))
         mine = ok & (via >= 0) & (row[np.maximum(via, 0)] >= 0)
-        units = np.exp(dm.mu + 0.5 * dm.sigma**2)[cust.segment]
-        mix = np.diff(np.concatenate([np.zeros((len(SEGMENTS), 1)), dm.mix_cdf], axis=1), axis=1)
-        flow = (dm.rate * units)[:, None] * mix[cust.segment] * 0.5
-        np.add.at(out, row[via[mine]], flow[mine])
-        return out
+        np.add.at(units_out, row[via[mine]], flow[mine])
+        return value_out, units_out
 
     # -- agents and outputs -------------------------------------------------------------
     def channel_agent(self, j: int):

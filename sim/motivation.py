@@ -64,8 +64,9 @@ class Motivation:
         if announced.any():
             future = expected_margins(m, np.ones(book.n, dtype=np.int64))
             gap = gap + np.where(announced, self.c.announcement_weight * (future - m_exp), 0.0)
-        incentive = np.divide(book.incentives_ewma, book.purchases_ewma,
-                              out=np.zeros(book.n), where=book.purchases_ewma > 1e-9)
+        # A typical deal in the denominator keeps the rate finite for agents that buy
+        # little (specifiers earn spec-in bonuses without buying anything).
+        incentive = book.incentives_ewma / (book.purchases_ewma + m.typical_deal_value)
         volume = np.log1p(book.sell_through_ewma / m.typical_deal_value)
         tiers_on = np.array([pol.p.tiers.enabled for pol in m.policies])[agent_version]
         target = commitment_target(self.w, gap, np.minimum(incentive, 0.2), book.trained,

@@ -26,7 +26,8 @@ def _targets(m, change: NetworkChange, regions: np.ndarray) -> np.ndarray:
 def apply_network_changes(m, changes: list[NetworkChange], regions: np.ndarray) -> None:
     """Apply each change, in order, to the agents based in ``regions``.
 
-    * ``prune_inactive``: agents "on paper" (inactive) leave the network;
+    * ``prune_inactive``: of the weakest ``share`` by trailing 52-week sell-through, those
+      "on paper" (inactive) leave the network;
     * ``upgrade_top``: the best ``share`` by trailing 52-week sell-through move to ``to_tier``;
     * ``retype``: the weakest ``share`` by sell-through become partners of ``to_kind``.
     """
@@ -36,12 +37,12 @@ def apply_network_changes(m, changes: list[NetworkChange], regions: np.ndarray) 
         idx = _targets(m, change, regions)
         if len(idx) == 0:
             continue
-        if change.action == "prune_inactive":
-            for j in idx[book.state[idx] == INACTIVE]:
-                m.channel_agent(int(j)).leave()
-            continue
         k = math.ceil(change.share * len(idx)) if change.share > 0 else 0
         order = idx[np.argsort(-sales[idx], kind="stable")]
+        if change.action == "prune_inactive":
+            weakest = order[len(order) - k:] if k else order[:0]
+            for j in weakest[book.state[weakest] == INACTIVE]:
+                m.channel_agent(int(j)).leave()
         if change.action == "upgrade_top":
             book.tier[order[:k]] = np.maximum(book.tier[order[:k]], _TIER[change.to_tier])
         elif change.action == "retype":

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.book import DEALER, DIRECT, DIST, MARKET, PART, ROLE_NAMES, SPECIFIER, ChannelBook
+from sim.book import (
+    DEALER,
+    DIRECT,
+    DIST,
+    KIND_NAMES,
+    MARKET,
+    PART,
+    ROLE_NAMES,
+    SPECIFIER,
+    ChannelBook,
+)
 from sim.rules.pricing import stack_discounts
 from sim.scenario.market import SEGMENTS
 from sim.scenario.policy import TIERS, Policy
@@ -21,7 +31,8 @@ class CompiledPolicy:
     Attributes:
         p: the policy as written in the scenario.
         allowed: ``[A, R, S]`` may agent ``a`` bid for a deal of region ``r``, segment ``s``.
-        reach_factor: ``[A, S]`` multiplier on reach (direct reps outside their accounts).
+        reach_factor: ``[A, S]`` multiplier on reach (direct reps' focus on their accounts).
+        home_gain: ``[A]`` multiplier on reach for agents held to their home region.
         tier_discount: ``[2, 3]`` channel discount for (distributor, partner) x tier.
 
     """
@@ -33,18 +44,26 @@ class CompiledPolicy:
         sellers &= (book.role != MARKET) | p.marketplace.enabled
         allowed = np.broadcast_to(sellers[:, None, None], (book.n, n_regions, n_seg)).copy()
         home = book.region[:, None] == np.arange(n_regions)[None, :]  # [A, R]
-        resellers = (book.role == DIST) | (book.role == PART)
-        if p.territory == "exclusive_regions":
-            allowed &= np.where(resellers[:, None], home, True)[:, :, None]
-        if p.territory == "segment_split":
-            ok = np.array([[ROLE_NAMES[r] in p.segment_roles[s] for s in SEGMENTS]
-                           for r in book.role]).reshape(book.n, n_seg)
+        if p.has_territory("exclusive_regions"):
+            held = np.isin(book.role, [ROLE_NAMES.index(r) for r in p.exclusive_roles])
+            allowed &= np.where(held[:, None], home, True)[:, :, None]
+            # Held to home, an agent spends there the effort it used to spread around.
+            self.home_gain = np.where(held, 1.0 + p.territory_focus_gain, 1.0)
+        else:
+            self.home_gain = np.ones(book.n)
+        if p.has_territory("segment_split"):
+            ok = np.array([[ROLE_NAMES[r] in p.segment_roles[s]
+                            or (r == PART and KIND_NAMES[k] in p.segment_roles[s])
+                            for s in SEGMENTS]
+                           for r, k in zip(book.role, book.kind, strict=True)]).reshape(book.n, n_seg)
             allowed &= ok[:, None, :]
         factor = np.ones((book.n, n_seg))
         if p.direct.accounts == "key_accounts":
             chase = UNASSIGNED_CHASE if p.direct.compensation == "any_sale" else 0.0
             off_key = np.arange(n_seg) != KEY
             factor[np.ix_(book.role == DIRECT, off_key)] = chase
+            if p.direct.compensation == "assigned_only":
+                factor[np.ix_(book.role == DIRECT, ~off_key)] = 1.0 + p.direct.focus_gain
         self.allowed = allowed
         self.reach_factor = factor
         self.tier_discount = np.array([[p.discounts.distributor[t] for t in TIERS],

@@ -36,6 +36,7 @@ def settle(m, o: Offers, pol: CompiledPolicy) -> None:
     deals.winner[rows] = o.winner
     led.add("deals_won", won.sum())
     led.add("deals_lost", (~won).sum())
+    led.add("deals_unserved", (~o.bid.any(axis=1)).sum())
     led.add("price_dumping", o.dumping.sum())
     led.add("sell_through", revenue.sum())
     led.regional("sell_through", revenue, reg, seg)

@@ -35,12 +35,12 @@ def commitment_target(
     """The commitment an agent drifts toward, in (0, 1).
 
     ``c* = sigmoid(bias + w_m * gap + w_i * incentive + w_t * trained + w_tier * tier
-    + w_v * volume - w_c * conflicts_lost)``, where ``gap`` is the realised margin on the
+    + w_v * volume - w_c * log1p(conflicts_lost))``, where ``gap`` is the realised margin on the
     brand minus the margin on the competitor's line (fraction), ``incentive`` the rebates,
     bonuses and marketing funds received per unit of purchases (fraction), ``trained`` 0/1,
     ``tier`` 0 (base), 1 (silver), 2 (gold), ``volume`` ``log1p`` of recent weekly
     sell-through in units of the typical deal, and ``conflicts_lost`` the recent rate of
-    deals lost to the brand's own channels (per week).
+    deals lost to the brand's own channels (per week; its log1p saturates the pain).
     """
     x = (
         w.bias
@@ -49,7 +49,7 @@ def commitment_target(
         + w.training * trained
         + w.tier * tier
         + w.volume * volume
-        - w.conflict * conflicts_lost
+        - w.conflict * np.log1p(conflicts_lost)
     )
     return 1.0 / (1.0 + np.exp(-x))
 

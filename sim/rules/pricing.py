@@ -56,6 +56,6 @@ def margin_rate(price: np.ndarray, cost: np.ndarray) -> np.ndarray:
     return np.divide(price - cost, price, out=np.zeros_like(price), where=price > 0)
 
 
-def is_dumping(price: np.ndarray, list_price: np.ndarray, recommended_min: float) -> np.ndarray:
+def is_dumping(price: np.ndarray, list_price: np.ndarray, recommended_min) -> np.ndarray:
     """True where a quote is below the recommended minimum ``recommended_min * list``."""
     return price < recommended_min * list_price - 1e-9

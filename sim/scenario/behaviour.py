@@ -35,7 +35,7 @@ class Reach(Strict):
     neighbour: Fraction = Field(0.3, description="Factor for a deal in a neighbouring region.")
     remote: Fraction = Field(0.05, description="Factor for a deal in any other region.")
     incumbent: Fraction = Field(0.9, description="Chance the customer's incumbent hears of it.")
-    effort_exponent: NonNeg = 1.0
+    effort_exponent: NonNeg = 0.5
     inactive_effort: Fraction = 0.2
 
     @model_validator(mode="after")
@@ -94,7 +94,7 @@ class Inventory(Strict):
 
     lead_time: PositiveInt = 2
     forecast_weeks: PositiveInt = 8
-    safety_weeks: NonNeg = 1.0
+    safety_weeks: NonNeg = 3.0
     destocking: bool = True
     destock_elasticity: NonNeg = Field(
         2.5, description="Relative fall in cover per relative fall in margin or commitment."
@@ -113,16 +113,16 @@ class Commitment(Strict):
     speed: Fraction = 0.08
     bias: Finite = -0.5
     alternative_margin: Fraction = Field(0.18, description="Margin on the competitor's line.")
-    margin_weight: NonNeg = 12.0
+    margin_weight: NonNeg = 8.0
     incentive_weight: NonNeg = 20.0
     training_weight: NonNeg = 0.6
     tier_weight: NonNeg = 0.3
     volume_weight: NonNeg = 0.6
-    conflict_weight: NonNeg = 1.5
+    conflict_weight: NonNeg = 1.0
     memory_weeks: PositiveInt = 13
     active_threshold: Fraction = 0.3
     defect_threshold: Fraction = 0.12
-    defect_weeks: PositiveInt = 13
+    defect_weeks: PositiveInt = 26
     announcement_weight: NonNeg = Field(
         0.5, description="How much an announced margin change moves commitment in advance."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.market import (
     SEGMENTS,
@@ -45,11 +45,16 @@ class Discounts(Strict):
         return self
 
 
+def _by_segment(small: float, mid: float, key: float, project: float) -> dict[str, float]:
+    return {"small": small, "mid": mid, "key": key, "project": project}
+
+
 class ResalePriceFloor(Strict):
-    """Minimum resale price (fraction of list) and how strictly it is enforced."""
+    """Minimum resale price (fraction of list, by segment) and how strictly it is enforced."""
 
     enabled: bool = False
-    level: Fraction = 0.85
+    level: dict[Segment, Fraction] = Field(
+        default_factory=lambda: _by_segment(0.90, 0.85, 0.80, 0.78))
     enforcement: Fraction = Field(0.9, description="Share of quotes that respect the floor.")
 
 
@@ -60,6 +65,8 @@ class DirectPlan(Strict):
     compensation: Literal["any_sale", "assigned_only"] = "any_sale"
     commission: Fraction = 0.03
     weekly_cost_per_rep: NonNeg = 2500.0
+    focus_gain: NonNeg = Field(
+        0.5, description="Extra reach on assigned accounts when reps chase nothing else.")
 
 
 class RebateTier(Strict):
@@ -140,12 +147,25 @@ class Policy(Strict):
     discounts: Discounts = Field(default_factory=Discounts)
     stacking: Literal["stacked", "best_of"] = "stacked"
     max_total_discount: Fraction = 0.45
-    recommended_min_price: Fraction = Field(
-        0.85, description="Quotes below this fraction of list count as price dumping."
+    recommended_min_price: dict[Segment, Fraction] = Field(
+        default_factory=lambda: _by_segment(0.88, 0.83, 0.76, 0.74),
+        description="Quotes below this fraction of list count as price dumping.",
     )
     min_resale_price: ResalePriceFloor = Field(default_factory=ResalePriceFloor)
-    territory: Literal["open", "exclusive_regions", "segment_split"] = "open"
-    segment_roles: dict[Segment, list[Role]] = Field(default_factory=_segment_roles)
+    territory: list[Literal["open", "exclusive_regions", "segment_split"]] = Field(
+        default_factory=lambda: ["open"],
+        description="Territory rules that apply together; 'open' alone means none.",
+    )
+    segment_roles: dict[Segment, list[Role | PartnerKind]] = Field(
+        default_factory=_segment_roles,
+        description="Under segment_split: roles, or partner kinds, allowed per segment.",
+    )
+    exclusive_roles: list[Literal["distributor", "partner"]] = Field(
+        default_factory=lambda: ["distributor", "partner"],
+        description="Who is held to its home region under exclusive_regions.",
+    )
+    territory_focus_gain: NonNeg = Field(
+        0.5, description="Extra reach at home for agents held to their home region.")
     deal_registration: bool = False
     two_tier: bool = True
     direct: DirectPlan = Field(default_factory=DirectPlan)
@@ -158,12 +178,28 @@ class Policy(Strict):
     tiers: Tiers = Field(default_factory=Tiers)
     marketplace: MarketplacePolicy = Field(default_factory=MarketplacePolicy)
 
+    @field_validator("territory", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, str) else v
+
     @model_validator(mode="after")
     def _segments(self) -> Policy:
         missing = [s for s in SEGMENTS if s not in self.segment_roles]
         if missing:
             raise ValueError(f"segment_roles lacks segments {missing}")
+        for name in ("recommended_min_price",):
+            if any(s not in getattr(self, name) for s in SEGMENTS):
+                raise ValueError(f"{name} needs every segment")
+        if any(s not in self.min_resale_price.level for s in SEGMENTS):
+            raise ValueError("min_resale_price.level needs every segment")
+        if "open" in self.territory and len(self.territory) > 1:
+            raise ValueError("territory 'open' cannot be combined with other rules")
         return self
+
+    def has_territory(self, rule: str) -> bool:
+        """Whether a territory rule is in force."""
+        return rule in self.territory
 
 
 class NetworkChange(Strict):
@@ -172,7 +208,9 @@ class NetworkChange(Strict):
     action: Literal["prune_inactive", "upgrade_top", "retype"]
     roles: list[Literal["distributor", "partner"]] = Field(default_factory=lambda: ["partner"])
     kinds: list[PartnerKind] | None = Field(None, description="Restrict to these partner kinds.")
-    share: Fraction = Field(0.2, description="upgrade_top / retype: share of agents affected.")
+    share: Fraction = Field(
+        0.2, description="Share of the targeted agents affected (the weakest by sales for "
+        "prune_inactive and retype, the strongest for upgrade_top).")
     to_kind: PartnerKind | None = None
     to_tier: Literal["silver", "gold"] = "gold"
 
@@ -206,4 +244,8 @@ class Rollout(Strict):
         if self.pilot_regions and self.pilot_week is not None:
             return self.pilot_week
         return self.full_week
+
+    def first_effect_week(self) -> int:
+        """First week that can differ from the baseline: the announcement, if any."""
+        return max(1, self.start_week() - self.announce_weeks)
 
