@@ -13,7 +13,15 @@ import numpy as np
 from sim.book import DIRECT, DIST, KIND_NAMES, MARKET, PART, ROLE_NAMES, SPECIFIER
 from sim.demand import PROJECT
 from sim.policy import CompiledPolicy
-from sim.rng import SALT_COMPLY, SALT_NOISE, SALT_REACH, SALT_SPEC_IN, SALT_SPEC_REACH, hash_uniform
+from sim.rng import (
+    SALT_COMPLY,
+    SALT_NOISE,
+    SALT_REACH,
+    SALT_SPEC_IN,
+    SALT_SPEC_REACH,
+    hash_pairs,
+    hash_uniform,
+)
 from sim.rules.choice import UtilityWeights, choose, gumbel, utility
 from sim.rules.commitment import ACTIVE, INACTIVE
 from sim.rules.pricing import is_dumping, quote_price
@@ -24,16 +32,30 @@ SPEC_KINDS = [KIND_NAMES.index(k) for k in ("integrator", "project", "service", 
 
 @dataclass
 class Offers:
-    """Scored offers for a batch of deals (``D`` deals x ``A`` agents)."""
+    """Scored offers for a batch of ``D`` deals: the ``N`` bids as (deal, agent) pairs.
+
+    Attributes:
+        rows: the deals' rows in the deal book.
+        bid: ``[D, A]`` which agents bid for which deal.
+        d, a: deal position and agent of each bid (``N``), ordered by deal.
+        price, cost: quoted unit price and the bidder's unit cost, per bid.
+        dumping: per bid, quoted below the recommended minimum.
+        z: ``[D, A + 1]`` utility plus noise of every option (competitor last; ``-inf``
+            where an agent did not bid).
+        winner: agent index per deal, or ``A`` for the competitor.
+        won_bid: index into the bids of each deal's winning bid, -1 if the competitor won.
+    """
 
     rows: np.ndarray
     bid: np.ndarray
+    d: np.ndarray
+    a: np.ndarray
     price: np.ndarray
     cost: np.ndarray
-    utility: np.ndarray  # [D, A + 1], competitor last
-    noise: np.ndarray  # [D, A + 1]
-    winner: np.ndarray  # agent index, or A for the competitor
     dumping: np.ndarray
+    z: np.ndarray
+    winner: np.ndarray
+    won_bid: np.ndarray
 
 
 class Market:
@@ -52,9 +74,8 @@ class Market:
         self.base_reach = np.array([[sc.behaviour.reach.base[ROLE_NAMES[r]][s] for s in SEGMENTS]
                                     for r in book.role]).reshape(book.n, len(SEGMENTS))
         pr = sc.behaviour.pricing
-        self.expertise0 = np.array([
-            pr.expertise[KIND_NAMES[k]] if r == PART else pr.expertise[ROLE_NAMES[r]]
-            for r, k in zip(book.role, book.kind, strict=True)])
+        self.role_expertise = np.array([pr.expertise.get(r, 0.0) for r in ROLE_NAMES])
+        self.kind_expertise = np.array([pr.expertise[k] for k in KIND_NAMES])
         mg = pr.margins
         self.margin_floor = np.where(book.role == DIST, mg.distributor_floor,
                                      np.where(book.role == PART, mg.partner_floor, 0.0))
@@ -72,25 +93,38 @@ class Market:
         e = np.where((book.state == ACTIVE) | (book.state == INACTIVE), e, 0.0)
         return np.where((book.role == DIRECT) | (book.role == MARKET), 1.0, e)
 
+    def expertise(self, pol: CompiledPolicy) -> np.ndarray:
+        """Seller expertise per agent: its kind's, scaled by ``0.5 + 0.5 * c``, plus training."""
+        book = self.m.book
+        base = np.where(book.role == PART, self.kind_expertise[np.maximum(book.kind, 0)],
+                        self.role_expertise[book.role])
+        e = base * (0.5 + 0.5 * book.commitment)
+        if pol.p.training.enabled:
+            e = e + pol.p.training.expertise_boost * book.trained
+        return np.where((book.role == DIRECT) | (book.role == MARKET), base, e)
+
     def reach(self, rows: np.ndarray, pol: CompiledPolicy, effort: np.ndarray) -> np.ndarray:
         """Which agents learn of each deal and may bid: ``bid[D, A]``.
 
         ``P(reach) = base[role, segment] * geo[region, home] * size * effort * gains``,
         raised to ``incumbent * (0.5 + 0.5 * effort)`` for the customer's own supplier,
-        capped at 0.98; drawn from the deal's key so both arms of a comparison agree.
+        capped at 0.98; zero where the policy does not allow the agent to bid. Drawn from
+        the deal's key, so both arms of a comparison agree.
         """
         m, book = self.m, self.m.book
         seg, reg = m.deals.segment[rows], m.deals.region[rows]
+        allowed = pol.allowed.transpose(1, 2, 0) & (effort > 0)  # [R, S, A]
+        by_rs = (self.base_reach.T[None, :, :] * m.geo[:, book.region][:, None, :]
+                 * (book.size * effort * pol.home_gain) * pol.reach_factor.T[None, :, :])
+        p = np.where(allowed, np.minimum(by_rs, 0.98), 0.0)[reg, seg]
         inc = m.customers.incumbent[m.deals.customer[rows]]
-        p = (self.base_reach[:, seg].T * m.geo[reg][:, book.region] * book.size
-             * (effort * pol.home_gain) * pol.reach_factor[:, seg].T)
-        own = inc[:, None] == self.ids[None, :-1]
-        p = np.where(own, np.maximum(p, self.sc.behaviour.reach.incumbent * (0.5 + 0.5 * effort)),
-                     p)
-        p = np.minimum(p, 0.98)
-        allowed = pol.allowed[:, reg, seg].T & (effort > 0)
-        u = hash_uniform(m.deals.key[rows], self.ids[:-1], SALT_REACH)
-        bid = allowed & (u < p)
+        own = np.flatnonzero((inc >= 0) & (inc < book.n))
+        if len(own):
+            j = inc[own]
+            boost = self.sc.behaviour.reach.incumbent * (0.5 + 0.5 * effort[j])
+            ok = allowed[reg[own], seg[own], j]
+            p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, 0.98)), 0.0)
+        bid = hash_uniform(m.deals.key[rows], self.ids[:-1], SALT_REACH) < p
         registered = m.deals.registered[rows]
         has_reg = registered >= 0
         if has_reg.any() and pol.p.deal_registration:
@@ -98,84 +132,90 @@ class Market:
             # partner who registered it always does.
             reg_col = registered[has_reg]
             bid[np.ix_(has_reg, book.role == PART)] = False
-            bid[has_reg, reg_col] = allowed[has_reg, reg_col]
+            bid[has_reg, reg_col] = allowed[reg[has_reg], seg[has_reg], reg_col]
         return bid
 
     # -- offers -----------------------------------------------------------------------
     def offers(self, rows: np.ndarray, pol: CompiledPolicy) -> Offers:
         """Quote, score and choose for every deal in ``rows`` under policy ``pol``."""
         m, book, p = self.m, self.m.book, pol.p
-        deals = m.deals
-        effort = self.effort()
-        bid = self.reach(rows, pol, effort)
+        deals, n_a = m.deals, book.n
+        bid = self.reach(rows, pol, self.effort())
+        d, a = np.nonzero(bid)
+        keys = deals.key[rows]
         seg, prod = deals.segment[rows], deals.product[rows]
-        lst = self.list_price[prod][:, None]
-        n_a = book.n
-        agents = np.arange(n_a)[None, :]
-        registered = deals.registered[rows][:, None]
-        project_price = (seg == PROJECT)[:, None] & (
-            (not p.deal_registration) | (registered < 0) | (registered == agents))
-        all_agents = np.arange(n_a)
-        disc = np.where(project_price, pol.purchase_discount(book, all_agents, True)[None, :],
-                        pol.purchase_discount(book, all_agents, False)[None, :])
-        cost = lst * (1.0 - disc)
-        direct_cost = lst * (1.0 - self.sc.behaviour.pricing.margins.direct_max_discount)
-        is_direct = book.role == DIRECT
-        cost = np.where(is_direct, direct_cost, cost)
-        resale = np.zeros_like(cost)
+        lst_d = self.list_price[prod]
+        lst, seg_b = lst_d[d], seg[d]
+        registered = deals.registered[rows][d]
+        project_price = (seg_b == PROJECT) & (
+            (not p.deal_registration) | (registered < 0) | (registered == a))
+        everyone = np.arange(n_a)
+        disc = np.where(project_price, pol.purchase_discount(book, everyone, True)[a],
+                        pol.purchase_discount(book, everyone, False)[a])
+        role = book.role[a]
+        direct_cost = 1.0 - self.sc.behaviour.pricing.margins.direct_max_discount
+        cost = lst * np.where(role == DIRECT, direct_cost, 1.0 - disc)
+        resale = np.zeros(len(d))
         if p.min_resale_price.enabled:
-            comply = hash_uniform(deals.key[rows], self.ids[:-1], SALT_COMPLY)
-            level = np.array([p.min_resale_price.level[s] for s in SEGMENTS])[seg][:, None]
-            resale = np.where(comply < p.min_resale_price.enforcement, level * lst, 0.0)
-        rivals = np.maximum(bid.sum(axis=1) - 1, 0)[:, None]
-        price = quote_price(lst, cost, self.street[seg][:, None], rivals,
+            comply = hash_pairs(keys[d], a, SALT_COMPLY) < p.min_resale_price.enforcement
+            level = np.array([p.min_resale_price.level[s] for s in SEGMENTS])[seg_b]
+            resale = np.where(comply, level * lst, 0.0)
+        rivals = np.maximum(bid.sum(axis=1) - 1, 0)[d]
+        price = quote_price(lst, cost, self.street[seg_b], rivals,
                             self.sc.behaviour.pricing.margins.price_war_step,
-                            self.margin_floor[None, :], resale)
-        mkt = book.role == MARKET
-        price = np.where(mkt, np.maximum(lst * (1.0 - p.marketplace.price_discount), resale), price)
-        floor = np.array([p.recommended_min_price[s] for s in SEGMENTS])[seg][:, None]
-        dumping = bid & is_dumping(price, lst, floor)
-        delivery = self.delivery(rows, pol)
-        expertise = self.expertise0 * (0.5 + 0.5 * book.commitment)
-        if p.training.enabled:
-            expertise = expertise + p.training.expertise_boost * book.trained
-        expertise = np.where((book.role == DIRECT) | mkt, self.expertise0, expertise)
+                            self.margin_floor[a], resale)
+        price = np.where(role == MARKET,
+                         np.maximum(lst * (1.0 - p.marketplace.price_discount), resale), price)
+        floor = np.array([p.recommended_min_price[s] for s in SEGMENTS])[seg_b]
+        dumping = is_dumping(price, lst, floor)
         inc = m.customers.incumbent[deals.customer[rows]]
         spec = deals.spec[rows].astype(float)
         cx = self.complexity[prod]
-        u_brand = utility(self.weights, price / lst, delivery, cx[:, None], expertise[None, :],
-                          (inc[:, None] == agents).astype(float), spec[:, None], 1.0)
+        u_bid = utility(self.weights, price / lst, self.delivery(rows, pol, d, a), cx[d],
+                        self.expertise(pol)[a], (inc[d] == a).astype(float), spec[d], 1.0)
         comp = self.sc.competitor
         comp_price = 1.0 - self.street[seg] - comp.aggressiveness * comp.max_extra_discount
         comp_delivery = np.where(self.stocked[prod], comp.delivery_weeks,
                                  self.sc.behaviour.pricing.made_to_order_weeks)
         u_comp = utility(self.weights, comp_price, comp_delivery, cx, comp.expertise,
                          (inc == n_a).astype(float), -spec, 0.0)
-        u_all = np.concatenate([u_brand, u_comp[:, None]], axis=1)
-        available = np.concatenate([bid, np.ones((len(rows), 1), dtype=bool)], axis=1)
-        noise = gumbel(hash_uniform(deals.key[rows], self.ids, SALT_NOISE))
-        winner = choose(u_all, noise, available, self.sc.choice.noise_scale)
-        return Offers(rows, bid, price, cost, u_all, noise, winner, dumping)
+        u = np.zeros((len(rows), n_a + 1))
+        noise = np.zeros_like(u)
+        u[d, a] = u_bid
+        u[:, n_a] = u_comp
+        noise[d, a] = gumbel(hash_pairs(keys[d], a, SALT_NOISE))
+        noise[:, n_a] = gumbel(hash_pairs(keys, np.full(len(rows), n_a), SALT_NOISE))
+        available = np.zeros((len(rows), n_a + 1), dtype=bool)
+        available[:, :n_a] = bid
+        available[:, n_a] = True
+        scale = self.sc.choice.noise_scale
+        winner = choose(u, noise, available, scale)
+        slot = np.full((len(rows), n_a + 1), -1)
+        slot[d, a] = np.arange(len(d))
+        z = np.where(available, u + scale * noise, -np.inf)
+        return Offers(rows, bid, d, a, price, cost, dumping, z, winner,
+                      slot[np.arange(len(rows)), winner])
 
-    def delivery(self, rows: np.ndarray, pol: CompiledPolicy) -> np.ndarray:
-        """Delivery time (weeks) each agent can promise for each deal, ``[D, A]``."""
+    def delivery(self, rows: np.ndarray, pol: CompiledPolicy, d: np.ndarray,
+                 a: np.ndarray) -> np.ndarray:
+        """Delivery time (weeks) each bidder can promise: from stock, factory or to order."""
         m, book, pr = self.m, self.m.book, self.sc.behaviour.pricing
-        prod, units = m.deals.product[rows], m.deals.units[rows]
-        stocked = self.stocked[prod][:, None]
+        prod, units = m.deals.product[rows][d], m.deals.units[rows][d]
+        stocked = self.stocked[prod]
         lead = self.sc.behaviour.inventory.lead_time
-        base = np.where(book.role == MARKET, pr.in_stock_weeks, pr.factory_weeks)
-        out = np.where(stocked, base[None, :], pr.made_to_order_weeks)
-        dists = m.stock.agents
-        if len(dists):
-            have = m.stock.on_hand[:, prod].T >= units[:, None]  # [D, n_dist]
+        base = np.where(book.role[a] == MARKET, pr.in_stock_weeks, pr.factory_weeks)
+        # Distributors ship from their own stock; two-tier dealers from their distributor's,
+        # a week later.
+        is_dist = book.role[a] == DIST
+        dealer = pol.two_tier_mask(book, a)
+        source = np.where(is_dist, a, np.where(dealer, book.supplier[a], -1))
+        from_stock = source >= 0
+        if from_stock.any():
+            srow = m.stock.rows(source[from_stock])
+            have = m.stock.on_hand[srow, prod[from_stock]] >= units[from_stock]
             weeks = np.where(have, pr.in_stock_weeks, pr.in_stock_weeks + lead)
-            out[:, dists] = np.where(stocked, weeks, pr.made_to_order_weeks)
-            dealers = np.flatnonzero(pol.two_tier_mask(book, np.arange(book.n)))
-            if len(dealers):
-                sup_rows = m.stock.rows(book.supplier[dealers])
-                out[:, dealers] = np.where(stocked, weeks[:, sup_rows] + 1.0,
-                                           pr.made_to_order_weeks)
-        return out
+            base[from_stock] = weeks + np.where(dealer[from_stock], 1.0, 0.0)
+        return np.where(stocked, base, pr.made_to_order_weeks)
 
     # -- specification phase ----------------------------------------------------------
     def specify(self, rows: np.ndarray, pol: CompiledPolicy) -> np.ndarray:

@@ -71,3 +71,16 @@ def hash_uniform(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = _mix64(k ^ i ^ (np.uint64(salt) * _M2))
     return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
+    """Uniforms for matched (deal key, agent id) pairs, element by element.
+
+    ``hash_pairs(k, i, s)[n] == hash_uniform(k[n], i[n], s)``: the same numbers as the
+    outer form, for a sparse set of pairs.
+    """
+    k = np.asarray(keys, dtype=np.uint64)
+    i = (np.asarray(ids, dtype=np.int64).astype(np.uint64) + np.uint64(1)) * _GOLDEN
+    with np.errstate(over="ignore"):
+        x = _mix64(k ^ i ^ (np.uint64(salt) * _M2))
+    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)

@@ -26,10 +26,9 @@ def settle(m, o: Offers, pol: CompiledPolicy) -> None:
     cust, prod, units = deals.customer[rows], deals.product[rows], deals.units[rows]
     won = o.winner < n_a
     j = np.where(won, o.winner, 0)
-    d_idx = np.arange(len(rows))
-    price = o.price[d_idx, j]
-    cost = o.cost[d_idx, j]
-    revenue = np.where(won, price * units, 0.0)
+    price = np.where(won, o.price[o.won_bid], 0.0)
+    cost = np.where(won, o.cost[o.won_bid], 0.0)
+    revenue = price * units
     unit_cost = m.market.unit_cost[prod]
 
     deals.status[rows] = np.where(won, WON, LOST)
@@ -107,7 +106,7 @@ def _conflicts(m, o: Offers, won, j, seg, reg) -> None:
     if len(c) == 0:
         return
     n_a = book.n
-    z = np.where(o.bid[c], o.utility[c, :n_a] + o.noise[c, :n_a], -np.inf)
+    z = o.z[c, :n_a]
     top2 = np.argpartition(-z, 1, axis=1)[:, :2]
     led.conflict(conflict_type(book.role[top2[:, 0]], book.role[top2[:, 1]]))
     led.regional("conflicts", np.ones(len(c)), reg[c], seg[c])
