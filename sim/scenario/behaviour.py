@@ -43,7 +43,7 @@ class Reach(Strict):
         for role in ROLES:
             table = self.base.get(role)
             if table is None or any(s not in table for s in SEGMENTS):
-                raise ValueError(f"base reach needs every segment for role '{role}'")
+                raise ValueError(f"base.{role}: needs every role and segment")
         return self
 
 
@@ -82,10 +82,10 @@ class Pricing(Strict):
         needed = ("distributor", "direct", "marketplace", *PARTNER_KINDS)
         missing = [k for k in needed if k not in self.expertise]
         if missing:
-            raise ValueError(f"expertise lacks {missing}")
+            raise ValueError(f"expertise: lacks {missing}")
         unknown = [k for k in self.expertise if k not in needed]
         if unknown:
-            raise ValueError(f"expertise names unknown role or kind {unknown}")
+            raise ValueError(f"expertise: unknown role or kind {unknown}")
         return self
 
 

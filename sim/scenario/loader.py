@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,33 +76,45 @@ def _reject_non_finite(name: str, node: Any, where: str) -> None:
 
 def _resolve(path: Path, chain: tuple[Path, ...]) -> list[tuple[Path, dict[str, Any]]]:
     """Return the extends chain, root first, as (file, merged data) pairs."""
-    path = path.resolve()
-    if path in chain:
+    real = path.resolve()
+    if real in [p.resolve() for p in chain]:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError([(str(chain[0]), "extends", f"cycle: {cycle}")])
     raw = _read_yaml(path)
     parent_ref = raw.pop("extends", None)
     if parent_ref is None:
         return [(path, raw)]
-    if not isinstance(parent_ref, str):
+    if not isinstance(parent_ref, str) or not parent_ref:
         raise ScenarioError([(str(path), "extends", "must be a file name")])
-    parent_path = (path.parent / parent_ref)
+    parent_path = path.parent / parent_ref
     if not parent_path.is_file():
         raise ScenarioError([(str(path), "extends", f"file not found: {parent_ref}")])
     lineage = _resolve(parent_path, (*chain, path))
+    try:
+        _validate(str(parent_path), lineage[-1][1])
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems) from None
     merged = deep_merge(lineage[-1][1], raw)
     return [*lineage, (path, merged)]
 
 
-def _validate(path: Path, data: dict[str, Any]) -> Scenario:
+_SUBPATH = re.compile(r"^([A-Za-z_][\w.]*): (.+)$", re.S)
+
+
+def _validate(name: str, data: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"])
+            loc = [str(p) for p in err["loc"]]
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append((str(path), field, msg))
+            if loc and loc[-1] == "[key]":
+                loc, msg = loc[:-1], f"unknown name; {msg[0].lower()}{msg[1:]}"
+            sub = _SUBPATH.match(msg)
+            if sub:  # validators name the exact field inside their section
+                loc, msg = [*loc, sub.group(1)], sub.group(2)
+            problems.append((name, ".".join(loc), msg))
         raise ScenarioError(problems) from None
 
 
@@ -119,11 +132,11 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     lineage = _resolve(path, ())
     merged = lineage[-1][1]
-    scenario = _validate(path, merged)
+    scenario = _validate(str(path), merged)
     if scenario.rollout is not None:
-        base = next((d for _, d in reversed(lineage[:-1]) if "rollout" not in d), None)
+        base = next(((f, d) for f, d in reversed(lineage[:-1]) if "rollout" not in d), None)
         if base is not None:
-            scenario.with_policy_before(_validate(path, base).policy)
+            scenario.with_policy_before(_validate(str(base[0]), base[1]).policy)
     return scenario
 
 
@@ -149,6 +162,6 @@ def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
             node[int(key)] = value
         else:
             node[key] = int(round(value)) if isinstance(node[key], int) else float(value)
-    out = _validate(Path("<values>"), data)
+    out = _validate("<values>", data)
     out.with_policy_before(scenario._policy_before)
     return out

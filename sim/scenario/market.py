@@ -40,7 +40,7 @@ class Range(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Range:
         if self.low > self.high:
-            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+            raise ValueError(f"low: must not exceed high ({self.low} > {self.high})")
         return self
 
 
@@ -93,22 +93,22 @@ class Market(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Market:
         if len(set(self.regions)) != len(self.regions):
-            raise ValueError("regions must be unique")
+            raise ValueError("regions: must be unique")
         known = set(self.regions)
         for a, b in self.region_links or []:
             for r in (a, b):
                 if r not in known:
-                    raise ValueError(f"region_links names unknown region '{r}'")
+                    raise ValueError(f"region_links: unknown region '{r}'")
         for r in self.region_weights or {}:
             if r not in known:
-                raise ValueError(f"region_weights names unknown region '{r}'")
+                raise ValueError(f"region_weights: unknown region '{r}'")
         total = sum(self.segment_shares.get(s, 0.0) for s in SEGMENTS)
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"segment_shares must sum to 1 (got {total:g})")
+            raise ValueError(f"segment_shares: must sum to 1 (got {total:g})")
         for field in ("deal_rate", "deal_size", "street_discount"):
             missing = [s for s in SEGMENTS if s not in getattr(self, field)]
             if missing:
-                raise ValueError(f"{field} lacks segments {missing}")
+                raise ValueError(f"{field}: lacks segments {missing}")
         return self
 
 
@@ -149,7 +149,7 @@ class Product(Strict):
     @model_validator(mode="after")
     def _cost_below_list(self) -> Product:
         if self.unit_cost >= self.list_price:
-            raise ValueError("unit_cost must be below list_price")
+            raise ValueError("unit_cost: must be below list_price")
         return self
 
 

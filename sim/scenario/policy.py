@@ -41,7 +41,7 @@ class Discounts(Strict):
     def _complete(self) -> Discounts:
         for role in ("distributor", "partner"):
             if any(t not in getattr(self, role) for t in TIERS):
-                raise ValueError(f"{role} discounts need every tier {list(TIERS)}")
+                raise ValueError(f"{role}: needs every tier {list(TIERS)}")
         return self
 
 
@@ -90,7 +90,7 @@ class Rebates(Strict):
     def _increasing(self) -> Rebates:
         th = [t.threshold for t in self.tiers]
         if th != sorted(th) or len(set(th)) != len(th):
-            raise ValueError("rebate tier thresholds must be strictly increasing")
+            raise ValueError("tiers: thresholds must be strictly increasing")
         return self
 
 
@@ -120,7 +120,7 @@ class Tiers(Strict):
     @model_validator(mode="after")
     def _shares(self) -> Tiers:
         if self.gold_share + self.silver_share > 1.0:
-            raise ValueError("gold_share + silver_share must not exceed 1")
+            raise ValueError("silver_share: gold_share + silver_share must not exceed 1")
         return self
 
 
@@ -187,14 +187,14 @@ class Policy(Strict):
     def _segments(self) -> Policy:
         missing = [s for s in SEGMENTS if s not in self.segment_roles]
         if missing:
-            raise ValueError(f"segment_roles lacks segments {missing}")
+            raise ValueError(f"segment_roles: lacks segments {missing}")
         for name in ("recommended_min_price",):
             if any(s not in getattr(self, name) for s in SEGMENTS):
-                raise ValueError(f"{name} needs every segment")
+                raise ValueError(f"{name}: needs every segment")
         if any(s not in self.min_resale_price.level for s in SEGMENTS):
-            raise ValueError("min_resale_price.level needs every segment")
+            raise ValueError("min_resale_price.level: needs every segment")
         if "open" in self.territory and len(self.territory) > 1:
-            raise ValueError("territory 'open' cannot be combined with other rules")
+            raise ValueError("territory: 'open' cannot be combined with other rules")
         return self
 
     def has_territory(self, rule: str) -> bool:
@@ -217,7 +217,7 @@ class NetworkChange(Strict):
     @model_validator(mode="after")
     def _retype_target(self) -> NetworkChange:
         if self.action == "retype" and self.to_kind is None:
-            raise ValueError("retype needs to_kind")
+            raise ValueError("to_kind: retype needs to_kind")
         return self
 
 
@@ -234,9 +234,9 @@ class Rollout(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Rollout:
         if self.pilot_regions and self.pilot_week is None:
-            raise ValueError("pilot_regions need a pilot_week")
+            raise ValueError("pilot_week: pilot_regions need a pilot_week")
         if self.pilot_week is not None and self.pilot_week > self.full_week:
-            raise ValueError("pilot_week must not come after full_week")
+            raise ValueError("pilot_week: must not come after full_week")
         return self
 
     def start_week(self) -> int:

@@ -75,15 +75,18 @@ class Scenario(Strict):
         if self.rollout is not None:
             for r in self.rollout.pilot_regions:
                 if r not in regions:
-                    raise ValueError(f"rollout.pilot_regions names unknown region '{r}'")
+                    raise ValueError(f"rollout.pilot_regions: unknown region '{r}'")
         names = [p.name for p in self.products]
         if len(set(names)) != len(names):
-            raise ValueError("product names must be unique")
+            raise ValueError("products: names must be unique")
         for seg in ("small", "mid", "key", "project"):
             if sum(p.mix.get(seg, 0.0) for p in self.products) <= 0:
-                raise ValueError(f"no product line is sold in segment '{seg}' (products.mix)")
+                raise ValueError(f"products: no product line is sold in segment '{seg}' (mix)")
         for path in self.uncertainties:
-            check_uncertain_path(self, path)
+            try:
+                check_uncertain_path(self, path)
+            except ValueError as exc:
+                raise ValueError(f"uncertainties.{path}: {exc}") from None
         return self
 
 
@@ -115,12 +118,12 @@ def check_uncertain_path(sc: Scenario, path: str) -> None:
     """Validate one ``uncertainties:`` entry: an existing numeric field outside the policy."""
     if path.split(".")[0] not in UNCERTAIN_SECTIONS:
         raise ValueError(
-            f"uncertainty '{path}' must lie in {', '.join(UNCERTAIN_SECTIONS)} "
+            f"must lie in {', '.join(UNCERTAIN_SECTIONS)} "
             "(policy and rollout are levers, not uncertainties)"
         )
     try:
         value = resolve_path(sc, path)
     except KeyError as exc:
-        raise ValueError(f"uncertainty path '{path}' does not exist (at '{exc.args[0]}')") from None
+        raise ValueError(f"no such parameter (at '{exc.args[0]}')") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"uncertainty path '{path}' is not a number")
+        raise ValueError("not a number")
