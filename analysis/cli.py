@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from analysis.summary import yearly_summary
-from sim import ScenarioError, load_scenario, run_model
+# Only the scenario loader is imported up front: `validate` answers without loading the
+# model's heavy dependencies (Mesa, pandas).
+from sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(
     help="channelsim: stress-test a sales-channel strategy before rollout.",
@@ -86,6 +87,8 @@ def run(
     """Simulate one scenario; write kpis, by_region, conflicts and agents tables as Parquet."""
     scenario = _load(file)
     _prepare_out(out)
+    from sim.api import run_model
+
     model = run_model(scenario, seed, weeks)
     tables = model.tables()
     write_tables(tables, out)
@@ -95,6 +98,8 @@ def run(
 
 def print_summary(name: str, currency: str, kpis) -> None:
     """Print turnover by channel per year, conflicts and active agents."""
+    from analysis.summary import yearly_summary
+
     s = yearly_summary(kpis)
     table = Table(title=f"{name}: turnover by channel per year ({currency} thousand)")
     cols = [("year", "year", "{:d}"), ("weeks", "weeks", "{:d}"),

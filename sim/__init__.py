@@ -1,8 +1,9 @@
-"""channelsim's model: a manufacturer's sales channels as a Mesa agent-based model."""
+"""channelsim's model: a manufacturer's sales channels as a Mesa agent-based model.
 
-from sim.api import run_model, simulate
-from sim.model import ChannelModel
-from sim.scenario import Scenario, ScenarioError, load_scenario, with_values
+Names load on first use, so that reading scenario files does not import Mesa.
+"""
+
+from importlib import import_module
 
 __all__ = [
     "ChannelModel",
@@ -13,3 +14,22 @@ __all__ = [
     "simulate",
     "with_values",
 ]
+_HOME = {
+    "ChannelModel": "sim.model",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+    "run_model": "sim.api",
+    "simulate": "sim.api",
+    "with_values": "sim.scenario",
+}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(import_module(_HOME[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

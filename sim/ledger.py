@@ -65,7 +65,7 @@ class Ledger:
         self.kpi = np.zeros((weeks, len(KPI_COLUMNS)))
         self.by_region = np.zeros((weeks, len(REGION_FIELDS), n_regions, len(SEGMENTS) + 1))
         self.conflicts = np.zeros((weeks, len(CONFLICT_TYPES)))
-        self.agents = np.zeros((weeks, book.n, 4))
+        self.agents = np.zeros((weeks, book.n, 5))
         self.recorded = 0
 
     def add(self, column: str, amount: float) -> None:
@@ -122,6 +122,7 @@ class Ledger:
             self.agents[i, :, 1] = book.week["purchases"]
             self.agents[i, :, 2] = book.commitment
             self.agents[i, :, 3] = book.state
+            self.agents[i, :, 4] = book.kind
             self.recorded = week
         for k in n:
             n[k] = 0.0
@@ -165,7 +166,7 @@ class Ledger:
             "week": np.repeat(weeks, a),
             "agent_id": np.tile(book.names, w),
             "role": np.tile([ROLE_NAMES[r] for r in book.role], w),
-            "kind": np.tile([KIND_NAMES[k] if k >= 0 else "" for k in book.kind], w),
+            "kind": np.array([*KIND_NAMES, ""])[self.agents[:w, :, 4].astype(int).reshape(-1)],
             "region": np.tile([self.region_names[r] for r in book.region], w),
             "sell_through": self.agents[:w, :, 0].reshape(-1),
             "purchases": self.agents[:w, :, 1].reshape(-1),

@@ -26,8 +26,9 @@ def settle(m, o: Offers, pol: CompiledPolicy) -> None:
     cust, prod, units = deals.customer[rows], deals.product[rows], deals.units[rows]
     won = o.winner < n_a
     j = np.where(won, o.winner, 0)
-    price = np.where(won, o.price[o.won_bid], 0.0)
-    cost = np.where(won, o.cost[o.won_bid], 0.0)
+    price, cost = np.zeros(len(rows)), np.zeros(len(rows))
+    price[won] = o.price[o.won_bid[won]]
+    cost[won] = o.cost[o.won_bid[won]]
     revenue = price * units
     unit_cost = m.market.unit_cost[prod]
 
