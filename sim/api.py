@@ -15,7 +15,8 @@ def run_model(scenario: Scenario, seed, weeks: int | None = None,
         scenario = with_values(scenario, uncertain)
     weeks = scenario.weeks if weeks is None else weeks
     model = ChannelModel(scenario, rng=seed, weeks=weeks)
-    model.run_for(weeks)
+    if weeks > 0:
+        model.run_for(weeks)
     return model
 
 
