@@ -31,7 +31,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 demo: $(STAMP)
-	$(VENV)/bin/channelsim run scenarios/case_baseline.yaml --out results/demo
+	$(VENV)/bin/channelsim run scenarios/case_baseline.yaml --out results/demo/case_baseline
+	$(VENV)/bin/channelsim run scenarios/case_reform.yaml --out results/demo/case_reform
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -15,6 +15,7 @@ def yearly_summary(kpis: pd.DataFrame) -> pd.DataFrame:
         One row per year: ``year, weeks``, turnover per channel and in total, ``sell_through``,
         ``margin``, ``conflicts`` (count), ``conflicts_per_100_deals``, ``price_dumping`` and
         ``agents_active`` / ``agents_contracted`` at the year's last week.
+
     """
     k = kpis.copy()
     k["year"] = (k["week"] - 1) // 52 + 1

@@ -51,8 +51,8 @@ class Incentives:
                 owed += self._settle(mask, eligible, th, rates, p)
             funds += np.where(mask, p.marketing_funds * buys, 0.0)
             partners = mask & (book.role == PART) & book.contracted()
-            training = p.training.weekly_cost_per_partner * partners.sum() if p.training.enabled else 0
-            led.add("marketing_funds", training)
+            if p.training.enabled:
+                led.add("marketing_funds", p.training.weekly_cost_per_partner * partners.sum())
             reps = mask & (book.role == DIRECT)
             led.add("direct_cost", p.direct.weekly_cost_per_rep * reps.sum())
         for role, channel in ((DIST, "distributor"), (PART, "partner")):

@@ -44,6 +44,7 @@ class Offers:
             where an agent did not bid).
         winner: agent index per deal, or ``A`` for the competitor.
         won_bid: index into the bids of each deal's winning bid, -1 if the competitor won.
+
     """
 
     rows: np.ndarray

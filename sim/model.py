@@ -243,6 +243,7 @@ class ChannelModel(mesa.Model):
             (sell-through per channel agent in money, units per distributor and product
             line drawn from its stock, its own customers' and its dealers'), assuming the
             incumbent wins half of its customers' deals at the street price.
+
         """
         cust, book, dm = self.customers, self.book, self.demand
         units_out = np.zeros((len(dists), len(self.spec.products)))

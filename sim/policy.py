@@ -52,10 +52,10 @@ class CompiledPolicy:
         else:
             self.home_gain = np.ones(book.n)
         if p.has_territory("segment_split"):
-            ok = np.array([[ROLE_NAMES[r] in p.segment_roles[s]
-                            or (r == PART and KIND_NAMES[k] in p.segment_roles[s])
-                            for s in SEGMENTS]
-                           for r, k in zip(book.role, book.kind, strict=True)]).reshape(book.n, n_seg)
+            names = [(ROLE_NAMES[r], KIND_NAMES[k] if r == PART else None)
+                     for r, k in zip(book.role, book.kind, strict=True)]
+            ok = np.array([[role in p.segment_roles[s] or kind in p.segment_roles[s]
+                            for s in SEGMENTS] for role, kind in names]).reshape(book.n, n_seg)
             allowed &= ok[:, None, :]
         factor = np.ones((book.n, n_seg))
         if p.direct.accounts == "key_accounts":

@@ -73,3 +73,23 @@ def test_model_can_show_a_strategy_shrinking_turnover():
 def test_reform_gain_is_what_the_case_shows(name):
     change = _mean(lambda k, kb: k["turnover"].sum() / kb["turnover"].sum() - 1, name)
     assert change > 0
+
+
+def test_the_same_reform_done_badly_shrinks_turnover():
+    """Without the focus gains and pruning every inactive partner, the reform loses turnover."""
+    from conftest import scenario
+
+    from sim import simulate
+
+    r = scenario("case_reform")
+    policy = r.policy.model_copy(update={
+        "territory_focus_gain": 0.0,
+        "direct": r.policy.direct.model_copy(update={"focus_gain": 0.0})})
+    prune_all = r.rollout.network_changes[0].model_copy(update={"share": 1.0})
+    rollout = r.rollout.model_copy(
+        update={"network_changes": [prune_all, *r.rollout.network_changes[1:]]})
+    bad = r.model_copy(update={"policy": policy, "rollout": rollout}).with_policy_before(
+        r.policy_before)
+    change = np.mean([simulate(bad, s)["turnover"].sum()
+                      / model("case_baseline", s).kpis()["turnover"].sum() - 1 for s in SEEDS])
+    assert change < -0.05

@@ -36,7 +36,7 @@ def marginal_rebate(volume: np.ndarray, thresholds, rates) -> np.ndarray:
 
 
 def rebate(volume: np.ndarray, thresholds, rates, scheme: str) -> np.ndarray:
-    """Rebate owed on a period's volume under ``scheme`` (``none``, ``retroactive``, ``marginal``)."""
+    """Rebate owed on a period's volume under ``scheme``: none, retroactive or marginal."""
     if scheme == "none" or len(thresholds) == 0:
         return np.zeros_like(np.asarray(volume, dtype=float))
     if scheme == "retroactive":
