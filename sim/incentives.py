@@ -58,8 +58,8 @@ class Incentives:
         for role, channel in ((DIST, "distributor"), (PART, "partner")):
             sel = np.flatnonzero((book.role == role) & (owed != 0))
             led.turnover(channel, -owed[sel], book.region[sel])
-        led.add("rebates", owed.sum())
-        led.add("marketing_funds", funds.sum())
+        led.add("rebates", owed)
+        led.add("marketing_funds", funds)
         book.week["incentives"] += owed + funds
 
     def _settle(self, mask, eligible, th, rates, p) -> np.ndarray:

@@ -39,6 +39,17 @@ UNASSIGNED = len(SEGMENTS)  # by-region column for money with no segment (stock,
 REGION_FIELDS = ("turnover", "sell_through", "deals_won", "conflicts")
 
 
+def nonzero_sum(values) -> float:
+    """Sum of the non-zero entries.
+
+    Floating-point sums depend on the array's length; skipping zeros makes a total over
+    agents identical in two arms that differ only by agents who have not sold anything
+    yet (a strategy that adds agents), so paired differences stay exactly zero.
+    """
+    a = np.asarray(values, dtype=float)
+    return float(a[a != 0].sum()) if a.ndim else float(a)
+
+
 def conflict_type(role_a: np.ndarray, role_b: np.ndarray) -> np.ndarray:
     """Index into ``CONFLICT_TYPES`` for each pair of roles (order does not matter)."""
     return _PAIR_INDEX[role_a, role_b]
@@ -68,9 +79,9 @@ class Ledger:
         self.agents = np.zeros((weeks, book.n, 5))
         self.recorded = 0
 
-    def add(self, column: str, amount: float) -> None:
-        """Add to one of this week's totals."""
-        self.now[column] += float(amount)
+    def add(self, column: str, amount) -> None:
+        """Add a number, or the sum of an array, to one of this week's totals."""
+        self.now[column] += nonzero_sum(amount)
 
     def turnover(self, channel: str, amounts: np.ndarray, regions: np.ndarray,
                  segments: np.ndarray | int = UNASSIGNED) -> None:
@@ -78,7 +89,7 @@ class Ledger:
         amounts = np.asarray(amounts, dtype=float)
         if amounts.size == 0:
             return
-        self.now[f"turnover_{channel}"] += float(amounts.sum())
+        self.now[f"turnover_{channel}"] += nonzero_sum(amounts)
         seg = np.broadcast_to(segments, amounts.shape)
         np.add.at(self.region[0], (np.broadcast_to(regions, amounts.shape), seg), amounts)
 

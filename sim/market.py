@@ -14,6 +14,7 @@ from sim.book import DIRECT, DIST, KIND_NAMES, MARKET, PART, ROLE_NAMES, SPECIFI
 from sim.demand import PROJECT
 from sim.policy import CompiledPolicy
 from sim.rng import (
+    COMPETITOR_HASH_ID,
     SALT_COMPLY,
     SALT_NOISE,
     SALT_REACH,
@@ -83,7 +84,7 @@ class Market:
         c = sc.choice
         self.weights = UtilityWeights(c.price, c.delivery, c.expertise, c.relationship,
                                       c.specification, c.brand_constant)
-        self.ids = np.arange(book.n + 1)
+        self.ids = np.append(np.arange(book.n), COMPETITOR_HASH_ID)
 
     # -- effort and reach -------------------------------------------------------------
     def effort(self) -> np.ndarray:
@@ -185,7 +186,8 @@ class Market:
         u[d, a] = u_bid
         u[:, n_a] = u_comp
         noise[d, a] = gumbel(hash_pairs(keys[d], a, SALT_NOISE))
-        noise[:, n_a] = gumbel(hash_pairs(keys, np.full(len(rows), n_a), SALT_NOISE))
+        noise[:, n_a] = gumbel(hash_pairs(keys, np.full(len(rows), COMPETITOR_HASH_ID),
+                                          SALT_NOISE))
         available = np.zeros((len(rows), n_a + 1), dtype=bool)
         available[:, :n_a] = bid
         available[:, n_a] = True

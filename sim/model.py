@@ -10,7 +10,7 @@ from sim.agents import Customer, DirectRep, Distributor, Marketplace, Partner
 from sim.book import DIRECT, DIST, MARKET, PART
 from sim.demand import PROJECT, DealBook, Demand
 from sim.incentives import Incentives
-from sim.ledger import Ledger
+from sim.ledger import Ledger, nonzero_sum
 from sim.market import Market
 from sim.motivation import Motivation, expected_margins
 from sim.network_changes import apply_network_changes
@@ -75,7 +75,7 @@ class ChannelModel(mesa.Model):
         self.space = Network(graph, layout=None, random=self.random)
         self.geo = geography(sc, graph)
         self.customers = build_customers(sc, self.streams.setup)
-        self.book = build_channels(sc, self.streams.setup)
+        self.book = build_channels(sc, self.streams.setup, self.streams.additions)
         assign_incumbents(sc, self.customers, self.book, self.geo, self.streams.setup)
         self._channel_agents = [
             _AGENT_CLASS[int(r)](self, j, self.space[int(self.book.region[j])])
@@ -208,7 +208,7 @@ class ChannelModel(mesa.Model):
         q = st.replenish(week, ordering, cover, extra_weeks, extra_money, unit_price)
         money = (q * unit_price).sum(axis=1)
         self.ledger.turnover("distributor", money, book.region[d])
-        self.ledger.add("cogs", (q * self.market.unit_cost).sum())
+        self.ledger.add("cogs", q * self.market.unit_cost)
         book.week["purchases"][d] += money
 
     # -- helpers ------------------------------------------------------------------------
@@ -224,8 +224,8 @@ class ChannelModel(mesa.Model):
         st = self.stock
         if len(st.agents) == 0:
             return 0.0, 0.0, 0.0
-        value = float((st.on_hand * self._dist_unit_prices(version)).sum())
-        return value, float(st.on_hand.sum()), st.weekly_units()
+        value = nonzero_sum(st.on_hand * self._dist_unit_prices(version))
+        return value, nonzero_sum(st.on_hand), st.weekly_units()
 
     def _typical_deal_value(self) -> float:
         m = self.spec.market

@@ -5,7 +5,8 @@
 * ``choice``: one 64-bit key per deal, drawn when the deal is created; every per-deal
   random number (reach, spec-in, choice noise) is a counter-based hash of that key and
   the agent's id, so it stays aligned between two arms even when the offers differ;
-* ``behaviour``: agents' own randomness.
+* ``behaviour``: agents' own randomness;
+* ``additions``: agents a strategy adds to the network at rollout.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import numpy as np
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-STREAMS = ("setup", "demand", "choice", "behaviour")
+STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 
 # Salts keep the per-deal hashes of different purposes independent.
 SALT_REACH, SALT_SPEC_REACH, SALT_SPEC_IN, SALT_NOISE, SALT_COMPLY = 1, 2, 3, 4, 5
+# The competitor's id in per-deal hashes: fixed, so that a strategy adding agents (whose rows
+# come after everyone else's) leaves every other draw as in its baseline.
+COMPETITOR_HASH_ID = 2**40
 
 
 def as_seed_sequence(seed) -> np.random.SeedSequence:
@@ -40,6 +44,7 @@ class Streams:
     demand: np.random.Generator
     choice: np.random.Generator
     behaviour: np.random.Generator
+    additions: np.random.Generator  # agents a strategy adds (kept apart from ``setup``)
 
     @classmethod
     def from_seed(cls, seed) -> Streams:

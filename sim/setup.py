@@ -20,7 +20,7 @@ from sim.book import (
     ChannelBook,
     CustomerBook,
 )
-from sim.rules.commitment import ACTIVE, INACTIVE
+from sim.rules.commitment import ACTIVE, INACTIVE, NOT_CONTRACTED
 from sim.scenario import Scenario
 from sim.scenario.market import SEGMENTS
 
@@ -73,8 +73,14 @@ def build_customers(sc: Scenario, rng: np.random.Generator) -> CustomerBook:
                         incumbent=np.full(len(region), -1, dtype=np.int64))
 
 
-def build_channels(sc: Scenario, rng: np.random.Generator) -> ChannelBook:
-    """The contracted network: distributors, partners by kind, direct reps, marketplace."""
+def build_channels(sc: Scenario, rng: np.random.Generator,
+                   additions_rng: np.random.Generator | None = None) -> ChannelBook:
+    """The contracted network: distributors, partners by kind, direct reps, marketplace.
+
+    Agents that the strategy's rollout adds (``network_changes`` with ``action: add``) get
+    rows after everyone else's, drawn from ``additions_rng``, and wait "not contracted"
+    until their region switches; the rest of the network is as in the baseline.
+    """
     net = sc.network
     weights = region_weights(sc)
     by_weight = np.argsort(-weights, kind="stable")
@@ -110,6 +116,19 @@ def build_channels(sc: Scenario, rng: np.random.Generator) -> ChannelBook:
     alt = sc.behaviour.commitment.alternative_margin * rng.lognormal(0.0, 0.15, size=n)
     threshold = sc.behaviour.commitment.active_threshold
     state = np.where(commit >= threshold, ACTIVE, INACTIVE)
+    extra = _additions(sc)
+    if extra:
+        arng = additions_rng if additions_rng is not None else np.random.default_rng(0)
+        m = len(extra)
+        for i, (r, k, home) in enumerate(extra):
+            add(r, k, home, f"NEW-{ROLE_NAMES[r][:4]}-{i + 1:02d}")
+        role_a = np.array(role, dtype=np.int64)
+        size = np.concatenate([size, arng.lognormal(-0.5 * sigma**2, sigma, size=m)])
+        commit = np.concatenate([commit, np.full(m, 0.5 * (lo + hi))])
+        alt = np.concatenate([alt, sc.behaviour.commitment.alternative_margin
+                              * arng.lognormal(0.0, 0.15, size=m)])
+        state = np.concatenate([state, np.full(m, NOT_CONTRACTED)])
+        n = len(role_a)
     book = ChannelBook(
         role=role_a, kind=np.array(kind, dtype=np.int64), region=np.array(region, dtype=np.int64),
         size=size, alt_margin=alt, commitment=commit, state=state,
@@ -117,6 +136,21 @@ def build_channels(sc: Scenario, rng: np.random.Generator) -> ChannelBook:
     )
     assign_suppliers(book)
     return book
+
+
+def _additions(sc: Scenario) -> list[tuple[int, int, int]]:
+    """(role, kind, home region) of every agent the rollout may add."""
+    if sc.rollout is None:
+        return []
+    out = []
+    for change in sc.rollout.network_changes:
+        if change.action != "add":
+            continue
+        role = ROLE_NAMES.index(change.roles[0])
+        kind = KIND_NAMES.index(change.kinds[0]) if role == PART else -1
+        for home in range(len(sc.market.regions)):
+            out += [(role, kind, home)] * change.count
+    return out
 
 
 def assign_suppliers(book: ChannelBook) -> None:
@@ -148,7 +182,8 @@ def assign_incumbents(sc: Scenario, cust: CustomerBook, book: ChannelBook, geo: 
             members = np.flatnonzero((cust.region == r) & (cust.segment == s))
             if len(members) == 0:
                 continue
-            w = book.size * base[:, s] * geo[r, book.region] * book.commitment * sellers
+            w = (book.size * base[:, s] * geo[r, book.region] * book.commitment * sellers
+                 * (book.state != NOT_CONTRACTED))
             if w.sum() <= 0:
                 cust.incumbent[members] = np.where(comp[members], book.competitor, -1)
                 continue

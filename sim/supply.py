@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.ledger import nonzero_sum
 from sim.rules.inventory import moving_average, order_up_to
 
 
@@ -66,7 +67,7 @@ class Stock:
         self.backlog += asked - ship
         self.demand += asked
         self.shipped += ship
-        return float(asked.sum()), float(ship.sum())
+        return nonzero_sum(asked), nonzero_sum(ship)
 
     def replenish(self, week: int, ordering: np.ndarray, cover: np.ndarray,
                   extra_weeks: np.ndarray, extra_money: np.ndarray,
@@ -96,4 +97,4 @@ class Stock:
 
     def weekly_units(self) -> float:
         """Average weekly units asked of distributors' stock over the forecast window."""
-        return float(self.history.sum() / len(self.history))
+        return nonzero_sum(self.history) / len(self.history)

@@ -134,3 +134,34 @@ def test_uncertain_values_change_the_run_and_are_validated():
         with_values(sc, {"competitor.nothing": 1.0})
     with pytest.raises(ScenarioError, match="levers"):
         with_values(sc, {"policy.sales_bonus": 0.1})
+
+
+def test_adding_agents_at_rollout_keeps_the_pairing():
+    base = scenario("small")
+    grow = build(rollout={"full_week": 20, "network_changes": [
+        {"action": "add", "roles": ["distributor"], "count": 1},
+        {"action": "add", "roles": ["partner"], "kinds": ["integrator"], "count": 1}]})
+    grow.with_policy_before(base.policy)
+    a, b = run_model(base, 8), run_model(grow, 8)
+    ka, kb = a.kpis(), b.kpis()
+    n_regions = len(base.market.regions)
+    assert b.book.n == a.book.n + 2 * n_regions
+    # identical until the new agents sign, and the same deals throughout
+    np.testing.assert_array_equal(ka["deals_created"], kb["deals_created"])
+    before = ka["week"] < 20
+    assert ka[before].equals(kb[before])
+    assert (kb.loc[~before, "agents_contracted"] > ka.loc[~before, "agents_contracted"]).all()
+    agents = b.tables()["agents"]
+    new = agents[agents["agent_id"].str.startswith("NEW-")]
+    assert (new.loc[new["week"] < 20, "state"] == "not_contracted").all()
+    assert (new.loc[new["week"] >= 20, "state"] != "not_contracted").all()
+    assert new.loc[new["week"] >= 20, "sell_through"].sum() > 0
+
+
+def test_add_needs_a_role_kind_and_count():
+    from sim.scenario import ScenarioError
+    from sim.scenario.loader import _validate
+
+    with pytest.raises(ScenarioError, match="add needs"):
+        _validate("x", deep_merge(SMALL, {"rollout": {"full_week": 5, "network_changes": [
+            {"action": "add", "roles": ["partner"], "count": 2}]}}))

@@ -8,13 +8,17 @@ from sim.book import NO_INCUMBENT, ROLE_NAMES
 from sim.rules.commitment import DEFECTED, REMOVED, STATE_NAMES
 
 
-class ChannelAgent(FixedAgent):
-    """A channel agent; its per-week numbers live in row ``idx`` of ``model.book``."""
+class BookAgent(FixedAgent):
+    """A Mesa agent whose numbers live in row ``idx`` of one of the model's books."""
 
     def __init__(self, model, idx: int, cell):
         super().__init__(model)
         self.idx = idx
         self.cell = cell
+
+
+class ChannelAgent(BookAgent):
+    """A channel agent; its per-week numbers live in row ``idx`` of ``model.book``."""
 
     @property
     def name(self) -> str:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from mesa.discrete_space import FixedAgent
-
+from sim.agents.base import BookAgent
 from sim.scenario.market import SEGMENTS
 
 
-class Customer(FixedAgent):
+class Customer(BookAgent):
     """A customer; its state lives in row ``idx`` of ``model.customers``.
 
     Customers do no work in a week without a need: demand arrives for all of them at
     once (``sim.demand``), so the model never iterates over idle customers.
     """
-
-    def __init__(self, model, idx: int, cell):
-        super().__init__(model)
-        self.idx = idx
-        self.cell = cell
 
     @property
     def segment(self) -> str:

@@ -205,7 +205,7 @@ class Policy(Strict):
 class NetworkChange(Strict):
     """A change to the network applied when a region switches to the new policy."""
 
-    action: Literal["prune_inactive", "upgrade_top", "retype"]
+    action: Literal["prune_inactive", "upgrade_top", "retype", "add"]
     roles: list[Literal["distributor", "partner"]] = Field(default_factory=lambda: ["partner"])
     kinds: list[PartnerKind] | None = Field(None, description="Restrict to these partner kinds.")
     share: Fraction = Field(
@@ -213,11 +213,18 @@ class NetworkChange(Strict):
         "prune_inactive and retype, the strongest for upgrade_top).")
     to_kind: PartnerKind | None = None
     to_tier: Literal["silver", "gold"] = "gold"
+    count: NonNegInt = Field(0, description="add: agents contracted in each switching region.")
 
     @model_validator(mode="after")
     def _retype_target(self) -> NetworkChange:
         if self.action == "retype" and self.to_kind is None:
             raise ValueError("to_kind: retype needs to_kind")
+        if self.action == "add":
+            if len(self.roles) != 1 or (self.roles == ["partner"] and
+                                        (self.kinds is None or len(self.kinds) != 1)):
+                raise ValueError("roles: add needs one role (and one partner kind in kinds)")
+            if self.count < 1:
+                raise ValueError("count: add needs a count of at least 1")
         return self
 
 
