@@ -31,8 +31,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 demo: $(STAMP)
-	$(VENV)/bin/channelsim run scenarios/case_baseline.yaml --out results/demo/case_baseline
-	$(VENV)/bin/channelsim run scenarios/case_reform.yaml --out results/demo/case_reform
+	$(VENV)/bin/channelsim compare scenarios/case_baseline.yaml scenarios/case_reform.yaml \
+		scenarios/add_marketplace.yaml scenarios/cut_distributor_discount.yaml \
+		scenarios/direct_takes_key_accounts.yaml scenarios/exclusive_territories.yaml \
+		--out results/demo
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

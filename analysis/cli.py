@@ -125,6 +125,66 @@ def print_summary(name: str, currency: str, kpis) -> None:
     Console(width=max(130, Console().width)).print(table)
 
 
+@app.command()
+def compare(
+    baseline: Annotated[Path, typer.Argument(help="The baseline scenario file.")],
+    strategies: Annotated[list[Path], typer.Argument(help="Strategy files to compare.")],
+    reps: Annotated[int, typer.Option(min=1, help="Replications (simulated futures).")] = 20,
+    weeks: Annotated[int | None, typer.Option(min=1, help="Weeks per replication.")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the whole comparison.")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Local worker processes (default: all cores; 1 runs serially).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of a Dask scheduler to run on, e.g. tcp://host:8786.")] = None,
+    dask_local: Annotated[bool, typer.Option(
+        "--dask-local", help="Start a Dask LocalCluster here and run on it.")] = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/compare"),
+    material: Annotated[float, typer.Option(
+        help="Materiality threshold in percent of baseline turnover.")] = -1.0,
+    no_uncertainty: Annotated[bool, typer.Option(
+        "--no-uncertainty", help="Do not draw the baseline's uncertainties.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+):
+    """Would these strategies shrink turnover? Paired Monte Carlo against the baseline."""
+    from analysis.progress import reporter
+    from sim.engines import DaskEngine, EngineError, make_engine
+    from sim.runner import run_comparison
+    from sim.store import StoreError
+
+    if scheduler and dask_local:
+        fail("choose one of --scheduler and --dask-local")
+    files = [baseline, *strategies]
+    names = [f.stem for f in files]
+    if len(set(names)) != len(names):
+        fail("scenario file names must differ (their names label the results)")
+    scenarios = {n: _load(f) for n, f in zip(names, files, strict=True)}
+    weeks = weeks or scenarios[names[0]].weeks
+    if scheduler or dask_local:
+        engine = DaskEngine(scheduler, workers)
+        try:
+            engine.check()
+        except EngineError as exc:
+            fail(str(exc))
+    else:
+        engine = make_engine("serial" if workers == 1 else "processes", workers)
+    progress = reporter(quiet)
+    try:
+        with progress:
+            store = run_comparison(scenarios, names[0], reps, seed, weeks, out, engine,
+                                   uncertainty=not no_uncertainty, progress=progress.update)
+    except (StoreError, EngineError) as exc:
+        fail(str(exc))
+    from analysis.compare import compare as compare_results
+    from analysis.present import print_comparison, write_summary
+
+    comp = compare_results(store.root, material=material / 100.0)
+    write_summary(comp, store.root)
+    if not quiet:
+        print_comparison(comp)
+        typer.echo(f"results, summary.csv and summary.json in {store.root}/")
+
+
 def main() -> None:
     """Entry point of the ``channelsim`` script."""
     try:

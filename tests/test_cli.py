@@ -109,3 +109,40 @@ def test_help_everywhere():
 
 def test_installed_script_exists():
     assert (Path(sys.executable).parent / "channelsim").exists()
+
+
+def test_compare_bad_inputs_are_clean(tmp_path):
+    small, cut = FIXTURES / "small.yaml", FIXTURES / "small_cut.yaml"
+    cases = [
+        (["compare", small, tmp_path / "nothing.yaml"], "file not found"),
+        (["compare", small, cut, "--reps", "0"], "reps"),
+        (["compare", small, cut, "--reps", "2", "--scheduler", "tcp://127.0.0.1:9"],
+         "cannot reach the Dask scheduler"),
+        (["compare", small, cut, "--reps", "2", "--out", tmp_path / "file" / "sub"],
+         "cannot write results"),
+    ]
+    (tmp_path / "file").write_text("x")
+    for args, reason in cases:
+        out = tmp_path / "out"
+        full = [*args] if "--out" in args else [*args, "--out", out]
+        r = cli(*full)
+        assert r.returncode == 2, (args, r.stderr)
+        assert reason in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+        assert not out.exists()
+
+
+def test_compare_prints_and_saves_the_summary(tmp_path):
+    r = cli("compare", FIXTURES / "small.yaml", FIXTURES / "small_cut.yaml", "--reps", "3",
+            "--weeks", "40", "--workers", "1", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "small_cut" in r.stdout and "P(shrink)" in r.stdout
+    assert "[6/6] replications done" in r.stdout
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert summary["strategy"].tolist() == ["small_cut"]
+    import json
+    doc = json.loads((tmp_path / "summary.json").read_text())
+    assert doc["baseline"] == "small" and "small_cut" in doc["strategies"]
+    quiet = cli("compare", FIXTURES / "small.yaml", FIXTURES / "small_cut.yaml", "--reps", "3",
+                "--weeks", "40", "--workers", "1", "--out", tmp_path, "--quiet")
+    assert quiet.returncode == 0 and quiet.stdout == ""

@@ -1,0 +1,113 @@
+"""Running many replications: into memory, or into a resumable result store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from sim.engines import make_engine
+from sim.experiment import Job, make_jobs, sample_uncertainties
+from sim.scenario import Scenario
+from sim.store import TABLES, ResultStore, package_version, safe_name, scenario_hash
+
+
+def _engine(engine):
+    return make_engine(engine) if isinstance(engine, str) else engine
+
+
+def run_replications(scenario: Scenario, reps: int, seed: int, weeks: int | None = None,
+                     engine="serial", uncertainty: bool = True) -> dict[str, pd.DataFrame]:
+    """Run ``reps`` replications of one scenario in memory.
+
+    Args:
+        scenario: a loaded scenario.
+        reps: number of replications.
+        seed: the comparison seed; replication ``i`` uses ``SeedSequence(seed).spawn(reps)[i]``.
+        weeks: weeks per replication (default: the scenario's).
+        engine: ``"serial"``, ``"processes"``, ``"dask"`` or an engine object.
+        uncertainty: draw the scenario's uncertain parameters per replication.
+
+    Returns:
+        The four tables, each with a ``rep`` column first.
+    """
+    weeks = scenario.weeks if weeks is None else weeks
+    values = (sample_uncertainties(scenario, reps, seed) if uncertainty
+              else [{} for _ in range(reps)])
+    jobs = make_jobs([scenario.name], reps, seed, weeks, values)
+    out: dict[int, dict] = {}
+
+    def keep(job: Job, tables: dict) -> None:
+        out[job.rep] = tables
+
+    _engine(engine).run({scenario.name: scenario}, jobs, keep)
+    tables = {}
+    for t in TABLES:
+        frames = []
+        for r in sorted(out):
+            df = out[r][t].copy()
+            df.insert(0, "rep", r)
+            frames.append(df)
+        tables[t] = pd.concat(frames, ignore_index=True)
+    return tables
+
+
+def comparison_manifest(scenarios: dict[str, Scenario], baseline: str, reps: int, seed: int,
+                        weeks: int, uncertain: list[dict[str, float]]) -> dict:
+    """What identifies a comparison: scenarios' contents, seed, weeks, reps, version."""
+    def rollout(sc: Scenario) -> dict | None:
+        ro = sc.rollout
+        if ro is None:
+            return None
+        return {"pilot_regions": ro.pilot_regions, "pilot_week": ro.pilot_week,
+                "full_week": ro.full_week, "start_week": ro.start_week(),
+                "first_effect_week": ro.first_effect_week()}
+
+    return {
+        "channelsim_version": package_version(),
+        "seed": seed,
+        "weeks": weeks,
+        "reps": reps,
+        "baseline": baseline,
+        "order": list(scenarios),
+        "scenarios": {n: {"hash": scenario_hash(sc), "name": sc.name, "currency": sc.currency,
+                          "regions": sc.market.regions, "rollout": rollout(sc)}
+                      for n, sc in scenarios.items()},
+        "uncertain_values": uncertain,
+    }
+
+
+def run_comparison(scenarios: dict[str, Scenario], baseline: str, reps: int, seed: int,
+                   weeks: int, out: Path, engine="processes", uncertainty: bool = True,
+                   progress: Callable[[Job, int, int], None] | None = None) -> ResultStore:
+    """Run every scenario for replications ``0..reps-1`` into the store at ``out``.
+
+    Replications already stored are skipped, so a killed run resumes where it stopped and
+    ends with exactly the files of an uninterrupted run. The baseline's uncertainties are
+    drawn once per replication and used by every scenario of that replication.
+
+    Args:
+        progress: called as ``progress(job, done, total)`` after each stored replication.
+    """
+    for name in scenarios:
+        safe_name(name)
+    base = scenarios[baseline]
+    uncertain = (sample_uncertainties(base, reps, seed) if uncertainty
+                 else [{} for _ in range(reps)])
+    manifest = comparison_manifest(scenarios, baseline, reps, seed, weeks, uncertain)
+    store = ResultStore.open(Path(out), manifest)
+    jobs = make_jobs(list(scenarios), reps, seed, weeks, uncertain)
+    pending = [j for j in jobs if not store.done(j.scenario, j.rep)]
+    total, done = len(jobs), len(jobs) - len(pending)
+
+    def keep(job: Job, tables: dict) -> None:
+        nonlocal done
+        store.write(job.scenario, job.rep, tables)
+        done += 1
+        if progress is not None:
+            progress(job, done, total)
+
+    if pending:
+        _engine(engine).run(scenarios, pending, keep)
+    return store

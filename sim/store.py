@@ -1,0 +1,139 @@
+"""The result store: one folder per comparison, written so that a killed run resumes.
+
+Layout::
+
+    DIR/manifest.json                          what was asked (scenarios' hashes, seed, ...)
+    DIR/runs/<scenario>/rep-0007/kpis.parquet  the four tables of one replication
+
+A replication's folder is written under a temporary name and renamed when complete, so a
+folder that exists is always whole; one that does not is simply run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+
+from sim.scenario import Scenario
+
+TABLES = ("kpis", "by_region", "conflicts", "agents")
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class StoreError(RuntimeError):
+    """The output folder cannot be used (other comparison, unwritable, corrupt)."""
+
+
+def package_version() -> str:
+    """The installed channelsim version."""
+    try:
+        return version("channelsim")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def scenario_hash(sc: Scenario) -> str:
+    """SHA-256 of the resolved scenario (after ``extends``) and the policy it starts from."""
+    blob = json.dumps({"scenario": sc.model_dump(mode="json"),
+                       "before": sc.policy_before.model_dump(mode="json")}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def safe_name(name: str) -> str:
+    """A scenario name usable as a folder name, or a StoreError (no ``../`` escapes)."""
+    if not _SAFE.match(name) or name in (".", ".."):
+        raise StoreError(f"scenario name {name!r} cannot name a results folder")
+    return name
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file under a temporary name, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class ResultStore:
+    """A comparison's folder of results."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @classmethod
+    def open(cls, root: Path, manifest: dict) -> ResultStore:
+        """Create the folder with ``manifest``, or reopen it if the manifest matches.
+
+        Raises:
+            StoreError: the folder holds another comparison, or cannot be written.
+        """
+        store = cls(root)
+        path = store.root / "manifest.json"
+        try:
+            store.root.mkdir(parents=True, exist_ok=True)
+            if path.exists():
+                old = json.loads(path.read_text(encoding="utf-8"))
+                diff = [k for k in sorted(set(old) | set(manifest)) if old.get(k) != manifest.get(k)]
+                if diff:
+                    raise StoreError(
+                        f"{store.root} holds results of a different comparison ({', '.join(diff)} "
+                        "differ); choose another --out or remove the folder")
+            else:
+                write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
+            (store.root / "runs").mkdir(exist_ok=True)
+        except json.JSONDecodeError:
+            raise StoreError(f"{path} is not a readable manifest; remove the folder") from None
+        except OSError as exc:
+            raise StoreError(f"{store.root}: cannot write results "
+                             f"({exc.strerror or exc.__class__.__name__})") from None
+        return store
+
+    def manifest(self) -> dict:
+        """The manifest of this folder."""
+        return json.loads((self.root / "manifest.json").read_text(encoding="utf-8"))
+
+    def rep_dir(self, scenario: str, rep: int) -> Path:
+        """Folder of one replication's tables."""
+        return self.root / "runs" / safe_name(scenario) / f"rep-{rep:04d}"
+
+    def done(self, scenario: str, rep: int) -> bool:
+        """True when the replication is stored whole."""
+        return self.rep_dir(scenario, rep).is_dir()
+
+    def write(self, scenario: str, rep: int, tables: dict[str, pd.DataFrame]) -> None:
+        """Store one replication's four tables atomically (folder renamed when complete)."""
+        final = self.rep_dir(scenario, rep)
+        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        for name in TABLES:
+            tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
+        os.replace(tmp, final)
+
+    def read(self, table: str = "kpis") -> pd.DataFrame:
+        """All stored replications of one table, with ``scenario`` and ``rep`` columns first."""
+        if table not in TABLES:
+            raise StoreError(f"unknown table {table!r}; one of {', '.join(TABLES)}")
+        frames = []
+        runs = self.root / "runs"
+        for sdir in sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []:
+            for rdir in sorted(sdir.glob("rep-[0-9][0-9][0-9][0-9]")):
+                try:
+                    df = pd.read_parquet(rdir / f"{table}.parquet")
+                except (OSError, ValueError) as exc:
+                    raise StoreError(f"{rdir / (table + '.parquet')} is unreadable "
+                                     f"({exc.__class__.__name__}); remove {rdir} and rerun "
+                                     "to recompute it") from None
+                df.insert(0, "rep", int(rdir.name[4:]))
+                df.insert(0, "scenario", sdir.name)
+                frames.append(df)
+        if not frames:
+            raise StoreError(f"{self.root} holds no results")
+        return pd.concat(frames, ignore_index=True)

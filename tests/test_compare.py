@@ -1,0 +1,162 @@
+"""Scenario comparison: common random numbers, engines, resumable store, statistics."""
+
+import functools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import FIXTURES, ROOT, scenario
+
+from analysis.compare import compare
+from analysis.results import load_results
+from sim.engines import DaskEngine, ProcessEngine, SerialEngine
+from sim.experiment import replication_seeds, run_job, sample_uncertainties
+from sim.runner import run_comparison, run_replications
+from sim.scenario import Scenario, deep_merge, load_scenario
+
+SMALL = yaml.safe_load((FIXTURES / "small.yaml").read_text())
+
+
+def strategy() -> Scenario:
+    """A small strategy: an abrupt distributor discount cut at week 20."""
+    sc = Scenario.model_validate(deep_merge(SMALL, {
+        "policy": {"discounts": {"distributor": {"base": 0.2, "silver": 0.2, "gold": 0.2}}},
+        "rollout": {"full_week": 20}}))
+    return sc.with_policy_before(scenario("small").policy)
+
+
+def pair():
+    return {"base": scenario("small"), "cut": strategy()}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*.parquet"))}
+
+
+def test_a_scenario_against_itself_differs_by_nothing(tmp_path):
+    sc = scenario("small")
+    run_comparison({"a": sc, "b": sc}, "a", 4, 7, 40, tmp_path, SerialEngine())
+    comp = compare(tmp_path)
+    r = comp.strategies["b"]
+    assert (r.per_rep["turnover_change"] == 0).all()
+    assert r.p_shrink.estimate == 0 and r.p_shrink_material.estimate == 0
+    assert r.turnover_change.estimate == 0 and r.dip.depth == 0
+
+
+def test_paired_differences_are_zero_before_the_strategy_and_pairing_pays(tmp_path):
+    run_comparison(pair(), "base", 6, 3, 52, tmp_path, SerialEngine())
+    k = load_results(tmp_path)
+    assert list(k.columns[:3]) == ["scenario", "rep", "week"]
+    b = k[k.scenario == "base"].set_index(["rep", "week"])
+    s = k[k.scenario == "cut"].set_index(["rep", "week"])
+    before = b.index.get_level_values("week") < 20
+    pd.testing.assert_frame_equal(b[before].drop(columns="scenario"),
+                                  s[before].drop(columns="scenario"))
+    assert not b[~before]["turnover"].equals(s[~before]["turnover"])
+    r = compare(tmp_path).strategies["cut"]
+    # common random numbers: the difference varies far less than two independent runs would
+    assert r.pairing_variance * 5 < r.unpaired_variance
+    assert r.start_week == 20
+
+
+def test_engines_give_identical_files(tmp_path):
+    scs = pair()
+    run_comparison(scs, "base", 3, 11, 30, tmp_path / "serial", SerialEngine())
+    run_comparison(scs, "base", 3, 11, 30, tmp_path / "procs", ProcessEngine(2))
+    run_comparison(scs, "base", 3, 11, 30, tmp_path / "dask", DaskEngine(None, 2))
+    ref = files(tmp_path / "serial")
+    assert len(ref) == 2 * 3 * 4
+    assert files(tmp_path / "procs") == ref
+    assert files(tmp_path / "dask") == ref
+    assert ((tmp_path / "serial" / "manifest.json").read_text()
+            == (tmp_path / "dask" / "manifest.json").read_text())
+
+
+def _die_once(scenario, job, marker: str):
+    """A job function whose worker dies the first time it runs replication 1."""
+    marker = Path(marker)
+    if job.rep == 1 and not marker.exists():
+        marker.write_text("died")
+        os._exit(1)
+    return run_job(scenario, job)
+
+
+def test_a_dying_worker_loses_and_duplicates_nothing(tmp_path):
+    scs = pair()
+    die = functools.partial(_die_once, marker=str(tmp_path / "marker"))
+    run_comparison(scs, "base", 3, 5, 20, tmp_path / "ref", SerialEngine())
+    run_comparison(scs, "base", 3, 5, 20, tmp_path / "died", ProcessEngine(2, fn=die))
+    assert (tmp_path / "marker").exists()
+    assert files(tmp_path / "died") == files(tmp_path / "ref")
+
+
+def test_killed_compare_resumes_to_identical_files(tmp_path):
+    args = [sys.executable, "-m", "analysis.cli", "compare", str(FIXTURES / "small.yaml"),
+            str(FIXTURES / "small_cut.yaml"), "--reps", "8", "--weeks", "52", "--seed", "4",
+            "--workers", "1", "--quiet"]
+    ref, killed = tmp_path / "ref", tmp_path / "killed"
+    assert subprocess.run([*args, "--out", str(ref)], cwd=ROOT, timeout=600).returncode == 0
+    proc = subprocess.Popen([*args, "--out", str(killed)], cwd=ROOT)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(files(killed) if killed.exists() else {}) < 12:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = files(killed)
+    assert 0 < len(partial) < len(files(ref)), "the kill came too late to test resuming"
+    assert subprocess.run([*args, "--out", str(killed)], cwd=ROOT, timeout=600).returncode == 0
+    assert files(killed) == files(ref)
+    for name in ("summary.csv", "summary.json"):
+        assert (killed / name).read_bytes() == (ref / name).read_bytes()
+    assert not list(killed.rglob(".*tmp*"))
+
+
+def test_uncertain_values_are_shared_by_both_arms_and_cover_their_ranges(tmp_path):
+    base = load_scenario(ROOT / "scenarios" / "case_baseline.yaml")
+    values = sample_uncertainties(base, 10, 3)
+    for path, rng in base.uncertainties.items():
+        v = np.array([d[path] for d in values])
+        assert rng.low <= v.min() and v.max() <= rng.high
+        # Latin hypercube: one draw in each tenth of the range
+        strata = np.floor((v - rng.low) / (rng.high - rng.low) * 10).astype(int)
+        assert sorted(strata) == list(range(10))
+    assert values == sample_uncertainties(base, 10, 3)
+    sc = Scenario.model_validate(deep_merge(SMALL, {"uncertainties": {
+        "competitor.aggressiveness": {"low": 0.0, "high": 1.0}}}))
+    scs = {"base": sc, "cut": strategy()}
+    run_comparison(scs, "base", 4, 2, 20, tmp_path, SerialEngine())
+    import json
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert len(manifest["uncertain_values"]) == 4
+    # both arms of a replication ran in the same future: identical before the strategy
+    k = load_results(tmp_path)
+    a = k[(k.scenario == "base") & (k.week < 20)].drop(columns="scenario").reset_index(drop=True)
+    b = k[(k.scenario == "cut") & (k.week < 20)].drop(columns="scenario").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    # and different futures differ
+    t = k[(k.scenario == "base") & (k.week < 20)].groupby("rep")["turnover"].sum()
+    assert t.nunique() == 4
+
+
+def test_replication_seeds_and_in_memory_runs():
+    seeds = replication_seeds(5, 3)
+    assert [s.spawn_key for s in seeds] == [(0,), (1,), (2,)]
+    t = run_replications(scenario("small"), 2, 5, 10)
+    assert set(t) == {"kpis", "by_region", "conflicts", "agents"}
+    assert t["kpis"]["rep"].tolist() == [0] * 10 + [1] * 10
+
+
+def test_manifest_mismatch_is_refused(tmp_path):
+    from sim.store import StoreError
+
+    run_comparison(pair(), "base", 2, 1, 10, tmp_path, SerialEngine())
+    with pytest.raises(StoreError, match="different comparison"):
+        run_comparison(pair(), "base", 2, 2, 10, tmp_path, SerialEngine())
