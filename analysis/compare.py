@@ -189,6 +189,7 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
         material: the materiality threshold as a fraction of baseline turnover (-0.01: a
             shrink worse than 1%).
         starts: first week of each strategy (default: from the folder's manifest, else 1).
+
     """
     manifest, by_region, agents = None, None, None
     if isinstance(results, (str, Path)):

@@ -15,6 +15,7 @@ def load_results(path: str | Path, table: str = "kpis") -> pd.DataFrame:
     Args:
         path: the ``--out`` folder of ``channelsim compare``.
         table: ``kpis`` (default), ``by_region``, ``conflicts`` or ``agents``.
+
     """
     return ResultStore(Path(path)).read(table)
 

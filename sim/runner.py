@@ -31,6 +31,7 @@ def run_replications(scenario: Scenario, reps: int, seed: int, weeks: int | None
 
     Returns:
         The four tables, each with a ``rep`` column first.
+
     """
     weeks = scenario.weeks if weeks is None else weeks
     values = (sample_uncertainties(scenario, reps, seed) if uncertainty
@@ -88,7 +89,16 @@ def run_comparison(scenarios: dict[str, Scenario], baseline: str, reps: int, see
     drawn once per replication and used by every scenario of that replication.
 
     Args:
+        scenarios: scenarios by name (the names label the result folders).
+        baseline: the name of the baseline, whose uncertainties are drawn.
+        reps: replications (simulated futures).
+        seed: the comparison seed.
+        weeks: weeks per replication.
+        out: the result folder.
+        engine: ``"serial"``, ``"processes"``, ``"dask"`` or an engine object.
+        uncertainty: draw the baseline's uncertain parameters per replication.
         progress: called as ``progress(job, done, total)`` after each stored replication.
+
     """
     for name in scenarios:
         safe_name(name)

@@ -72,6 +72,7 @@ class ResultStore:
 
         Raises:
             StoreError: the folder holds another comparison, or cannot be written.
+
         """
         store = cls(root)
         path = store.root / "manifest.json"
@@ -79,7 +80,8 @@ class ResultStore:
             store.root.mkdir(parents=True, exist_ok=True)
             if path.exists():
                 old = json.loads(path.read_text(encoding="utf-8"))
-                diff = [k for k in sorted(set(old) | set(manifest)) if old.get(k) != manifest.get(k)]
+                keys = sorted(set(old) | set(manifest))
+                diff = [k for k in keys if old.get(k) != manifest.get(k)]
                 if diff:
                     raise StoreError(
                         f"{store.root} holds results of a different comparison ({', '.join(diff)} "
