@@ -23,6 +23,17 @@ OnResult = Callable[[Job, dict], None]
 MAX_ATTEMPTS = 3
 
 
+# Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which fixes glibc's allocation
+# thresholds and makes every large numpy array a fresh mmap: the simulation runs at half
+# speed. Its statistical profiler also costs time on Python-heavy tasks. Workers of a
+# LocalCluster get neither; workers of an outside cluster should be started the same way.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ": {
+        "OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
+}
+
+
 class EngineError(RuntimeError):
     """The engine could not run the jobs (e.g. no scheduler at the given address)."""
 
@@ -111,9 +122,7 @@ class DaskEngine:
         if self.scheduler is None:
             import dask
 
-            # The workers' statistical profiler samples every thread's stack each 10 ms;
-            # on a Python-heavy simulation that costs a third of the speed.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
                 cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                        processes=True, dashboard_address=None)
             return Client(cluster), cluster
