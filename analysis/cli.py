@@ -175,7 +175,7 @@ def compare(
                                    uncertainty=not no_uncertainty, progress=progress.update)
     except (StoreError, EngineError) as exc:
         fail(str(exc))
-    from analysis.compare import compare as compare_results
+    from analysis.comparison import compare as compare_results
     from analysis.present import print_comparison, write_summary
 
     comp = compare_results(store.root, material=material / 100.0)

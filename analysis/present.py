@@ -12,7 +12,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from analysis.compare import Comparison, StrategyResult
+from analysis.comparison import Comparison, StrategyResult
 from sim.store import write_atomic
 
 

@@ -10,7 +10,9 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "load_scenario",
+    "run_comparison",
     "run_model",
+    "run_replications",
     "simulate",
     "with_values",
 ]
@@ -20,6 +22,8 @@ _HOME = {
     "ScenarioError": "sim.scenario",
     "load_scenario": "sim.scenario",
     "run_model": "sim.api",
+    "run_comparison": "sim.runner",
+    "run_replications": "sim.runner",
     "simulate": "sim.api",
     "with_values": "sim.scenario",
 }

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, ROOT, scenario
 
-from analysis.compare import compare
+from analysis.comparison import compare
 from analysis.results import load_results
 from sim.engines import DaskEngine, ProcessEngine, SerialEngine
 from sim.experiment import replication_seeds, run_job, sample_uncertainties
@@ -160,3 +160,24 @@ def test_manifest_mismatch_is_refused(tmp_path):
     run_comparison(pair(), "base", 2, 1, 10, tmp_path, SerialEngine())
     with pytest.raises(StoreError, match="different comparison"):
         run_comparison(pair(), "base", 2, 2, 10, tmp_path, SerialEngine())
+
+
+def test_public_names_and_quarterly_figures(tmp_path):
+    import analysis
+    import sim
+
+    run_comparison(pair(), "base", 4, 3, 52, tmp_path, SerialEngine())
+    assert sim.run_replications is run_replications
+    k = analysis.load_results(tmp_path)
+    assert {"scenario", "rep", "week", "turnover", "top20_share"} <= set(k.columns)
+    comp = analysis.compare(tmp_path, baseline="base", strategies=["cut"])
+    assert isinstance(comp, analysis.Comparison)
+    q = comp.strategies["cut"].quarters
+    assert q["quarter"].tolist() == [1, 2, 3, 4]
+    # before the cut (quarter 1 ends at week 13) nothing differs
+    assert q.loc[0, "turnover_change"] == 0 and q.loc[0, "margin_change"] == 0
+    assert (q["turnover_low"] <= q["turnover_change"]).all()
+    assert (q["turnover_boot_high"] >= q["turnover_change"]).all()
+    # cumulative change equals the sum of quarterly changes
+    r = comp.strategies["cut"]
+    assert q["turnover_change"].sum() == pytest.approx(r.turnover_change.estimate)

@@ -125,12 +125,14 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
     rows = []
     for q in np.unique(quarter):
         cols = weeks[quarter == q]
-        d = ts[cols].to_numpy().sum(axis=1) - tb[cols].to_numpy().sum(axis=1)
-        t = paired_t(d)
-        base_q = tb[cols].to_numpy().sum(axis=1).mean()
-        rows.append({"quarter": int(q), "weeks": f"{cols[0]}-{cols[-1]}", "change": t.estimate,
-                     "low": t.low, "high": t.high,
-                     "change_pct": 100.0 * t.estimate / base_q if base_q else 0.0})
+        row = {"quarter": int(q), "weeks": f"{cols[0]}-{cols[-1]}"}
+        for label, s_arm, b_arm in (("turnover", ts, tb), ("margin", ms, mb)):
+            base_q = b_arm[cols].to_numpy().sum(axis=1)
+            t, boot, pct = _change(s_arm[cols].to_numpy().sum(axis=1) - base_q, base_q)
+            row.update({f"{label}_change": t.estimate, f"{label}_low": t.low,
+                        f"{label}_high": t.high, f"{label}_boot_low": boot.low,
+                        f"{label}_boot_high": boot.high, f"{label}_change_pct": pct.estimate})
+        rows.append(row)
 
     end9 = start + NINE_MONTHS
     d9 = _window_sum(ts, start, end9) - _window_sum(tb, start, end9)
