@@ -185,6 +185,88 @@ def compare(
         typer.echo(f"results, summary.csv and summary.json in {store.root}/")
 
 
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A compare --out folder.")],
+    pptx: Annotated[bool, typer.Option("--pptx", help="Also write a slide deck.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        help="HTML file to write (default: FOLDER/report.html; the deck beside it).")] = None,
+):
+    """Write a self-contained HTML report (and with --pptx a slide deck) of stored results."""
+    from analysis.report import build_report
+    from sim.store import StoreError
+
+    if not (folder / "manifest.json").is_file():
+        fail(f"{folder}: not a results folder of channelsim compare (no manifest.json)")
+    try:
+        html, deck = build_report(folder, out, pptx)
+    except StoreError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{out or folder}: cannot write the report ({exc.strerror or exc})")
+    typer.echo(f"report: {html}")
+    if deck is not None:
+        typer.echo(f"deck: {deck}")
+
+
+@app.command()
+def diagnose(
+    file: Annotated[Path, typer.Argument(help="A scenario (.yaml) or a deal export (.csv).")],
+    seed: Annotated[int, typer.Option(min=0, help="Seed for a scenario's run.")] = 1,
+    reps: Annotated[int, typer.Option(min=1, help="Replications of a scenario.")] = 3,
+):
+    """Answer the diagnostic questions for a scenario's baseline or a client's deal export."""
+    from analysis.diagnose import (
+        DealExportError,
+        diagnose_deals,
+        diagnose_tables,
+        read_deal_export,
+    )
+
+    if file.suffix.lower() == ".csv":
+        if not file.is_file():
+            fail(f"{file}: file not found")
+        try:
+            d = diagnose_deals(read_deal_export(file))
+        except DealExportError as exc:
+            fail(str(exc))
+        title = f"{file.name} (deal export)"
+    else:
+        scenario = _load(file)
+        from sim.runner import run_replications
+
+        t = run_replications(scenario, reps, seed, uncertainty=False)
+        d = diagnose_tables(t["kpis"], t["agents"], t["conflicts"])
+        title = f"{scenario.name} ({reps} simulated runs)"
+    print_diagnosis(title, d)
+
+
+def print_diagnosis(title: str, d) -> None:
+    """The diagnosis as terminal tables."""
+    console = Console(width=max(120, Console().width))
+    console.rule(f"Diagnosis: {title}")
+
+    def show(df, heading: str, fmt) -> None:
+        t = Table(title=heading, title_justify="left")
+        t.add_column(df.index.name or "", justify="left")
+        for c in df.columns:
+            t.add_column(str(c), justify="right")
+        for idx, row in df.iterrows():
+            t.add_row(str(idx), *[("—" if v != v else fmt(v)) for v in row])
+        console.print(t)
+
+    show(d.network, "Contracted vs active distributors and partners, by year",
+         lambda v: f"{v:,.1f}")
+    show(d.distribution_share.rename("via distributors and partners").to_frame(),
+         "Share of end-customer sales through the distribution network", lambda v: f"{v:.1%}")
+    show(d.channels, "Channels: sales, realisation (turnover / sales), monthly CV",
+         lambda v: f"{v:,.2f}")
+    if d.conflicts is not None:
+        show(d.conflicts, "Conflicts between channel types", lambda v: f"{v:,.0f}")
+    console.print(f"Top 20% of distributors and partners make {d.top20_share:.0%} of their "
+                  f"sales; HHI {d.hhi:,.0f}.")
+
+
 def main() -> None:
     """Entry point of the ``channelsim`` script."""
     try:

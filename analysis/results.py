@@ -23,3 +23,42 @@ def load_results(path: str | Path, table: str = "kpis") -> pd.DataFrame:
 def load_manifest(path: str | Path) -> dict:
     """The manifest of a comparison folder (seed, weeks, scenarios, rollouts)."""
     return ResultStore(Path(path)).manifest()
+
+
+class Results:
+    """A comparison folder with its tables loaded once, on first use."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.manifest = load_manifest(self.path)
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """``kpis``, ``by_region``, ``conflicts`` or ``agents`` of every replication."""
+        if name not in self._tables:
+            self._tables[name] = load_results(self.path, name)
+        return self._tables[name]
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """The weekly KPIs of every scenario and replication."""
+        return self.table("kpis")
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario names, baseline first."""
+        return list(self.manifest["order"])
+
+    @property
+    def baseline(self) -> str:
+        """The baseline's name."""
+        return self.manifest["baseline"]
+
+    @property
+    def currency(self) -> str:
+        """The baseline's currency."""
+        return self.manifest["scenarios"][self.baseline]["currency"]
+
+    def rollout(self, name: str) -> dict | None:
+        """Pilot and rollout weeks of a strategy (None for the baseline)."""
+        return self.manifest["scenarios"][name]["rollout"]

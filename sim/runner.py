@@ -73,7 +73,9 @@ def comparison_manifest(scenarios: dict[str, Scenario], baseline: str, reps: int
         "baseline": baseline,
         "order": list(scenarios),
         "scenarios": {n: {"hash": scenario_hash(sc), "name": sc.name, "currency": sc.currency,
-                          "regions": sc.market.regions, "rollout": rollout(sc)}
+                          "regions": sc.market.regions,
+                          "region_links": [list(e) for e in sc.market.region_links or []],
+                          "rollout": rollout(sc)}
                       for n, sc in scenarios.items()},
         "uncertain_values": uncertain,
     }
@@ -107,6 +109,7 @@ def run_comparison(scenarios: dict[str, Scenario], baseline: str, reps: int, see
                  else [{} for _ in range(reps)])
     manifest = comparison_manifest(scenarios, baseline, reps, seed, weeks, uncertain)
     store = ResultStore.open(Path(out), manifest)
+    store.save_scenarios(scenarios)
     jobs = make_jobs(list(scenarios), reps, seed, weeks, uncertain)
     pending = [j for j in jobs if not store.done(j.scenario, j.rep)]
     total, done = len(jobs), len(jobs) - len(pending)

@@ -100,6 +100,21 @@ class ResultStore:
         """The manifest of this folder."""
         return json.loads((self.root / "manifest.json").read_text(encoding="utf-8"))
 
+    def save_scenarios(self, scenarios: dict[str, Scenario]) -> None:
+        """Keep each resolved scenario (and the policy it starts from) for reports."""
+        folder = self.root / "scenarios"
+        folder.mkdir(exist_ok=True)
+        for name, sc in scenarios.items():
+            doc = {"scenario": sc.model_dump(mode="json"),
+                   "policy_before": sc.policy_before.model_dump(mode="json")}
+            write_atomic(folder / f"{safe_name(name)}.json",
+                         json.dumps(doc, indent=1, sort_keys=True))
+
+    def scenario(self, name: str) -> dict:
+        """A stored scenario as saved by :meth:`save_scenarios`."""
+        path = self.root / "scenarios" / f"{safe_name(name)}.json"
+        return json.loads(path.read_text(encoding="utf-8"))
+
     def rep_dir(self, scenario: str, rep: int) -> Path:
         """Folder of one replication's tables."""
         return self.root / "runs" / safe_name(scenario) / f"rep-{rep:04d}"
