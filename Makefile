@@ -12,7 +12,7 @@ PYTHON_BOOT := $(shell for c in python3.13 python3.12 python3; do \
 	  if PYENV_VERSION=$$v python3.13 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo "env PYENV_VERSION=$$v python3.13"; exit 0; fi; \
 	done)
 
-.PHONY: venv test demo lint bench clean
+.PHONY: venv test demo lint bench clean browser
 
 venv: $(STAMP)
 
@@ -22,9 +22,17 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	-$(PY) tools/solara_assets.py
 	@touch $(STAMP)
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "install chromium (Debian package) for the browser tests" >&2; exit 1; fi; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest
 
 lint: $(STAMP)

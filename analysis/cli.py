@@ -267,6 +267,29 @@ def print_diagnosis(title: str, d) -> None:
                   f"sales; HHI {d.hhi:,.0f}.")
 
 
+@app.command()
+def dashboard(
+    file: Annotated[Path | None, typer.Argument(help="Scenario to start from.")] = None,
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] =
+    "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
+):
+    """Serve the live dashboard (Mesa SolaraViz) for presenting a market to a board."""
+    import subprocess
+
+    from analysis.dashboard.model import SCENARIO_ENV
+
+    env = dict(os.environ)
+    if file is not None:
+        _load(file)
+        env[SCENARIO_ENV] = str(file.resolve())
+    app_path = Path(__file__).parent / "dashboard" / "app.py"
+    typer.echo(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
+    cmd = [sys.executable, "-m", "solara", "run", str(app_path), "--host", host, "--port",
+           str(port), "--production", "--no-open"]
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
 def main() -> None:
     """Entry point of the ``channelsim`` script."""
     try:

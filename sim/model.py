@@ -54,6 +54,21 @@ def agents_active(model: ChannelModel) -> float:
     return model.last.get("agents_active", 0.0)
 
 
+def _kpi(name: str):
+    def reporter(model: ChannelModel) -> float:
+        return model.last.get(name, 0.0)
+
+    reporter.__name__ = name
+    reporter.__doc__ = f"Reporter: this week's {name}."
+    return reporter
+
+
+# Further weekly KPIs collected for live charts (the full set is in ``kpis()``).
+EXTRA_REPORTERS = {name: _kpi(name) for name in (
+    "turnover_direct", "turnover_distributor", "turnover_partner", "turnover_marketplace",
+    "price_dumping", "agents_contracted", "mean_commitment")}
+
+
 class ChannelModel(mesa.Model):
     """A manufacturer's sales channels competing for deals against a competitor brand.
 
@@ -104,7 +119,7 @@ class ChannelModel(mesa.Model):
         self.last: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
             "turnover": turnover, "sell_through": sell_through, "conflicts": conflicts,
-            "agents_active": agents_active})
+            "agents_active": agents_active, **EXTRA_REPORTERS})
         self.week = -sc.behaviour.warmup_weeks
         for _ in range(sc.behaviour.warmup_weeks):
             self.week += 1

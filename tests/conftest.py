@@ -30,3 +30,15 @@ def model(name: str, seed: int, weeks: int | None = None):
 @pytest.fixture
 def small():
     return scenario("small")
+
+
+@pytest.fixture(scope="session")
+def small_comparison(tmp_path_factory):
+    """A stored comparison of the small market with two strategies (one with a pilot)."""
+    from sim.engines import SerialEngine
+    from sim.runner import run_comparison
+
+    out = tmp_path_factory.mktemp("comparison")
+    scs = {n: load_scenario(FIXTURES / f"{n}.yaml") for n in ("small", "small_cut", "small_pilot")}
+    run_comparison(scs, "small", 4, 2, 52, out, SerialEngine())
+    return out

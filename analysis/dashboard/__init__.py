@@ -1,0 +1,1 @@
+"""The live dashboard (Mesa SolaraViz): levers, play/step, charts, the region network."""

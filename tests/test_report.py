@@ -1,0 +1,128 @@
+"""Charts, the HTML report, the deck and the diagnosis, from stored results."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+from analysis import charts as ch
+from analysis.comparison import compare
+from analysis.diagnose import DealExportError, diagnose_deals, read_deal_export
+from analysis.report import build_report, render_charts
+from analysis.results import Results
+
+
+@pytest.fixture(scope="module")
+def res(small_comparison):
+    return Results(small_comparison)
+
+
+@pytest.fixture(scope="module")
+def comp(small_comparison):
+    return compare(small_comparison)
+
+
+def test_every_chart_renders_a_non_empty_image(res, comp):
+    rendered = render_charts(res, comp)
+    keys = {c.key for c in rendered}
+    for name in ("small_cut", "small_pilot"):
+        for kind in ("difference", "histogram", "waterfall", "conflicts", "health", "stock",
+                     "regions", "risk"):
+            assert f"{kind}_{name}" in keys
+    assert "pilot_small_pilot" in keys and "pilot_small_cut" not in keys
+    assert {"turnover_fan", "lorenz_small", "mix_small"} <= keys
+    for c in rendered:
+        assert c.raw.startswith(b"\x89PNG") and len(c.raw) > 5000, c.key
+        assert c.title, f"{c.key} has no finding in its title"
+
+
+def test_waterfall_parts_add_up_to_the_turnover_change(res, comp):
+    r = comp.strategies["small_cut"]
+    parts = ch.waterfall_parts(res, r)
+    assert parts.sum() == pytest.approx(r.turnover_change.estimate, rel=1e-9, abs=1e-6)
+
+
+def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison, comp):
+    html_path, deck_path = build_report(small_comparison, pptx=True)
+    html = html_path.read_text()
+    for name, r in comp.strategies.items():
+        pct = r.turnover_change_pct
+        ci = f"(95% CI {pct.low:+.1f}% to {pct.high:+.1f}%)"
+        assert f"{pct.estimate:+.1f}% on average {ci}" in html
+        assert f"simulated futures {name} " in html
+    # every chart embedded, nothing fetched from elsewhere
+    n_charts = len(render_charts(Results(small_comparison), comp))
+    assert html.count('src="data:image/png;base64,') == n_charts
+    assert not re.search(r'src="https?://', html)
+    # what each strategy changes, and how to reproduce it
+    assert "policy.discounts.distributor.base" in html and "0.2" in html
+    assert "policy.deal_registration" in html
+    assert "seed 2" in html and "channelsim compare" in html
+    # the deck: title, summary, one slide per chart with its finding as title
+    prs = Presentation(str(deck_path))
+    slides = list(prs.slides)
+    assert len(slides) == 2 + n_charts
+    assert "against small" in slides[0].shapes.title.text
+    pictures = [s for s in slides[2:] if any(sh.shape_type == 13 for sh in s.shapes)]
+    assert len(pictures) == n_charts
+    titles = {s.shapes.title.text for s in slides[2:]}
+    assert any(t.startswith("small_cut:") for t in titles)
+
+
+def test_diagnose_a_deal_export_by_hand(tmp_path):
+    csv = tmp_path / "deals.csv"
+    csv.write_text(
+        "date,channel,partner_id,region,segment,amount\n"
+        "2024-01-10,distributor,D1,north,small,100\n"
+        "2024-02-10,distributor,D1,north,mid,300\n"
+        "2024-02-15,distributor,D2,south,small,100\n"
+        "2024-03-01,partner,P1,north,project,400\n"
+        "2024-03-05,direct,,north,key,100\n"
+        "2025-01-10,distributor,D1,north,small,200\n"
+        "2025-02-10,partner,P2,south,mid,200\n"
+        "2025-03-10,direct,,south,key,600\n")
+    d = diagnose_deals(read_deal_export(csv))
+    # 2024: D1, D2 active; 2025: only D1 active, both still contracted (seen before)
+    assert d.network.loc[2024, "distributors_active"] == 2
+    assert d.network.loc[2025, "distributors_active"] == 1
+    assert d.network.loc[2025, "distributors_contracted"] == 2
+    assert d.network.loc[2025, "partners_contracted"] == 2
+    # share through the network: 2024 900 of 1000; 2025 400 of 1000
+    assert d.distribution_share.loc[2024] == pytest.approx(0.9)
+    assert d.distribution_share.loc[2025] == pytest.approx(0.4)
+    assert d.channels.loc["direct", "share"] == pytest.approx(700 / 2000)
+    # network sales: D1 600, P1 400, P2 200, D2 100 -> top ceil(0.2 x 4) = 1 agent: 600/1300
+    assert d.top20_share == pytest.approx(600 / 1300)
+    shares = np.array([600, 400, 200, 100]) / 1300
+    assert d.hhi == pytest.approx((shares**2).sum() * 10_000)
+    assert d.conflicts is None
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("date,channel,amount\n2024-01-01,direct,5\n", "missing columns"),
+    ("date,channel,partner_id,region,segment,amount\n2024-01-01,telepathy,,n,s,5\n",
+     "unknown channel"),
+    ("date,channel,partner_id,region,segment,amount\nsoon,direct,,n,s,5\n", "unparseable date"),
+    ("date,channel,partner_id,region,segment,amount\n2024-01-01,direct,,n,s,-5\n", ">= 0"),
+])
+def test_bad_deal_exports_are_refused(tmp_path, text, reason):
+    f = tmp_path / "bad.csv"
+    f.write_text(text)
+    with pytest.raises(DealExportError, match=reason):
+        read_deal_export(f)
+
+
+def test_diagnosis_of_a_simulated_baseline(res):
+    from analysis.diagnose import diagnose_results
+
+    d = diagnose_results(res)
+    assert list(d.network.index) == [1]
+    assert (d.network["distributors_active"] <= d.network["distributors_contracted"]).all()
+    assert 0 < d.distribution_share.loc[1] <= 1
+    assert d.channels["share"].sum() == pytest.approx(1.0)
+    assert d.conflicts.loc["distributor", "partner"] == d.conflicts.loc["partner", "distributor"]
+    k = res.kpis[res.kpis["scenario"] == "small"]
+    assert d.conflicts.to_numpy().sum() >= k.groupby("rep")["conflicts"].sum().mean()
+    assert isinstance(d.channels, pd.DataFrame)
