@@ -43,6 +43,7 @@ demo: $(STAMP)
 		scenarios/add_marketplace.yaml scenarios/cut_distributor_discount.yaml \
 		scenarios/direct_takes_key_accounts.yaml scenarios/exclusive_territories.yaml \
 		--out results/demo
+	$(VENV)/bin/channelsim report results/demo --pptx
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
