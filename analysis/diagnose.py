@@ -17,6 +17,9 @@ import pandas as pd
 
 CHANNELS = ("direct", "distributor", "partner", "marketplace")
 CSV_COLUMNS = ("date", "channel", "partner_id", "region", "segment", "amount")
+# "Active" means selling more than almost nothing: at least this share of the average sales
+# of the agents of its role under contract that year (the source's "on paper" agents fall short).
+ACTIVE_SHARE = 0.05
 NETWORK_COLUMNS = ("distributors_contracted", "distributors_active", "partners_contracted",
                    "partners_active")
 
@@ -65,8 +68,9 @@ def diagnose_tables(kpis: pd.DataFrame, agents: pd.DataFrame,
         # contracted at some point of the year; active: sold something while contracted
         on = g[g["state"].isin(["active", "inactive"])]
         per = on.groupby(["rep", "agent_id"])["sell_through"].sum()
+        bar = ACTIVE_SHARE * per.groupby("rep").transform("mean")
         rows.append({"year": year, "role": role, "contracted": len(per) / reps,
-                     "active": (per > 0).sum() / reps})
+                     "active": ((per > 0) & (per >= bar)).sum() / reps})
     network = pd.DataFrame(rows).pivot(index="year", columns="role",
                                        values=["contracted", "active"])
     network.columns = [f"{role}s_{what}" for what, role in network.columns]
@@ -132,8 +136,9 @@ def read_deal_export(path: str | Path) -> pd.DataFrame:
 def diagnose_deals(df: pd.DataFrame) -> Diagnosis:
     """Diagnose a client's deal export (no conflicts: an export shows only who won).
 
-    Contracted: partner ids seen up to the end of the year; active: with a deal in the
-    year. Realisation needs invoices and is left empty.
+    Contracted: partner ids seen up to the end of the year; active: selling at least
+    ``ACTIVE_SHARE`` of the average per contracted agent of its channel that year.
+    Realisation needs invoices and is left empty.
     """
     df = df.assign(year=df["date"].dt.year, month=df["date"].dt.to_period("M"))
     net = df[df["channel"].isin(["distributor", "partner"])]
@@ -142,8 +147,11 @@ def diagnose_deals(df: pd.DataFrame) -> Diagnosis:
         row = {"year": year}
         for role in ("distributor", "partner"):
             r = net[net["channel"] == role]
-            row[f"{role}s_contracted"] = r.loc[r["year"] <= year, "partner_id"].nunique()
-            row[f"{role}s_active"] = r.loc[r["year"] == year, "partner_id"].nunique()
+            contracted = r.loc[r["year"] <= year, "partner_id"].nunique()
+            sales = r[r["year"] == year].groupby("partner_id")["amount"].sum()
+            bar = ACTIVE_SHARE * sales.sum() / contracted if contracted else 0.0
+            row[f"{role}s_contracted"] = contracted
+            row[f"{role}s_active"] = int(((sales > 0) & (sales >= bar)).sum())
         rows.append(row)
     network = pd.DataFrame(rows).set_index("year")
     by = df.groupby(["year", "channel"])["amount"].sum().unstack(fill_value=0.0).reindex(

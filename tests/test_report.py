@@ -126,3 +126,15 @@ def test_diagnosis_of_a_simulated_baseline(res):
     k = res.kpis[res.kpis["scenario"] == "small"]
     assert d.conflicts.to_numpy().sum() >= k.groupby("rep")["conflicts"].sum().mean()
     assert isinstance(d.channels, pd.DataFrame)
+
+
+def test_agents_selling_almost_nothing_are_not_active(tmp_path):
+    csv = tmp_path / "deals.csv"
+    rows = ["date,channel,partner_id,region,segment,amount"]
+    rows += [f"2024-0{m}-01,distributor,BIG,n,s,1000" for m in range(1, 7)]
+    rows += ["2024-01-02,distributor,TINY,n,s,10", "2024-01-03,distributor,MID,n,s,2000"]
+    csv.write_text("\n".join(rows) + "\n")
+    d = diagnose_deals(read_deal_export(csv))
+    # average per contracted distributor: 8010 / 3 = 2670; 5% of it is 133.5 > 10
+    assert d.network.loc[2024, "distributors_contracted"] == 3
+    assert d.network.loc[2024, "distributors_active"] == 2
