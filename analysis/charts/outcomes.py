@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from analysis.charts.style import GAIN, LOSS, MONEY, figure, tidy
 from analysis.comparison import StrategyResult
@@ -30,6 +31,7 @@ def shrink_histogram(res: Results, r: StrategyResult):
     tidy(ax, f"{r.name} {verdict} turnover over the horizon in {share:.0%} of {r.reps} futures",
          f"cumulative turnover change ({res.currency})",
          "futures", money_axis="x")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 
