@@ -12,7 +12,7 @@ PYTHON_BOOT := $(shell for c in python3.13 python3.12 python3; do \
 	  if PYENV_VERSION=$$v python3.13 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo "env PYENV_VERSION=$$v python3.13"; exit 0; fi; \
 	done)
 
-.PHONY: venv test demo lint bench clean browser
+.PHONY: venv test test-slow demo lint bench clean browser
 
 venv: $(STAMP)
 
@@ -34,6 +34,10 @@ browser:
 
 test: $(STAMP) browser
 	$(PY) -m pytest
+
+# Longer variants (hypothesis with more examples, repeated kills); CI runs them too.
+test-slow: $(STAMP) browser
+	$(PY) -m pytest -m slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

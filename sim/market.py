@@ -254,13 +254,18 @@ class Market:
         success = reached & (u_spec[:, :-1] < np.minimum(p_spec, 1.0))
         score = np.where(success, prob - u_spec[:, :-1], -np.inf)
         any_spec = success.any(axis=1)
-        credited = np.where(any_spec, np.argmax(score, axis=1), -1)
+        credited = np.where(any_spec, _argmax_rows(score), -1)
         comp_spec = ~any_spec & (u_spec[:, -1] < pr.competitor_spec_in)
         deals.spec[rows] = np.where(any_spec, 1, np.where(comp_spec, -1, 0))
         deals.spec_agent[rows] = credited
         if p.deal_registration:
             sellers = reached & (book.kind[None, :] != SPECIFIER)
             claim = np.where(sellers, prob - u_spec[:, :-1], -np.inf)
-            deals.registered[rows] = np.where(sellers.any(axis=1), np.argmax(claim, axis=1), -1)
+            deals.registered[rows] = np.where(sellers.any(axis=1), _argmax_rows(claim), -1)
         return credited
 
+
+
+def _argmax_rows(a: np.ndarray) -> np.ndarray:
+    """Row-wise argmax that also works when there are no columns (no agents)."""
+    return np.argmax(a, axis=1) if a.shape[1] else np.zeros(a.shape[0], dtype=np.int64)

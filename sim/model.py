@@ -263,6 +263,8 @@ class ChannelModel(mesa.Model):
         cust, book, dm = self.customers, self.book, self.demand
         units_out = np.zeros((len(dists), len(self.spec.products)))
         value_out = np.zeros(book.n)
+        if book.n == 0:
+            return value_out, units_out
         inc = cust.incumbent
         ok = (inc >= 0) & (inc < book.n)
         seller = np.where(ok, inc, 0)

@@ -55,7 +55,8 @@ class CompiledPolicy:
             names = [(ROLE_NAMES[r], KIND_NAMES[k] if r == PART else None)
                      for r, k in zip(book.role, book.kind, strict=True)]
             ok = np.array([[role in p.segment_roles[s] or kind in p.segment_roles[s]
-                            for s in SEGMENTS] for role, kind in names]).reshape(book.n, n_seg)
+                            for s in SEGMENTS] for role, kind in names],
+                          dtype=bool).reshape(book.n, n_seg)
             allowed &= ok[:, None, :]
         factor = np.ones((book.n, n_seg))
         if p.direct.accounts == "key_accounts":

@@ -10,7 +10,14 @@ import pandas as pd
 from sim.engines import make_engine
 from sim.experiment import Job, make_jobs, sample_uncertainties
 from sim.scenario import Scenario
-from sim.store import TABLES, ResultStore, package_version, safe_name, scenario_hash
+from sim.store import (
+    TABLES,
+    ResultStore,
+    StoreError,
+    package_version,
+    safe_name,
+    scenario_hash,
+)
 
 
 def _engine(engine):
@@ -116,7 +123,12 @@ def run_comparison(scenarios: dict[str, Scenario], baseline: str, reps: int, see
 
     def keep(job: Job, tables: dict) -> None:
         nonlocal done
-        store.write(job.scenario, job.rep, tables)
+        try:
+            store.write(job.scenario, job.rep, tables)
+        except OSError as exc:
+            raise StoreError(f"{store.root}: cannot write results "
+                             f"({exc.strerror or exc.__class__.__name__}); the replications "
+                             "already stored are intact, rerun to continue") from None
         done += 1
         if progress is not None:
             progress(job, done, total)

@@ -76,8 +76,9 @@ def settle(m, o: Offers, pol: CompiledPolicy) -> None:
     led.add("cogs", (unit_cost * units)[own].sum())
     np.add.at(book.week["purchases"], j[own], buy)
 
-    _conflicts(m, o, won, j, seg, reg)
-    _poaching(m, o, pol, won, j, seg)
+    if n_a:  # with no channel agent at all there is nobody to fight or poach
+        _conflicts(m, o, won, j, seg, reg)
+        _poaching(m, o, pol, won, j, seg)
     m.customers.incumbent[cust] = o.winner
 
 

@@ -173,7 +173,7 @@ def assign_incumbents(sc: Scenario, cust: CustomerBook, book: ChannelBook, geo: 
     among the agents that could serve it; customers no brand agent reaches stay unattached.
     """
     base = np.array([[sc.behaviour.reach.base[ROLE_NAMES[r]][s] for s in SEGMENTS]
-                     for r in book.role])  # [A, S]
+                     for r in book.role]).reshape(book.n, len(SEGMENTS))
     sellers = (book.role != MARKET) & ~((book.role == PART) & (book.kind == SPECIFIER))
     comp = rng.random(cust.n) < sc.market.competitor_incumbent_share
     u = rng.random(cust.n)

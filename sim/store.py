@@ -130,9 +130,13 @@ class ResultStore:
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
-        for name in TABLES:
-            tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
-        os.replace(tmp, final)
+        try:
+            for name in TABLES:
+                tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
     def read(self, table: str = "kpis") -> pd.DataFrame:
         """All stored replications of one table, with ``scenario`` and ``rep`` columns first."""
