@@ -359,3 +359,21 @@ def test_compare_killed_at_random_points_resumes_to_identical_files(tmp_path):
     for f in files:
         assert (out / f).read_bytes() == (ref / f).read_bytes()
     assert (out / "summary.json").read_bytes() == (ref / "summary.json").read_bytes()
+
+
+def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from conftest import scenario
+
+    from sim.engines import SerialEngine
+    from sim.runner import run_comparison
+    from sim.store import StoreError
+
+    def read_only(self, *a, **kw):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    with pytest.raises(StoreError, match="cannot write results \\(Read-only file system\\)"):
+        run_comparison({"a": scenario("small"), "b": scenario("small_cut")}, "a", 1, 1, 5,
+                       tmp_path / "ro", SerialEngine())
