@@ -69,6 +69,8 @@ class CompiledPolicy:
         self.reach_factor = factor
         self.tier_discount = np.array([[p.discounts.distributor[t] for t in TIERS],
                                        [p.discounts.partner[t] for t in TIERS]])
+        self._cache_key: tuple | None = None
+        self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def purchase_discount(self, book: ChannelBook, agents: np.ndarray,
                           project_price: np.ndarray | bool = False) -> np.ndarray:
@@ -79,21 +81,37 @@ class CompiledPolicy:
         policy's stacking rule (``sim.rules.pricing.stack_discounts``). A dealer buying
         two-tier gets its distributor's dealer discount instead.
         """
-        role = book.role[agents]
-        tier = book.tier[agents] if self.p.tiers.enabled else np.zeros_like(agents)
-        row = np.where(role == DIST, 0, 1)
-        channel = self.tier_discount[row, tier]
-        promo = np.full(channel.shape, self.p.discounts.promo)
-        project = np.where(project_price, self.p.discounts.project, 0.0) * np.ones_like(channel)
-        d = stack_discounts(np.stack([channel, promo, project], axis=-1), self.p.stacking,
-                            self.p.max_total_discount)
-        two_tier = self.two_tier_mask(book, agents)
-        return np.where(two_tier, self.p.discounts.dealer_via_distributor, d)
+        regular, project, _ = self._per_agent(book)
+        if np.ndim(project_price) == 0:
+            return (project if project_price else regular)[agents]
+        return np.where(project_price, project[agents], regular[agents])
 
     def two_tier_mask(self, book: ChannelBook, agents: np.ndarray) -> np.ndarray:
         """True for dealers that buy through a distributor under this policy."""
-        return (self.p.two_tier & (book.role[agents] == PART) & (book.kind[agents] == DEALER)
-                & (book.supplier[agents] >= 0))
+        return self._per_agent(book)[2][agents]
+
+    def _per_agent(self, book: ChannelBook) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Discounts (regular, project) and two-tier flags of every agent.
+
+        They change only when tiers, kinds or suppliers do, so they are computed once per
+        such change: the market asks for them many times a week.
+        """
+        key = (book.tier.tobytes(), book.kind.tobytes(), book.supplier.tobytes())
+        if self._cache_key != key:
+            self._cache_key = key
+            role = book.role
+            tier = book.tier if self.p.tiers.enabled else np.zeros_like(book.tier)
+            channel = self.tier_discount[np.where(role == DIST, 0, 1), tier]
+            promo = np.full(channel.shape, self.p.discounts.promo)
+            two_tier = (self.p.two_tier & (role == PART) & (book.kind == DEALER)
+                        & (book.supplier >= 0))
+            out = []
+            for project in (0.0, self.p.discounts.project):
+                d = stack_discounts(np.stack([channel, promo, np.full(channel.shape, project)],
+                                             axis=-1), self.p.stacking, self.p.max_total_discount)
+                out.append(np.where(two_tier, self.p.discounts.dealer_via_distributor, d))
+            self._cache = (out[0], out[1], two_tier)
+        return self._cache
 
     def expected_margin(self, book: ChannelBook, street_mid: float) -> np.ndarray:
         """Margin a reseller expects on a typical mid-segment sale: ``1 - (1-d)/(1-street)``."""
