@@ -42,12 +42,14 @@ test-slow: $(STAMP) browser
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+DEMO_OUT ?= results/demo
+
 demo: $(STAMP)
 	$(VENV)/bin/channelsim compare scenarios/case_baseline.yaml scenarios/case_reform.yaml \
 		scenarios/add_marketplace.yaml scenarios/cut_distributor_discount.yaml \
 		scenarios/direct_takes_key_accounts.yaml scenarios/exclusive_territories.yaml \
-		--out results/demo
-	$(VENV)/bin/channelsim report results/demo --pptx
+		--out $(DEMO_OUT)
+	$(VENV)/bin/channelsim report $(DEMO_OUT) --pptx
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -23,7 +23,7 @@ from sim.rng import (
     hash_pairs,
     hash_uniform,
 )
-from sim.rules.choice import UtilityWeights, choose, gumbel, utility
+from sim.rules.choice import UtilityWeights, choose_among_bids, gumbel, utility
 from sim.rules.commitment import ACTIVE, INACTIVE
 from sim.rules.pricing import is_dumping, quote_price
 from sim.scenario.market import SEGMENTS
@@ -37,19 +37,16 @@ class Offers:
 
     Attributes:
         rows: the deals' rows in the deal book.
-        bid: ``[D, A]`` which agents bid for which deal.
         d, a: deal position and agent of each bid (``N``), ordered by deal.
         price, cost: quoted unit price and the bidder's unit cost, per bid.
         dumping: per bid, quoted below the recommended minimum.
-        z: ``[D, A + 1]`` utility plus noise of every option (competitor last; ``-inf``
-            where an agent did not bid).
+        z: utility plus scaled noise of each bid (what the customer maximises).
         winner: agent index per deal, or ``A`` for the competitor.
         won_bid: index into the bids of each deal's winning bid, -1 if the competitor won.
 
     """
 
     rows: np.ndarray
-    bid: np.ndarray
     d: np.ndarray
     a: np.ndarray
     price: np.ndarray
@@ -58,6 +55,10 @@ class Offers:
     z: np.ndarray
     winner: np.ndarray
     won_bid: np.ndarray
+
+    def bids_per_deal(self) -> np.ndarray:
+        """Number of brand bids on each deal."""
+        return np.bincount(self.d, minlength=len(self.rows))
 
 
 class Market:
@@ -162,7 +163,7 @@ class Market:
             comply = hash_pairs(keys[d], a, SALT_COMPLY) < p.min_resale_price.enforcement
             level = np.array([p.min_resale_price.level[s] for s in SEGMENTS])[seg_b]
             resale = np.where(comply, level * lst, 0.0)
-        rivals = np.maximum(bid.sum(axis=1) - 1, 0)[d]
+        rivals = np.maximum(np.bincount(d, minlength=len(rows)) - 1, 0)[d]
         price = quote_price(lst, cost, self.street[seg_b], rivals,
                             self.sc.behaviour.pricing.margins.price_war_step,
                             self.margin_floor[a], resale)
@@ -181,23 +182,14 @@ class Market:
                                  self.sc.behaviour.pricing.made_to_order_weeks)
         u_comp = utility(self.weights, comp_price, comp_delivery, cx, comp.expertise,
                          (inc == n_a).astype(float), -spec, 0.0)
-        u = np.zeros((len(rows), n_a + 1))
-        noise = np.zeros_like(u)
-        u[d, a] = u_bid
-        u[:, n_a] = u_comp
-        noise[d, a] = gumbel(hash_pairs(keys[d], a, SALT_NOISE))
-        noise[:, n_a] = gumbel(hash_pairs(keys, np.full(len(rows), COMPETITOR_HASH_ID),
-                                          SALT_NOISE))
-        available = np.zeros((len(rows), n_a + 1), dtype=bool)
-        available[:, :n_a] = bid
-        available[:, n_a] = True
         scale = self.sc.choice.noise_scale
-        winner = choose(u, noise, available, scale)
-        slot = np.full((len(rows), n_a + 1), -1)
-        slot[d, a] = np.arange(len(d))
-        z = np.where(available, u + scale * noise, -np.inf)
-        return Offers(rows, bid, d, a, price, cost, dumping, z, winner,
-                      slot[np.arange(len(rows)), winner])
+        z_bid = u_bid + scale * gumbel(hash_pairs(keys[d], a, SALT_NOISE))
+        z_comp = u_comp + scale * gumbel(hash_pairs(
+            keys, np.full(len(rows), COMPETITOR_HASH_ID), SALT_NOISE))
+        best, takes = choose_among_bids(d, z_bid, z_comp)
+        won_bid = np.where(takes, best, -1)
+        winner = np.where(takes, a[np.maximum(won_bid, 0)] if len(a) else n_a, n_a)
+        return Offers(rows, d, a, price, cost, dumping, z_bid, winner, won_bid)
 
     def delivery(self, rows: np.ndarray, pol: CompiledPolicy, d: np.ndarray,
                  a: np.ndarray) -> np.ndarray:

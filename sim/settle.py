@@ -36,7 +36,7 @@ def settle(m, o: Offers, pol: CompiledPolicy) -> None:
     deals.winner[rows] = o.winner
     led.add("deals_won", won.sum())
     led.add("deals_lost", (~won).sum())
-    led.add("deals_unserved", (~o.bid.any(axis=1)).sum())
+    led.add("deals_unserved", (o.bids_per_deal() == 0).sum())
     led.add("price_dumping", o.dumping.sum())
     led.add("sell_through", revenue.sum())
     led.regional("sell_through", revenue, reg, seg)
@@ -102,19 +102,20 @@ def _from_distributor(m, sel, dist, unit_price, seg, prod, units) -> None:
 def _conflicts(m, o: Offers, won, j, seg, reg) -> None:
     """A deal pursued by two or more brand agents is a conflict, typed by the two best."""
     book, led = m.book, m.ledger
-    n_brand = o.bid.sum(axis=1)
+    n_brand = o.bids_per_deal()
     c = np.flatnonzero(n_brand >= 2)
     led.add("conflicts", len(c))
     if len(c) == 0:
         return
-    n_a = book.n
-    z = o.z[c, :n_a]
-    top2 = np.argpartition(-z, 1, axis=1)[:, :2]
-    led.conflict(conflict_type(book.role[top2[:, 0]], book.role[top2[:, 1]]))
+    # the two best bids of each deal: bids sorted by deal, then by score, best first
+    order = np.lexsort((-o.z, o.d))
+    start = np.searchsorted(o.d[order], c)
+    first, second = o.a[order[start]], o.a[order[start + 1]]
+    led.conflict(conflict_type(book.role[first], book.role[second]))
     led.regional("conflicts", np.ones(len(c)), reg[c], seg[c])
-    brand_win = won[c]
-    losers = o.bid[c] & brand_win[:, None] & (np.arange(n_a)[None, :] != j[c][:, None])
-    book.week["conflicts_lost"] += losers.sum(axis=0)
+    in_conflict = n_brand[o.d] >= 2
+    lost = in_conflict & won[o.d] & (o.a != j[o.d])
+    np.add.at(book.week["conflicts_lost"], o.a[lost], 1.0)
 
 
 def _poaching(m, o: Offers, pol, won, j, seg) -> None:

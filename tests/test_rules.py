@@ -205,3 +205,22 @@ def test_hashes_are_deterministic_uniform_and_pairwise_equal():
     assert not np.allclose(u, hash_uniform(keys, ids, 4))
     d, a = np.nonzero(u < 0.1)
     np.testing.assert_array_equal(hash_pairs(keys[d], ids[a], 3), u[d, a])
+
+
+def test_sparse_choice_equals_the_dense_argmax():
+    from sim.rules.choice import choose_among_bids
+
+    rng = np.random.default_rng(4)
+    d_n, a_n = 300, 12
+    bid = rng.random((d_n, a_n)) < 0.2
+    z = rng.normal(size=(d_n, a_n + 1))
+    dense = choose(z, np.zeros_like(z), np.column_stack([bid, np.ones(d_n, dtype=bool)]))
+    d, a = np.nonzero(bid)
+    best, takes = choose_among_bids(d, z[d, a], z[:, a_n])
+    sparse = np.where(takes, a[np.maximum(best, 0)], a_n)
+    np.testing.assert_array_equal(sparse, dense)
+    # worked example: deal 0 has offers 0.5 and 2.0 against 1.0 -> the second offer;
+    # deal 1 has one offer 0.1 against 0.3 -> the outside option; deal 2 has none
+    best, takes = choose_among_bids(np.array([0, 0, 1]), np.array([0.5, 2.0, 0.1]),
+                                    np.array([1.0, 0.3, 0.0]))
+    assert best.tolist() == [1, 2, -1] and takes.tolist() == [True, False, False]

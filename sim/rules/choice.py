@@ -95,3 +95,28 @@ def choose(u: np.ndarray, noise: np.ndarray, available: np.ndarray, scale: float
     z = np.where(available, u + scale * noise, -np.inf)
     pick = np.argmax(z, axis=-1)
     return np.where(available.any(axis=-1), pick, -1)
+
+
+def choose_among_bids(deal: np.ndarray, z_bids: np.ndarray, z_outside: np.ndarray):
+    """Sparse form of :func:`choose` for offers listed as (deal, score) pairs.
+
+    Args:
+        deal: deal position of each offer, sorted ascending (offers of a deal together).
+        z_bids: utility plus scaled noise of each offer.
+        z_outside: the same for the outside option (the competitor), one per deal.
+
+    Returns:
+        ``(best, chose_offer)``: index into the offers of each deal's best offer (-1 where
+        it has none) and whether the customer takes it, i.e. ``best z >= z_outside`` (ties
+        go to the offer, as the dense form's first-column argmax does).
+
+    """
+    n = len(z_outside)
+    best_z = np.full(n, -np.inf)
+    np.maximum.at(best_z, deal, z_bids)
+    is_best = z_bids == best_z[deal]
+    first = np.full(n, -1)
+    idx = np.flatnonzero(is_best)
+    uniq, pos = np.unique(deal[idx], return_index=True)
+    first[uniq] = idx[pos]
+    return first, (first >= 0) & (best_z >= z_outside)
