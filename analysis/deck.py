@@ -18,11 +18,12 @@ def build_deck(path: Path, comp, charts, lines: dict[str, list[str]]) -> Path:
     prs.slide_width, prs.slide_height = WIDE, HIGH
     title = prs.slides.add_slide(prs.slide_layouts[0])
     title.shapes.title.text = f"Channel strategies against {comp.baseline}"
-    title.placeholders[1].text = (f"{len(comp.strategies)} strategies, simulated futures "
-                                  f"paired with today's rules - {comp.weeks} weeks")
+    # layout 0 holds a title and a subtitle, layout 1 a title and a body: shapes[1] each
+    title.shapes[1].text = (f"{len(comp.strategies)} strategies, simulated futures "
+                            f"paired with today's rules - {comp.weeks} weeks")
     summary = prs.slides.add_slide(prs.slide_layouts[1])
     summary.shapes.title.text = "What the simulation says"
-    body = summary.placeholders[1].text_frame
+    body = summary.shapes[1].text_frame
     body.clear()
     first = True
     for ls in lines.values():

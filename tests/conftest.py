@@ -42,3 +42,15 @@ def small_comparison(tmp_path_factory):
     scs = {n: load_scenario(FIXTURES / f"{n}.yaml") for n in ("small", "small_cut", "small_pilot")}
     run_comparison(scs, "small", 4, 2, 52, out, SerialEngine())
     return out
+
+
+def die_once(scenario, job, marker: str):
+    """A job function whose worker process dies the first time it runs replication 1."""
+    import os
+
+    from sim.experiment import run_job
+
+    if job.rep == 1 and not Path(marker).exists():
+        Path(marker).write_text("died")
+        os._exit(1)
+    return run_job(scenario, job)

@@ -1,7 +1,6 @@
 """Scenario comparison: common random numbers, engines, resumable store, statistics."""
 
 import functools
-import os
 import signal
 import subprocess
 import sys
@@ -12,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, scenario
+from conftest import FIXTURES, ROOT, die_once, scenario
 
 from analysis.comparison import compare
 from analysis.results import load_results
 from sim.engines import DaskEngine, ProcessEngine, SerialEngine
-from sim.experiment import replication_seeds, run_job, sample_uncertainties
+from sim.experiment import replication_seeds, sample_uncertainties
 from sim.runner import run_comparison, run_replications
 from sim.scenario import Scenario, deep_merge, load_scenario
 
@@ -80,18 +79,9 @@ def test_engines_give_identical_files(tmp_path):
             == (tmp_path / "dask" / "manifest.json").read_text())
 
 
-def _die_once(scenario, job, marker: str):
-    """A job function whose worker dies the first time it runs replication 1."""
-    marker = Path(marker)
-    if job.rep == 1 and not marker.exists():
-        marker.write_text("died")
-        os._exit(1)
-    return run_job(scenario, job)
-
-
 def test_a_dying_worker_loses_and_duplicates_nothing(tmp_path):
     scs = pair()
-    die = functools.partial(_die_once, marker=str(tmp_path / "marker"))
+    die = functools.partial(die_once, marker=str(tmp_path / "marker"))
     run_comparison(scs, "base", 3, 5, 20, tmp_path / "ref", SerialEngine())
     run_comparison(scs, "base", 3, 5, 20, tmp_path / "died", ProcessEngine(2, fn=die))
     assert (tmp_path / "marker").exists()

@@ -298,19 +298,6 @@ def test_unsafe_scenario_names_cannot_escape_the_results_folder(tmp_path):
 
 
 # -- kills -----------------------------------------------------------------------------
-def _die_once(scenario, job, marker: str):
-    """A job whose worker process dies the first time it runs replication 1."""
-    import os
-    from pathlib import Path
-
-    from sim.experiment import run_job
-
-    if job.rep == 1 and not Path(marker).exists():
-        Path(marker).write_text("died")
-        os._exit(1)
-    return run_job(scenario, job)
-
-
 def test_a_dask_worker_killed_mid_run_still_gives_identical_results(tmp_path):
     import functools
 
@@ -321,7 +308,9 @@ def test_a_dask_worker_killed_mid_run_still_gives_identical_results(tmp_path):
 
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
     run_comparison(scs, "a", 3, 6, 20, tmp_path / "ref", SerialEngine())
-    die = functools.partial(_die_once, marker=str(tmp_path / "marker"))
+    from conftest import die_once
+
+    die = functools.partial(die_once, marker=str(tmp_path / "marker"))
     run_comparison(scs, "a", 3, 6, 20, tmp_path / "dask", DaskEngine(None, 2, fn=die))
     assert (tmp_path / "marker").exists()
     ref = {p.relative_to(tmp_path / "ref"): p.read_bytes()
