@@ -34,10 +34,6 @@ class Stock:
         """Stock rows of the given distributor agents."""
         return np.array([self.row_of[int(a)] for a in agents], dtype=np.int64)
 
-    def available(self, rows: np.ndarray, product: np.ndarray, units: np.ndarray) -> np.ndarray:
-        """True where the distributor holds ``units`` of a stocked ``product`` on hand now."""
-        return self.stocked[product] & (self.on_hand[rows, product] >= units)
-
     def receive(self, week: int) -> None:
         """Goods ordered ``lead_time`` weeks ago arrive; backlog is served first."""
         slot = week % (self.lead + 1)

@@ -19,7 +19,7 @@ from sim.rules.commitment import (
     update_commitment,
 )
 from sim.rules.inventory import cover_factor, loading_extra, moving_average, order_up_to
-from sim.rules.pricing import is_dumping, margin_rate, quote_price, stack_discounts
+from sim.rules.pricing import is_dumping, quote_price, stack_discounts
 
 
 # -- choice -----------------------------------------------------------------------------
@@ -85,11 +85,10 @@ def test_quote_price_worked_examples(rivals, resale, expected):
     assert float(p) == pytest.approx(expected)
 
 
-def test_quote_never_above_list_and_margin_and_dumping():
+def test_quote_never_above_list_and_dumping():
     p = quote_price(np.array(100.0), np.array(99.0), np.array(0.0), np.array(0), 0.04,
                     np.array(0.2), np.array(0.0))
     assert float(p) == 100.0
-    assert margin_rate(np.array([100.0, 0.0]), np.array([75.0, 10.0])).tolist() == [0.25, 0.0]
     assert is_dumping(np.array([84.0, 85.0]), np.array([100.0, 100.0]), 0.85).tolist() == [
         True, False]
 

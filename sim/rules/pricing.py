@@ -50,12 +50,6 @@ def quote_price(
     return np.minimum(list_price, np.maximum(np.maximum(market, floor), resale_floor))
 
 
-def margin_rate(price: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """Reseller margin on the selling price: ``(price - cost) / price`` (0 where price is 0)."""
-    price = np.asarray(price, dtype=float)
-    return np.divide(price - cost, price, out=np.zeros_like(price), where=price > 0)
-
-
 def is_dumping(price: np.ndarray, list_price: np.ndarray, recommended_min) -> np.ndarray:
     """True where a quote is below the recommended minimum ``recommended_min * list``."""
     return price < recommended_min * list_price - 1e-9
