@@ -140,28 +140,45 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
-    """Return a copy of ``scenario`` with dotted-path values set (e.g. sampled uncertainties).
+def set_paths(scenario: Scenario, values: dict[str, float], check, source: str) -> Scenario:
+    """A copy of ``scenario`` with numeric settings set by dotted path, validated again.
+
+    Args:
+        scenario: the scenario to start from (its baseline policy is kept).
+        values: new values by dotted path (``__`` may stand for ``.``).
+        check: ``check(scenario, path)`` raises ValueError for a path that may not be set.
+        source: the name problems are reported against.
 
     Raises:
-        ScenarioError: if a path does not exist, is not numeric, or the value is invalid.
+        ScenarioError: one line per path refused, or per value the schema refuses.
 
     """
     data = scenario.model_dump()
-    for path, value in values.items():
+    problems = []
+    for raw, value in values.items():
+        path = raw.replace("__", ".")
         try:
-            check_uncertain_path(scenario, path)
+            check(scenario, path)
         except ValueError as exc:
-            raise ScenarioError([("<values>", path, str(exc))]) from None
+            problems.append((source, path, str(exc)))
+            continue
         node = data
         parts = path.split(".")
         for part in parts[:-1]:
             node = node[int(part)] if isinstance(node, list) else node[part]
-        key = parts[-1]
-        if isinstance(node, list):
-            node[int(key)] = value
-        else:
-            node[key] = int(round(value)) if isinstance(node[key], int) else float(value)
-    out = _validate("<values>", data)
-    out.with_policy_before(scenario._policy_before)
-    return out
+        key = int(parts[-1]) if isinstance(node, list) else parts[-1]
+        node[key] = int(round(value)) if isinstance(node[key], int) else float(value)
+    if problems:
+        raise ScenarioError(problems)
+    return _validate(source, data).with_policy_before(scenario._policy_before)
+
+
+def with_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """A copy of ``scenario`` with uncertain parameters set by dotted path.
+
+    Raises:
+        ScenarioError: if a path is not an uncertainty's (does not exist, is not numeric, or
+            is a lever), or the value is invalid.
+
+    """
+    return set_paths(scenario, values, check_uncertain_path, "<values>")
