@@ -14,20 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from sim.api import run_model
-from sim.scenario import Scenario, load_scenario, resolve_path
+from sim.scenario import Scenario, load_scenario
 from sim.scenario.loader import set_paths
+from sim.scenario.schema import check_numeric_path
 
 OUTCOMES = ("turnover", "margin", "sell_through", "conflicts_per_100_deals", "price_dumping",
             "agents_active", "top20_share", "fill_rate")
-
-
-def _numeric_setting(scenario: Scenario, path: str) -> None:
-    try:
-        current = resolve_path(scenario, path)
-    except KeyError as exc:
-        raise ValueError(f"no such setting (at '{exc.args[0]}')") from None
-    if isinstance(current, bool) or not isinstance(current, (int, float)):
-        raise ValueError("not a numeric setting")
 
 
 def set_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
@@ -38,7 +30,7 @@ def set_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
             refuses (one line per problem, naming the path).
 
     """
-    return set_paths(scenario, values, _numeric_setting, "<parameters>")
+    return set_paths(scenario, values, check_numeric_path, "<parameters>")
 
 
 def outcomes(k) -> dict[str, float]:

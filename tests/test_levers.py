@@ -32,7 +32,7 @@ def test_a_lever_and_an_uncertainty_move_the_outcomes_the_expected_way():
 
 def test_paths_that_do_not_exist_or_are_not_numbers_are_refused():
     sc = scenario("small")
-    with pytest.raises(ScenarioError, match="no such setting"):
+    with pytest.raises(ScenarioError, match="no such parameter"):
         set_values(sc, {"policy.discounts.nothing": 0.1})
     with pytest.raises(ScenarioError, match="not a numeric setting"):
         set_values(sc, {"policy.stacking": 1.0})

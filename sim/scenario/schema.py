@@ -121,9 +121,14 @@ def check_uncertain_path(sc: Scenario, path: str) -> None:
             f"must lie in {', '.join(UNCERTAIN_SECTIONS)} "
             "(policy and rollout are levers, not uncertainties)"
         )
+    check_numeric_path(sc, path)
+
+
+def check_numeric_path(sc: Scenario, path: str) -> None:
+    """Raise ValueError unless ``path`` names an existing numeric setting of ``sc``."""
     try:
         value = resolve_path(sc, path)
     except KeyError as exc:
         raise ValueError(f"no such parameter (at '{exc.args[0]}')") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("not a number")
+        raise ValueError("not a numeric setting")
