@@ -147,19 +147,34 @@ def compare(
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
 ):
     """Would these strategies shrink turnover? Paired Monte Carlo against the baseline."""
-    from analysis.progress import reporter
-    from sim.engines import DaskEngine, EngineError, make_engine
-    from sim.runner import run_comparison
-    from sim.store import StoreError
-
-    if scheduler and dask_local:
-        fail("choose one of --scheduler and --dask-local")
     files = [baseline, *strategies]
     names = [f.stem for f in files]
     if len(set(names)) != len(names):
         fail("scenario file names must differ (their names label the results)")
     scenarios = {n: _load(f) for n, f in zip(names, files, strict=True)}
-    weeks = weeks or scenarios[names[0]].weeks
+    store = _run(scenarios, names[0], reps, seed, weeks or scenarios[names[0]].weeks, out,
+                 (workers, scheduler, dask_local), not no_uncertainty, quiet)
+    from analysis.comparison import compare as compare_results
+    from analysis.present import print_comparison, write_summary
+
+    comp = compare_results(store.root, material=material / 100.0)
+    write_summary(comp, store.root)
+    if not quiet:
+        print_comparison(comp)
+        typer.echo(f"results, summary.csv and summary.json in {store.root}/")
+
+
+def _run(scenarios: dict, baseline: str, reps: int, seed: int, weeks: int, out: Path,
+         engine_opts: tuple, uncertainty: bool, quiet: bool):
+    """Run every scenario on the chosen engine into a resumable store, with progress."""
+    from analysis.progress import reporter
+    from sim.engines import DaskEngine, EngineError, make_engine
+    from sim.runner import run_comparison
+    from sim.store import StoreError
+
+    workers, scheduler, dask_local = engine_opts
+    if scheduler and dask_local:
+        fail("choose one of --scheduler and --dask-local")
     if scheduler or dask_local:
         engine = DaskEngine(scheduler, workers)
         try:
@@ -171,18 +186,66 @@ def compare(
     progress = reporter(quiet)
     try:
         with progress:
-            store = run_comparison(scenarios, names[0], reps, seed, weeks, out, engine,
-                                   uncertainty=not no_uncertainty, progress=progress.update)
+            return run_comparison(scenarios, baseline, reps, seed, weeks, out, engine,
+                                  uncertainty=uncertainty, progress=progress.update)
     except (StoreError, EngineError) as exc:
         fail(str(exc))
-    from analysis.comparison import compare as compare_results
-    from analysis.present import print_comparison, write_summary
 
-    comp = compare_results(store.root, material=material / 100.0)
-    write_summary(comp, store.root)
+
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Scenario to vary.")],
+    vary: Annotated[list[str], typer.Option(
+        help="PATH=LOW:HIGH:STEPS, e.g. policy.discounts.promo=0:0.1:5 (repeatable).")],
+    samples: Annotated[int | None, typer.Option(
+        min=2, help="Latin hypercube of this many points instead of the full grid.")] = None,
+    reps: Annotated[int, typer.Option(min=1, help="Replications per point.")] = 10,
+    weeks: Annotated[int | None, typer.Option(min=1, help="Weeks per replication.")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the whole sweep.")] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
+    dask_local: Annotated[bool, typer.Option("--dask-local", help="Dask LocalCluster.")] = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/sweep"),
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
+):
+    """Vary levers or uncertainties over a grid; turnover change and P(shrink) at each point."""
+    import json
+
+    from sim.scenario import ScenarioError
+    from sim.sweep import design, parse_vary, sweep_scenarios
+
+    base = _load(file)
+    try:
+        varies = [parse_vary(v) for v in vary]
+    except ValueError as exc:
+        fail(f"--vary {exc}")
+    if not samples and any(steps == 0 for *_, steps in varies):
+        fail("--vary needs PATH=LOW:HIGH:STEPS for a grid (or give --samples)")
+    points = design(varies, samples, seed)
+    try:
+        scenarios = sweep_scenarios(base, points)
+    except ScenarioError as exc:
+        fail("\n".join(exc.lines()))
+    store = _run(scenarios, "base", reps, seed, weeks or base.weeks, out,
+                 (workers, scheduler, dask_local), True, quiet)
+    import matplotlib.pyplot as plt
+
+    from analysis.comparison import compare as compare_results
+    from analysis.sweep import sweep_chart, sweep_table
+    from sim.store import write_atomic
+
+    table = sweep_table(compare_results(store.root), points)
+    write_atomic(store.root / "sweep.csv", table.to_csv(index=False))
+    write_atomic(store.root / "sweep.json", json.dumps({"vary": vary, "points": points}))
+    fig = sweep_chart(table, [p for p, *_ in varies])
+    fig.savefig(store.root / "sweep.png", dpi=110)
+    plt.close(fig)
     if not quiet:
-        print_comparison(comp)
-        typer.echo(f"results, summary.csv and summary.json in {store.root}/")
+        shown = ["point", *[p for p, *_ in varies], "turnover_change_pct", "p_shrink",
+                 "margin_change_pct"]
+        typer.echo(table[shown].round(4).to_string(index=False))
+        typer.echo(f"sweep.csv and sweep.png in {store.root}/")
 
 
 @app.command()
