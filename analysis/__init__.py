@@ -3,7 +3,7 @@
 Names load on first use, so that the command line starts fast.
 """
 
-from importlib import import_module
+from sim.lazy import lazy_names
 
 __all__ = ["Comparison", "compare", "load_manifest", "load_results", "yearly_summary"]
 _HOME = {
@@ -15,11 +15,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        return getattr(import_module(_HOME[name]), name)
-    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names("analysis", _HOME)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.pilot import PilotResult, agents_at_risk, pilot_effects
-from analysis.results import load_manifest, load_results
+from analysis.results import Results
 from analysis.stats import (
     Dip,
     Interval,
@@ -183,7 +183,8 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
     """Compare strategies with the baseline, replication by replication.
 
     Args:
-        results: a comparison folder (``channelsim compare --out``), or a KPI table with
+        results: a comparison folder (``channelsim compare --out``) or its loaded
+            :class:`~analysis.results.Results`, or a KPI table with
             ``scenario, rep, week`` columns (then the pilot and agents-at-risk parts, which
             need the other tables, are left out).
         baseline: the baseline's name (default: the folder's baseline).
@@ -195,10 +196,10 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
     """
     manifest, by_region, agents = None, None, None
     if isinstance(results, (str, Path)):
-        manifest = load_manifest(results)
-        k = load_results(results)
-        by_region = load_results(results, "by_region")
-        agents = load_results(results, "agents")
+        results = Results(results)
+    if isinstance(results, Results):
+        manifest = results.manifest
+        k, by_region, agents = (results.table(t) for t in ("kpis", "by_region", "agents"))
     else:
         k = results
     names = list(dict.fromkeys(k["scenario"]))

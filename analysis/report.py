@@ -102,7 +102,8 @@ def build_report(folder: str | Path, out: str | Path | None = None,
 
     folder = Path(folder)
     res = Results(folder)
-    comp = compare(folder)
+    comp = compare(res)
+    lines = sentences(comp)
     store = ResultStore(folder)
     charts = render_charts(res, comp)
     sections: dict[str, list[Chart]] = {}
@@ -122,7 +123,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         title=f"Channel strategies against {res.baseline}",
         subtitle=f"{len(comp.strategies)} strategies, {man['reps']} simulated futures each, "
                  f"{man['weeks']} weeks; money in {res.currency}.",
-        sentences=sentences(comp), results=comp.strategies, baseline=res.baseline,
+        sentences=lines, results=comp.strategies, baseline=res.baseline,
         reps=man["reps"], summary_header=[h for h, _, _ in SUMMARY_COLUMNS],
         summary_rows=rows, chart_sections=sections, diffs=diffs,
         diagnosis=diagnosis_html(diagnose_results(res)), assumptions=ASSUMPTIONS,
@@ -139,5 +140,5 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         from analysis.deck import build_deck
 
         deck_path = html_path.with_suffix(".pptx")
-        build_deck(deck_path, comp, charts, sentences(comp))
+        build_deck(deck_path, comp, charts, lines)
     return html_path, deck_path

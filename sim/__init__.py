@@ -3,7 +3,7 @@
 Names load on first use, so that reading scenario files does not import Mesa.
 """
 
-from importlib import import_module
+from sim.lazy import lazy_names
 
 __all__ = [
     "ChannelModel",
@@ -31,11 +31,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str):
-    if name in _HOME:
-        return getattr(import_module(_HOME[name]), name)
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names("sim", _HOME)

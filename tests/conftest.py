@@ -54,3 +54,9 @@ def die_once(scenario, job, marker: str):
         Path(marker).write_text("died")
         os._exit(1)
     return run_job(scenario, job)
+
+
+def parquet_files(folder: Path) -> dict[str, bytes]:
+    """Every Parquet file under ``folder``, by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*.parquet"))}

@@ -107,8 +107,11 @@ def test_help_everywhere():
         assert r.returncode == 0 and "Usage" in r.stdout
 
 
-def test_installed_script_exists():
-    assert (Path(sys.executable).parent / "channelsim").exists()
+def test_installed_script_answers():
+    script = Path(sys.executable).parent / "channelsim"
+    r = subprocess.run([str(script), "validate", FIXTURES / "small.yaml"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip().endswith("small.yaml: ok")
 
 
 def test_compare_bad_inputs_are_clean(tmp_path):

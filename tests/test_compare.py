@@ -5,13 +5,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, die_once, scenario
+from conftest import FIXTURES, ROOT, die_once, parquet_files, scenario
 
 from analysis.comparison import compare
 from analysis.results import load_results
@@ -33,11 +32,6 @@ def strategy() -> Scenario:
 
 def pair():
     return {"base": scenario("small"), "cut": strategy()}
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*.parquet"))}
 
 
 def test_a_scenario_against_itself_differs_by_nothing(tmp_path):
@@ -66,15 +60,15 @@ def test_paired_differences_are_zero_before_the_strategy_and_pairing_pays(tmp_pa
     assert r.start_week == 20
 
 
-def test_engines_give_identical_files(tmp_path):
+def test_engines_give_identical_parquet_files(tmp_path):
     scs = pair()
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "serial", SerialEngine())
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "procs", ProcessEngine(2))
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "dask", DaskEngine(None, 2))
-    ref = files(tmp_path / "serial")
+    ref = parquet_files(tmp_path / "serial")
     assert len(ref) == 2 * 3 * 4
-    assert files(tmp_path / "procs") == ref
-    assert files(tmp_path / "dask") == ref
+    assert parquet_files(tmp_path / "procs") == ref
+    assert parquet_files(tmp_path / "dask") == ref
     assert ((tmp_path / "serial" / "manifest.json").read_text()
             == (tmp_path / "dask" / "manifest.json").read_text())
 
@@ -85,10 +79,10 @@ def test_a_dying_worker_loses_and_duplicates_nothing(tmp_path):
     run_comparison(scs, "base", 3, 5, 20, tmp_path / "ref", SerialEngine())
     run_comparison(scs, "base", 3, 5, 20, tmp_path / "died", ProcessEngine(2, fn=die))
     assert (tmp_path / "marker").exists()
-    assert files(tmp_path / "died") == files(tmp_path / "ref")
+    assert parquet_files(tmp_path / "died") == parquet_files(tmp_path / "ref")
 
 
-def test_killed_compare_resumes_to_identical_files(tmp_path):
+def test_killed_compare_resumes_to_identical_parquet_files(tmp_path):
     args = [sys.executable, "-m", "analysis.cli", "compare", str(FIXTURES / "small.yaml"),
             str(FIXTURES / "small_cut.yaml"), "--reps", "8", "--weeks", "52", "--seed", "4",
             "--workers", "1", "--quiet"]
@@ -96,14 +90,14 @@ def test_killed_compare_resumes_to_identical_files(tmp_path):
     assert subprocess.run([*args, "--out", str(ref)], cwd=ROOT, timeout=600).returncode == 0
     proc = subprocess.Popen([*args, "--out", str(killed)], cwd=ROOT)
     deadline = time.time() + 300
-    while time.time() < deadline and len(files(killed) if killed.exists() else {}) < 12:
+    while time.time() < deadline and len(parquet_files(killed) if killed.exists() else {}) < 12:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    partial = files(killed)
-    assert 0 < len(partial) < len(files(ref)), "the kill came too late to test resuming"
+    partial = parquet_files(killed)
+    assert 0 < len(partial) < len(parquet_files(ref)), "the kill came too late to test resuming"
     assert subprocess.run([*args, "--out", str(killed)], cwd=ROOT, timeout=600).returncode == 0
-    assert files(killed) == files(ref)
+    assert parquet_files(killed) == parquet_files(ref)
     for name in ("summary.csv", "summary.json"):
         assert (killed / name).read_bytes() == (ref / name).read_bytes()
     assert not list(killed.rglob(".*tmp*"))

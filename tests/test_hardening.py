@@ -1,7 +1,6 @@
 """Hardening: random valid scenarios, mutated files, faults in the environment."""
 
 import copy
-import math
 import shutil
 
 import numpy as np
@@ -205,7 +204,6 @@ def test_huge_and_nan_numbers_are_refused_cleanly(tmp_path):
         f.write_text(f"market: {{regions: [a], growth: {value}}}\n")
         with pytest.raises(ScenarioError):
             load_scenario(f)
-    assert math.isinf(float("1e400"))
 
 
 # -- faults in the environment ---------------------------------------------------------
@@ -313,11 +311,9 @@ def test_a_dask_worker_killed_mid_run_still_gives_identical_results(tmp_path):
     die = functools.partial(die_once, marker=str(tmp_path / "marker"))
     run_comparison(scs, "a", 3, 6, 20, tmp_path / "dask", DaskEngine(None, 2, fn=die))
     assert (tmp_path / "marker").exists()
-    ref = {p.relative_to(tmp_path / "ref"): p.read_bytes()
-           for p in (tmp_path / "ref").rglob("*.parquet")}
-    got = {p.relative_to(tmp_path / "dask"): p.read_bytes()
-           for p in (tmp_path / "dask").rglob("*.parquet")}
-    assert got == ref
+    from conftest import parquet_files
+
+    assert parquet_files(tmp_path / "dask") == parquet_files(tmp_path / "ref")
 
 
 @pytest.mark.slow
