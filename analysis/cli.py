@@ -164,15 +164,10 @@ def compare(
         typer.echo(f"results, summary.csv and summary.json in {store.root}/")
 
 
-def _run(scenarios: dict, baseline: str, reps: int, seed: int, weeks: int, out: Path,
-         engine_opts: tuple, uncertainty: bool, quiet: bool):
-    """Run every scenario on the chosen engine into a resumable store, with progress."""
-    from analysis.progress import reporter
+def engine_from(workers: int | None, scheduler: str | None, dask_local: bool):
+    """The engine the options ask for (exit 2 if a scheduler cannot be reached)."""
     from sim.engines import DaskEngine, EngineError, make_engine
-    from sim.runner import run_comparison
-    from sim.store import StoreError
 
-    workers, scheduler, dask_local = engine_opts
     if scheduler and dask_local:
         fail("choose one of --scheduler and --dask-local")
     if scheduler or dask_local:
@@ -181,88 +176,53 @@ def _run(scenarios: dict, baseline: str, reps: int, seed: int, weeks: int, out: 
             engine.check()
         except EngineError as exc:
             fail(str(exc))
-    else:
-        engine = make_engine("serial" if workers == 1 else "processes", workers)
+        return engine
+    return make_engine("serial" if workers == 1 else "processes", workers)
+
+
+def run_engine(work, quiet: bool):
+    """Call ``work(progress)`` with a progress display; store and engine errors exit 2."""
+    from analysis.progress import reporter
+    from sim.engines import EngineError
+    from sim.store import StoreError
+
     progress = reporter(quiet)
     try:
         with progress:
-            return run_comparison(scenarios, baseline, reps, seed, weeks, out, engine,
-                                  uncertainty=uncertainty, progress=progress.update)
+            return work(progress.update)
     except (StoreError, EngineError) as exc:
         fail(str(exc))
 
 
-@app.command()
-def sweep(
-    file: Annotated[Path, typer.Argument(help="Scenario to vary.")],
-    vary: Annotated[list[str], typer.Option(
-        help="PATH=LOW:HIGH:STEPS, e.g. policy.discounts.promo=0:0.1:5 (repeatable).")],
-    samples: Annotated[int | None, typer.Option(
-        min=2, help="Latin hypercube of this many points instead of the full grid.")] = None,
-    reps: Annotated[int, typer.Option(min=1, help="Replications per point.")] = 10,
-    weeks: Annotated[int | None, typer.Option(min=1, help="Weeks per replication.")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the whole sweep.")] = 1,
-    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes.")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
-    dask_local: Annotated[bool, typer.Option("--dask-local", help="Dask LocalCluster.")] = False,
-    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
-        "results/sweep"),
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
-):
-    """Vary levers or uncertainties over a grid; turnover change and P(shrink) at each point."""
-    import json
+def _run(scenarios: dict, baseline: str, reps: int, seed: int, weeks: int, out: Path,
+         engine_opts: tuple, uncertainty: bool, quiet: bool):
+    """Run every scenario on the chosen engine into a resumable store, with progress."""
+    from sim.runner import run_comparison
 
-    from sim.scenario import ScenarioError
-    from sim.sweep import design, parse_vary, sweep_scenarios
-
-    base = _load(file)
-    try:
-        varies = [parse_vary(v) for v in vary]
-    except ValueError as exc:
-        fail(f"--vary {exc}")
-    if not samples and any(steps == 0 for *_, steps in varies):
-        fail("--vary needs PATH=LOW:HIGH:STEPS for a grid (or give --samples)")
-    points = design(varies, samples, seed)
-    try:
-        scenarios = sweep_scenarios(base, points)
-    except ScenarioError as exc:
-        fail("\n".join(exc.lines()))
-    store = _run(scenarios, "base", reps, seed, weeks or base.weeks, out,
-                 (workers, scheduler, dask_local), True, quiet)
-    import matplotlib.pyplot as plt
-
-    from analysis.comparison import compare as compare_results
-    from analysis.sweep import sweep_chart, sweep_table
-    from sim.store import write_atomic
-
-    table = sweep_table(compare_results(store.root), points)
-    write_atomic(store.root / "sweep.csv", table.to_csv(index=False))
-    write_atomic(store.root / "sweep.json", json.dumps({"vary": vary, "points": points}))
-    fig = sweep_chart(table, [p for p, *_ in varies])
-    fig.savefig(store.root / "sweep.png", dpi=110)
-    plt.close(fig)
-    if not quiet:
-        shown = ["point", *[p for p, *_ in varies], "turnover_change_pct", "p_shrink",
-                 "margin_change_pct"]
-        typer.echo(table[shown].round(4).to_string(index=False))
-        typer.echo(f"sweep.csv and sweep.png in {store.root}/")
+    engine = engine_from(*engine_opts)
+    return run_engine(lambda progress: run_comparison(
+        scenarios, baseline, reps, seed, weeks, out, engine, uncertainty=uncertainty,
+        progress=progress), quiet)
 
 
 @app.command()
 def report(
-    folder: Annotated[Path, typer.Argument(help="A compare --out folder.")],
+    folder: Annotated[Path, typer.Argument(
+        help="A results folder of compare, sweep, sensitivity, discover or optimize.")],
     pptx: Annotated[bool, typer.Option("--pptx", help="Also write a slide deck.")] = False,
     out: Annotated[Path | None, typer.Option(
         help="HTML file to write (default: FOLDER/report.html; the deck beside it).")] = None,
 ):
     """Write a self-contained HTML report (and with --pptx a slide deck) of stored results."""
     from analysis.report import build_report
+    from analysis.study import build_study_report, is_study
     from sim.store import StoreError
 
     if not (folder / "manifest.json").is_file():
-        fail(f"{folder}: not a results folder of channelsim compare (no manifest.json)")
+        fail(f"{folder}: not a results folder of channelsim (no manifest.json)")
     try:
-        html, deck = build_report(folder, out, pptx)
+        html, deck = (build_study_report if is_study(folder) else build_report)(
+            folder, out, pptx)
     except StoreError as exc:
         fail(str(exc))
     except OSError as exc:
@@ -362,5 +322,11 @@ def main() -> None:
         sys.exit(130)
 
 
+# The stress-test commands register themselves on ``app``.
+from analysis import cli_studies  # noqa: E402, F401
+
 if __name__ == "__main__":
-    main()
+    # Run the importable module's app: the stress-test commands register on that one.
+    from analysis.cli import main as _main
+
+    _main()

@@ -12,24 +12,30 @@ from pptx.util import Inches, Pt
 WIDE, HIGH = Inches(13.333), Inches(7.5)
 
 
-def build_deck(path: Path, comp, charts, lines: dict[str, list[str]]) -> Path:
-    """Write the deck to ``path`` (atomically) and return it."""
+def build_deck(path: Path, title: str, subtitle: str, lines: list[str], charts) -> Path:
+    """Write the deck to ``path`` (atomically) and return it.
+
+    Args:
+        path: the .pptx file.
+        title: the title slide's title.
+        subtitle: the title slide's subtitle.
+        lines: the findings, one paragraph each on the summary slide.
+        charts: rendered charts (``title`` and PNG bytes ``raw``), one slide each.
+
+    """
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE, HIGH
-    title = prs.slides.add_slide(prs.slide_layouts[0])
-    title.shapes.title.text = f"Channel strategies against {comp.baseline}"
+    first_slide = prs.slides.add_slide(prs.slide_layouts[0])
+    first_slide.shapes.title.text = title
     # layout 0 holds a title and a subtitle, layout 1 a title and a body: shapes[1] each
-    title.shapes[1].text = (f"{len(comp.strategies)} strategies, simulated futures "
-                            f"paired with today's rules - {comp.weeks} weeks")
+    first_slide.shapes[1].text = subtitle
     summary = prs.slides.add_slide(prs.slide_layouts[1])
     summary.shapes.title.text = "What the simulation says"
     body = summary.shapes[1].text_frame
     body.clear()
-    first = True
-    for ls in lines.values():
-        p = body.paragraphs[0] if first else body.add_paragraph()
-        first = False
-        p.text = ls[0]
+    for i, line in enumerate(lines):
+        p = body.paragraphs[0] if i == 0 else body.add_paragraph()
+        p.text = line
         p.font.size = Pt(16)
     for chart in charts:
         slide = prs.slides.add_slide(prs.slide_layouts[5])

@@ -25,7 +25,8 @@ class _Lines(_Quiet):
         """Print a line every 5% of the run, and at the end."""
         step = max(1, total // 20)
         if done % step == 0 or done == total:
-            print(f"[{done}/{total}] replications done (last: {job.scenario} #{job.rep})",
+            at = f", point {job.point}" if job.point else ""
+            print(f"[{done}/{total}] replications done (last: {job.scenario} #{job.rep}{at})",
                   flush=True)
 
 

@@ -140,5 +140,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         from analysis.deck import build_deck
 
         deck_path = html_path.with_suffix(".pptx")
-        build_deck(deck_path, comp, charts, lines)
+        build_deck(deck_path, f"Channel strategies against {comp.baseline}",
+                   f"{len(comp.strategies)} strategies, simulated futures paired with today's "
+                   f"rules - {comp.weeks} weeks", [ls[0] for ls in lines.values()], charts)
     return html_path, deck_path

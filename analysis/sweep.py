@@ -59,3 +59,19 @@ def sweep_chart(table: pd.DataFrame, paths: list[str]):
          a, b, money_axis=None)
     ax.grid(False)
     return fig
+
+
+def sweep_sentences(table: pd.DataFrame, paths: list[str]) -> list[str]:
+    """The best and worst points of a sweep, in words."""
+    best = table.loc[table["turnover_change_pct"].idxmax()]
+    worst = table.loc[table["turnover_change_pct"].idxmin()]
+
+    def at(row) -> str:
+        return ", ".join(f"{p} = {row[p]:.3g}" for p in paths)
+
+    return [f"Turnover is highest at {at(best)}: {best['turnover_change_pct']:+.1f}% against "
+            f"the input, shrinking in {best['p_shrink']:.0%} of futures.",
+            f"It is lowest at {at(worst)}: {worst['turnover_change_pct']:+.1f}%, shrinking in "
+            f"{worst['p_shrink']:.0%} of futures.",
+            f"{len(table)} points; turnover shrinks on average at "
+            f"{int((table['turnover_change_pct'] < 0).sum())} of them."]

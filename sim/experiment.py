@@ -45,18 +45,19 @@ def sample_uncertainties(sc: Scenario, reps: int, seed: int) -> list[dict[str, f
 
 @dataclass(frozen=True)
 class Job:
-    """One replication of one scenario."""
+    """One replication of one scenario (at one point of a study's design)."""
 
     scenario: str
     rep: int
     seed: np.random.SeedSequence = field(compare=False)
     weeks: int
     uncertain: dict[str, float] = field(default_factory=dict, compare=False)
+    point: int = 0
 
     @property
-    def key(self) -> tuple[str, int]:
-        """(scenario name, replication)."""
-        return self.scenario, self.rep
+    def key(self) -> tuple[str, int, int]:
+        """(scenario name, point of a study's design, replication)."""
+        return self.scenario, self.point, self.rep
 
 
 def run_job(scenario: Scenario, job: Job) -> dict:

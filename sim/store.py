@@ -158,3 +158,36 @@ class ResultStore:
         if not frames:
             raise StoreError(f"{self.root} holds no results")
         return pd.concat(frames, ignore_index=True)
+
+
+class OutcomeStore(ResultStore):
+    """A study's folder (sensitivity, discovery, optimisation): scalar outcomes per run.
+
+    Layout::
+
+        DIR/manifest.json                          what was asked
+        DIR/outcomes/<scenario>/p-00012-r-0003.json  outcomes of point 12, replication 3
+
+    Each file holds the values the run was made with, so a stale file (another design at
+    the same index) is recognised and run again.
+    """
+
+    def outcome_path(self, scenario: str, point: int, rep: int) -> Path:
+        """File of one run's outcomes."""
+        return self.root / "outcomes" / safe_name(scenario) / f"p-{point:05d}-r-{rep:04d}.json"
+
+    def stored(self, scenario: str, point: int, rep: int, values: dict) -> dict | None:
+        """The stored outcomes of a run made with ``values``, or None."""
+        path = self.outcome_path(scenario, point, rep)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+        return doc["outcomes"] if doc.get("values") == values else None
+
+    def write_outcome(self, scenario: str, point: int, rep: int, values: dict,
+                      outcomes: dict) -> None:
+        """Store one run's outcomes atomically."""
+        path = self.outcome_path(scenario, point, rep)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps({"values": values, "outcomes": outcomes}))

@@ -1,4 +1,6 @@
 import functools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STRATEGIES = ["case_reform", "add_marketplace", "cut_distributor_discount",
               "direct_takes_key_accounts", "exclusive_territories"]
 SHIPPED = ["case_baseline", *STRATEGIES]
+CLI = [sys.executable, "-m", "analysis.cli"]
+
+
+def cli(*args, cwd=ROOT):
+    """Run ``channelsim`` as a user would; the finished process (output captured)."""
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
 
 
 @functools.cache

@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, cli
 
-CLI = [sys.executable, "-m", "analysis.cli"]
 BASE = "market: {regions: [north, south]}\n"
-
-
-def cli(*args, cwd=ROOT):
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
 
 
 def test_validate_reports_ok_for_every_shipped_scenario():

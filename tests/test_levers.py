@@ -58,3 +58,21 @@ def test_ema_workbench_drives_the_model():
     assert len(experiments) == 6
     assert len(outcomes["turnover"]) == 6 and (outcomes["turnover"] > 0).all()
     assert experiments["competitor__aggressiveness"].between(0.1, 0.9).all()
+
+
+def test_salib_drives_the_model():
+    # the README's example, on the small market: SALib samples, run_experiment evaluates
+    import numpy as np
+    from SALib.analyze import morris as morris_analyze
+    from SALib.sample import morris as morris_sample
+
+    problem = {"num_vars": 2, "names": ["competitor.aggressiveness",
+                                        "policy.training.expertise_boost"],
+               "bounds": [[0.2, 0.9], [0.0, 0.5]]}
+    X = morris_sample.sample(problem, N=3, seed=1)
+    Y = np.array([run_experiment(SMALL, reps=1, weeks=20,
+                                 **dict(zip(problem["names"], x, strict=True)))["turnover"]
+                  for x in X])
+    si = morris_analyze.analyze(problem, X, Y, seed=1)
+    # the competitor moves turnover; training's boost is not read (training is off)
+    assert si["mu_star"][0] > 0 and si["mu_star"][1] == 0

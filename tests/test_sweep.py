@@ -1,12 +1,9 @@
 """Sweeps: the design, the command, its table and its errors."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, cli
 
 from sim.sweep import design, parse_vary
 
@@ -23,11 +20,6 @@ def test_parse_and_design():
     lhs = design([("a", 0.0, 1.0, 0), ("b", 10.0, 20.0, 0)], samples=8, seed=1)
     a = np.array([p["a"] for p in lhs])
     assert len(lhs) == 8 and sorted(np.floor(a * 8).astype(int)) == list(range(8))
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "analysis.cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
 
 
 def test_sweep_command_table_and_resume(tmp_path):

@@ -1,0 +1,112 @@
+"""Charts of the stress tests: sensitivity ranking, discovery trade-off and map, optimisation."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.patches import Rectangle
+
+from analysis.charts.style import GAIN, LOSS, figure, tidy
+
+IMPORTANCE = {"tornado": "swing of the outcome, low to high", "morris": "μ* (mean |effect|)",
+              "sobol": "total-effect index ST"}
+
+
+def sensitivity_chart(table: pd.DataFrame, method: str, outcome: str):
+    """Tornado bars around the base outcome, or ranked importance bars with intervals."""
+    t = table.iloc[::-1]
+    fig, ax = figure(9.0, 0.5 * len(t) + 1.8)
+    labels = list(t["factor"])
+    top = table.iloc[0]
+    if method == "tornado":
+        base = float(t["y_base"].iloc[0])
+        for i, row in enumerate(t.itertuples()):
+            for y_end, colour, txt in ((row.y_low, "#7f9fbf", f"{row.low:.3g}"),
+                                       (row.y_high, "#1b6ca8", f"{row.high:.3g}")):
+                ax.barh(i, y_end - base, left=base, color=colour, height=0.6)
+                ax.text(y_end, i, f" {txt} ", va="center", fontsize=8,
+                        ha="left" if y_end >= base else "right")
+        ax.axvline(base, color="black", lw=0.8)
+        title = f"{outcome[0].upper()}{outcome[1:]} is most sensitive to {top['factor']}"
+        xlabel = f"{outcome} (light bar: factor at low, dark: at high; line: all at base)"
+    else:
+        col = "mu_star" if method == "morris" else "ST"
+        ax.barh(range(len(t)), t[col], xerr=t[f"{col}_conf"], color="#1b6ca8", height=0.6,
+                capsize=3)
+        if method == "sobol":
+            ax.barh(range(len(t)), t["S1"], color="#7f9fbf", height=0.3, label="S1 (alone)")
+            ax.legend(loc="lower right", frameon=False)
+        title = f"{outcome[0].upper()}{outcome[1:]} is most sensitive to {top['factor']}"
+        xlabel = IMPORTANCE[method]
+    ax.set_yticks(range(len(t)), labels)
+    money = method == "tornado" and outcome in ("turnover", "margin", "sell_through")
+    tidy(ax, title, xlabel, "", money_axis="x" if money else None)
+    return fig
+
+
+def tradeoff_chart(trajectory: pd.DataFrame):
+    """PRIM's peeling trajectory: coverage against density, the chosen box marked."""
+    fig, ax = figure(7.5, 5.0)
+    sc = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"],
+                    cmap="viridis", s=25)
+    fig.colorbar(sc, ax=ax, label="conditions in the box")
+    chosen = trajectory[trajectory["chosen"].astype(bool)]
+    if len(chosen):
+        c = chosen.iloc[0]
+        ax.scatter([c["coverage"]], [c["density"]], s=180, facecolors="none",
+                   edgecolors=LOSS, linewidths=2, label="box reported")
+        ax.legend(loc="lower left", frameon=False)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    tidy(ax, "Narrower conditions are denser in shrinking futures but cover fewer of them",
+         "coverage (share of all shrinking futures inside the box)",
+         "density (share of futures in the box that shrink)", money_axis=None)
+    return fig
+
+
+def discovery_map(table: pd.DataFrame, x: str, y: str, limits: dict | None):
+    """Sampled futures on two uncertainties: shrinking ones red, the rule's box drawn."""
+    fig, ax = figure(7.5, 5.5)
+    shrink = table["shrinks"].astype(bool)
+    ax.scatter(table.loc[~shrink, x], table.loc[~shrink, y], color=GAIN, s=22,
+               label="turnover holds or grows")
+    ax.scatter(table.loc[shrink, x], table.loc[shrink, y], color=LOSS, s=22, marker="x",
+               label="turnover shrinks")
+    if limits:
+        xlo, xhi = limits.get(x, (None, None))
+        ylo, yhi = limits.get(y, (None, None))
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        x0, x1 = (xlo if xlo is not None else x0), (xhi if xhi is not None else x1)
+        y0, y1 = (ylo if ylo is not None else y0), (yhi if yhi is not None else y1)
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ls="--", lw=1.5,
+                               edgecolor="black", label="conditions found"))
+    ax.legend(loc="best", frameon=True, fontsize=8)
+    share = shrink.mean()
+    tidy(ax, f"Turnover shrinks in {share:.0%} of the futures sampled", x, y, money_axis=None)
+    return fig
+
+
+def optimize_chart(table: pd.DataFrame, objective: str, max_p_shrink: float,
+                   best_trial: int | None):
+    """Every trial's objective against its risk; feasible ones in colour, the best starred."""
+    fig, ax = figure(8.0, 5.0)
+    ok = table["feasible"].astype(bool)
+    ax.scatter(100 * table.loc[~ok, "p_shrink"], table.loc[~ok, "objective"], color="#bbbbbb",
+               s=28, label="too risky")
+    ax.scatter(100 * table.loc[ok, "p_shrink"], table.loc[ok, "objective"], color="#1b6ca8",
+               s=28, label="acceptable risk")
+    ax.axvline(100 * max_p_shrink, color=LOSS, ls="--", lw=1, label="risk limit")
+    ax.axhline(0, color="black", lw=0.8)
+    if best_trial is not None:
+        b = table[table["trial"] == best_trial].iloc[0]
+        ax.scatter([100 * b["p_shrink"]], [b["objective"]], marker="*", s=260, color="#e6ab02",
+                   edgecolors="black", zorder=5, label=f"best (trial {best_trial})")
+        title = (f"Best acceptable setting: {objective} {b['objective']:+.1f}% at "
+                 f"P(shrink) {b['p_shrink']:.0%}")
+    else:
+        title = "No setting tried keeps P(shrink) within the limit"
+    ax.legend(loc="best", frameon=False, fontsize=8)
+    ax.set_xlim(-3, 103)
+    tidy(ax, title, "P(shrink): % of futures in which turnover falls below the start",
+         f"{objective} against the starting scenario (%)", money_axis=None)
+    return fig

@@ -1,0 +1,214 @@
+"""The ``discover`` and ``optimize`` commands: where a strategy fails, and a better one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+
+from analysis.cli import _load, app, engine_from, fail, run_engine
+from analysis.cli_studies import (
+    DaskLocal,
+    Quiet,
+    Reps,
+    Scheduler,
+    Seed,
+    Weeks,
+    Workers,
+    _check_paths,
+    _command,
+    _ranges,
+    _run_points,
+    open_folder,
+)
+
+
+@app.command()
+def discover(
+    baseline: Annotated[Path, typer.Argument(help="The baseline (declares uncertainties).")],
+    strategy: Annotated[Path, typer.Argument(help="The strategy to stress-test.")],
+    samples: Annotated[int, typer.Option(min=10, help="Futures sampled (Latin hypercube).")] =
+    100,
+    reps: Reps = 3,
+    threshold: Annotated[float, typer.Option(
+        help="A future counts as shrinking when the mean turnover change is below this "
+             "(percent).")] = 0.0,
+    weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
+    scheduler: Scheduler = None, dask_local: DaskLocal = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/discover"),
+    quiet: Quiet = False,
+):
+    """Under which conditions does the strategy shrink turnover? Scenario discovery (PRIM)."""
+    from analysis.charts.studies import discovery_map, tradeoff_chart
+    from analysis.discovery import find_rules
+    from analysis.study import save_study
+    from sim.points import per_point
+    from sim.sweep import design
+
+    base, strat = _load(baseline), _load(strategy)
+    if not base.uncertainties:
+        fail(f"{baseline}: declares no uncertainties: there is nothing to sample")
+    _check_paths(strat, list(base.uncertainties), "uncertainty")
+    varies = [(p, u.low, u.high, 0) for p, u in sorted(base.uncertainties.items())]
+    worlds = design(varies, samples, seed)
+    points = [{"base": w, "strategy": w} for w in worlds]
+    scenarios = {"base": base, "strategy": strat}
+    weeks = weeks or base.weeks
+    engine = engine_from(workers, scheduler, dask_local)
+    store = open_folder(out, "discover", scenarios, reps, seed, weeks,
+                        {"samples": samples, "threshold": threshold})
+    runs = _run_points(scenarios, points, reps, seed, weeks, store, engine, quiet)
+    pp = per_point(runs, "strategy", "base").reset_index()
+    X = pd.DataFrame(worlds)
+    table = pd.concat([pp[["point"]], X, pp[["turnover_change_pct", "margin_change_pct",
+                                             "p_shrink"]]], axis=1)
+    table["shrinks"] = table["turnover_change_pct"] < threshold
+    rules, trajectory = find_rules(X, table["shrinks"].to_numpy())
+    shrinking = int(table["shrinks"].sum())
+    lines = [f"{strat.name} shrinks turnover (mean change below {threshold:+.1f}%) in "
+             f"{shrinking} of {samples} sampled futures ({shrinking / samples:.0%})."]
+    lines += [r.sentence(f"{strat.name} shrinks turnover") for r in rules]
+    if not rules and 0 < shrinking < samples:
+        lines.append("No simple conditions single out the shrinking futures: they are spread "
+                     "across the ranges sampled.")
+    axes = list(rules[0].limits) if rules else []
+    order = X.corrwith(table["turnover_change_pct"]).abs().sort_values(ascending=False)
+    axes += [c for c in order.index if c not in axes]
+    figures = {"discover": discovery_map(table, axes[0], axes[1] if len(axes) > 1 else axes[0],
+                                         rules[0].limits if rules else None)}
+    if len(trajectory):
+        figures["tradeoff"] = tradeoff_chart(trajectory)
+    rule_table = pd.DataFrame([{"rule": i + 1, "conditions": r.conditions(),
+                                "density": r.density, "coverage": r.coverage, "mass": r.mass}
+                               for i, r in enumerate(rules)])
+    save_study(store.root, "discover", f"Where {strat.name} shrinks turnover against {base.name}",
+               f"{samples} futures x {reps} replications, {weeks} weeks; uncertainties: "
+               f"{', '.join(X.columns)}", lines,
+               {"rules": rule_table, "discover": table} if rules else {"discover": table},
+               figures, _command(), loss=shrinking > 0)
+    if not quiet:
+        typer.echo("\n".join(lines))
+        typer.echo(f"discover.csv and charts in {store.root}/")
+
+
+@app.command()
+def optimize(
+    file: Annotated[Path, typer.Argument(help="The starting scenario.")],
+    lever: Annotated[list[str], typer.Option(help="PATH=LOW:HIGH, a lever to search.")],
+    objective: Annotated[str, typer.Option(help="turnover or margin.")] = "turnover",
+    max_p_shrink: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Largest acceptable share of futures where turnover falls "
+                               "below the start.")] = 0.1,
+    trials: Annotated[int, typer.Option(min=2, help="Settings to try.")] = 30,
+    batch: Annotated[int, typer.Option(min=1, help="Settings tried at once.")] = 4,
+    reps: Reps = 5, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
+    scheduler: Scheduler = None, dask_local: DaskLocal = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/optimize"),
+    save: Annotated[Path | None, typer.Option(
+        help="Scenario file for the best setting (default: OUT/best.yaml).")] = None,
+    no_uncertainty: Annotated[bool, typer.Option(
+        "--no-uncertainty", help="Do not draw the scenario's uncertainties.")] = False,
+    quiet: Quiet = False,
+):
+    """Search the levers for the best turnover (or margin) with P(shrink) kept low (Optuna)."""
+    from analysis.charts.studies import optimize_chart
+    from analysis.optimize import Evaluation, Lever, best, search
+    from analysis.study import save_study
+    from sim.experiment import sample_uncertainties
+    from sim.levers import set_values
+    from sim.points import per_point, run_points
+    from sim.scenario.writer import write_extending
+
+    if objective not in ("turnover", "margin"):
+        fail(f"--objective {objective}: one of turnover, margin")
+    sc = _load(file)
+    levers = [Lever(p, lo, hi) for p, lo, hi, _ in _ranges(lever, "--lever")]
+    _check_paths(sc, [lv.path for lv in levers], "--lever")
+    weeks = weeks or sc.weeks
+    worlds = (sample_uncertainties(sc, reps, seed) if not no_uncertainty
+              else [{} for _ in range(reps)])
+    scenarios = {"base": sc, "strategy": sc}
+    engine = engine_from(workers, scheduler, dask_local)
+    store = open_folder(out, "optimize", scenarios, reps, seed, weeks, {
+        "levers": [lv.__dict__ for lv in levers], "objective": objective,
+        "max_p_shrink": max_p_shrink, "trials": trials, "batch": batch,
+        "uncertainty": not no_uncertainty})
+    column = f"{objective}_change_pct"
+
+    def work(progress):
+        total = reps * (trials + 1)
+        state = {"next": 1, "done": 0}
+
+        def tick(job, done, _total):
+            progress(job, state["done"] + done, total)
+
+        base_runs = run_points(scenarios, [{"base": worlds}], reps, seed, weeks, store, engine,
+                               progress=tick)
+        state["done"] += reps
+
+        def evaluate(settings):
+            points = [{"strategy": [{**w, **s} for w in worlds]} for s in settings]
+            runs = run_points(scenarios, points, reps, seed, weeks, store, engine,
+                              first=state["next"], progress=tick)
+            state["next"] += len(settings)
+            state["done"] += len(runs)
+            pp = per_point(pd.concat([base_runs, runs]), "strategy", "base", base_point=0)
+            return [Evaluation(float(r[column]), float(r["p_shrink"]),
+                               {"turnover_change_pct": float(r["turnover_change_pct"]),
+                                "margin_change_pct": float(r["margin_change_pct"])})
+                    for _, r in pp.iterrows()]
+
+        return search(evaluate, levers, trials, max_p_shrink, batch, seed)
+
+    table = run_engine(work, quiet)
+    top = best(table)
+    paths = [lv.path for lv in levers]
+
+    def at(row) -> str:
+        return ", ".join(f"{p} = {row[p]:.4g}" for p in paths)
+
+    lines = []
+    if top is None:
+        safest = table.loc[table["p_shrink"].idxmin()]
+        lines.append(f"No setting tried kept P(shrink) within {max_p_shrink:.0%}; the safest, "
+                     f"{at(safest)}, shrinks turnover in {safest['p_shrink']:.0%} of futures. "
+                     "No scenario file was written.")
+    else:
+        target = save or store.root / "best.yaml"
+        best_sc = set_values(sc, {p: float(top[p]) for p in paths})
+        write_extending(target, file, best_sc, paths, f"{sc.name}_optimized",
+                        f"Best of {trials} settings searched by channelsim optimize "
+                        f"({objective}, P(shrink) <= {max_p_shrink:.0%}, {reps} futures).")
+        lines.append(f"Best setting with P(shrink) ≤ {max_p_shrink:.0%}: {at(top)}: {objective} "
+                     f"{top['objective']:+.1f}% against {sc.name} as written, turnover shrinking "
+                     f"in {top['p_shrink']:.0%} of {reps} futures (trial {int(top['trial'])} "
+                     f"of {trials}).")
+        lines.append(f"Saved as {target}; check it with channelsim compare {file} {target} "
+                     "and more futures before acting on it.")
+    front = pareto(table)
+    lines.append("Trade-off (best objective at each level of risk): " + "; ".join(
+        f"{r['objective']:+.1f}% at P(shrink) {r['p_shrink']:.0%}" for _, r in front.iterrows())
+        + ".")
+    fig = optimize_chart(table, objective, max_p_shrink,
+                         None if top is None else int(top["trial"]))
+    save_study(store.root, "optimize", f"Levers of {sc.name} searched for {objective}",
+               f"{trials} settings x {reps} futures, {weeks} weeks; levers: {', '.join(paths)}",
+               lines, {"pareto": front, "optimize": table}, {"optimize": fig}, _command())
+    if not quiet:
+        typer.echo("\n".join(lines))
+
+
+def pareto(table: pd.DataFrame) -> pd.DataFrame:
+    """Trials no other trial beats on both objective (higher) and P(shrink) (lower)."""
+    t = table.sort_values(["p_shrink", "objective"], ascending=[True, False])
+    keep, best_so_far = [], -np.inf
+    for i, row in t.iterrows():
+        if row["objective"] > best_so_far:
+            keep.append(i)
+            best_so_far = row["objective"]
+    return t.loc[keep].reset_index(drop=True)

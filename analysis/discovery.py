@@ -1,0 +1,161 @@
+"""Scenario discovery: the conditions under which a strategy shrinks turnover (PRIM).
+
+Given sampled futures (one row of uncertain values each) and which of them are "of
+interest" (the strategy shrinks turnover there), PRIM (Friedman and Fisher 1999, as in
+EMA Workbench) peels a box of conditions that holds many futures of interest (coverage:
+the share of all futures of interest inside the box) and few others (density: the share
+of the futures inside the box that are of interest). The box is read as a rule: "shrinks
+in 78% of futures where competitor.aggressiveness > 0.6 (coverage 64%)".
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DENSITY_TARGET = 0.8
+# A restriction is kept only if dropping it lowers the box's density by more than this:
+# PRIM's late peels often trim a few points off a dimension that does not matter.
+MIN_DENSITY_GAIN = 0.02
+
+
+@dataclass
+class Rule:
+    """A box of conditions and how well it singles out the futures of interest.
+
+    Attributes:
+        limits: ``{path: (low, high)}`` of the restricted dimensions; ``None`` for a side
+            that is not restricted.
+        coverage: share of all futures of interest that lie in the box.
+        density: share of the futures in the box that are of interest.
+        mass: share of all futures that lie in the box.
+
+    """
+
+    limits: dict[str, tuple[float | None, float | None]]
+    coverage: float
+    density: float
+    mass: float
+
+    def conditions(self) -> str:
+        """The box as readable conditions, e.g. ``a > 0.6 and b < 0.4``."""
+        parts = []
+        for path, (lo, hi) in self.limits.items():
+            if lo is not None and hi is not None:
+                parts.append(f"{lo:.3g} ≤ {path} ≤ {hi:.3g}")
+            elif lo is not None:
+                parts.append(f"{path} > {lo:.3g}")
+            else:
+                parts.append(f"{path} < {hi:.3g}")
+        return " and ".join(parts) if parts else "in any future"
+
+    def sentence(self, what: str = "the strategy shrinks turnover") -> str:
+        """The rule with its density and coverage, in words."""
+        return (f"{what[0].upper()}{what[1:]} in {self.density:.0%} of futures where "
+                f"{self.conditions()}; these hold {self.coverage:.0%} of all such futures "
+                f"and {self.mass:.0%} of all futures sampled.")
+
+
+def _inside(X: pd.DataFrame, limits: dict) -> np.ndarray:
+    mask = np.ones(len(X), dtype=bool)
+    for path, (lo, hi) in limits.items():
+        if lo is not None:
+            mask &= X[path].to_numpy() >= lo
+        if hi is not None:
+            mask &= X[path].to_numpy() <= hi
+    return mask
+
+
+def box_stats(X: pd.DataFrame, y: np.ndarray, limits: dict) -> tuple[float, float, float]:
+    """(coverage, density, mass) of a box of ``limits`` over futures ``X``, interest ``y``."""
+    inside = _inside(X, limits)
+    n_in, hits = int(inside.sum()), int(y[inside].sum())
+    return (hits / max(int(y.sum()), 1), hits / n_in if n_in else 0.0, n_in / len(X))
+
+
+def _limits(box_lim: pd.DataFrame, X: pd.DataFrame) -> dict:
+    out = {}
+    for path in box_lim.columns:
+        lo, hi = float(box_lim[path].iloc[0]), float(box_lim[path].iloc[1])
+        lo_r = lo > float(X[path].min())
+        hi_r = hi < float(X[path].max())
+        if lo_r or hi_r:
+            out[path] = (lo if lo_r else None, hi if hi_r else None)
+    return out
+
+
+def _simplify(X: pd.DataFrame, y: np.ndarray, limits: dict) -> dict:
+    """Drop, one by one, restrictions whose removal barely lowers the density."""
+    limits = dict(limits)
+    while limits:
+        density = box_stats(X, y, limits)[1]
+        losses = {p: density - box_stats(X, y, {k: v for k, v in limits.items() if k != p})[1]
+                  for p in limits}
+        weakest = min(losses, key=losses.get)
+        if losses[weakest] > MIN_DENSITY_GAIN:
+            break
+        del limits[weakest]
+    return limits
+
+
+def find_rules(X: pd.DataFrame, y: np.ndarray, density_target: float = DENSITY_TARGET,
+               max_rules: int = 2) -> tuple[list[Rule], pd.DataFrame]:
+    """PRIM boxes of the futures of interest, read as rules.
+
+    On each box's peeling trajectory the box chosen is the one with the best balance of
+    coverage and density (their harmonic mean) among those of density at least
+    ``density_target`` (raised halfway to 1 from the share of futures of interest, when
+    that is higher), or among all if none reaches it; restrictions that do not raise its
+    density are then dropped. Later boxes are searched among the futures outside earlier
+    ones.
+
+    Args:
+        X: one row per future, one numeric column per uncertain setting.
+        y: True for the futures of interest.
+        density_target: density a rule should reach.
+        max_rules: at most this many rules.
+
+    Returns:
+        The rules, and the first box's peeling trajectory (coverage, density, res_dim) for
+        the trade-off chart, with a ``chosen`` column.
+
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+    logging.getLogger("EMA").setLevel(logging.WARNING)
+
+    y = np.asarray(y, dtype=bool)
+    X = X.reset_index(drop=True).astype(float)
+    if y.sum() == 0 or y.all():
+        return [], pd.DataFrame(columns=["coverage", "density", "res_dim", "chosen"])
+    # Where most futures are of interest already, a rule must be denser than that to say
+    # anything: halfway from the base rate to certainty.
+    density_target = max(density_target, (1.0 + float(y.mean())) / 2.0)
+    finder = prim.Prim(X, y)
+    rules, trajectory = [], None
+    for _ in range(max_rules):
+        box = finder.find_box()
+        if box is None:
+            break
+        traj = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
+        ok = traj.index[traj["density"] >= density_target]
+        f1 = 2 * traj["coverage"] * traj["density"] / (traj["coverage"] + traj["density"])
+        pick = (f1.loc[ok] if len(ok) else f1).idxmax()
+        limits = _simplify(X, y, _limits(box.box_lims[pick], X))
+        if not limits:
+            break
+        coverage, density, mass = box_stats(X, y, limits)
+        if trajectory is None:
+            traj["chosen"] = traj.index == pick
+            trajectory = traj
+        if density <= y.mean():
+            break
+        rules.append(Rule(limits, coverage, density, mass))
+    if trajectory is None:
+        trajectory = pd.DataFrame(columns=["coverage", "density", "res_dim", "chosen"])
+    return rules, trajectory

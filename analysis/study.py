@@ -1,0 +1,106 @@
+"""A study's findings on disk and as a report (sweep, sensitivity, discovery, optimisation).
+
+Each study command ends by calling :func:`save_study`: its tables as CSV, its charts as
+PNG and ``study.json`` (title, sentences, file names, the command). ``channelsim report``
+on the folder renders them with :func:`build_study_report` into one self-contained page
+(and a deck), as it does for a comparison.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from analysis.report import Chart, _finding
+from sim.store import ResultStore, write_atomic
+
+STUDY_FILE = "study.json"
+ROWS_SHOWN = 40
+
+
+def save_study(folder: Path, kind: str, title: str, subtitle: str, sentences: list[str],
+               tables: dict[str, pd.DataFrame], figures: dict, command: str,
+               loss: bool = False) -> None:
+    """Write the study's tables (``<name>.csv``), charts (``<name>.png``) and summary.
+
+    Args:
+        folder: the study's folder.
+        kind: ``sweep``, ``sensitivity``, ``discover`` or ``optimize``.
+        title: the report's title.
+        subtitle: one line on what was run.
+        sentences: the findings, headline first.
+        tables: tables by file stem, in the order the report shows them.
+        figures: matplotlib figures by file stem (closed once saved).
+        command: the command line that reproduces the study.
+        loss: True when the headline is a risk to turnover (the report marks it red).
+
+    """
+    charts = []
+    for name, fig in figures.items():
+        fig.savefig(folder / f"{name}.png", dpi=110)
+        charts.append({"file": f"{name}.png", "title": _finding(fig)})
+        plt.close(fig)
+    for name, table in tables.items():
+        write_atomic(folder / f"{name}.csv", table.to_csv(index=False))
+    doc = {"kind": kind, "title": title, "subtitle": subtitle, "sentences": sentences,
+           "tables": list(tables), "charts": charts, "command": command, "loss": loss}
+    write_atomic(folder / STUDY_FILE, json.dumps(doc, indent=1))
+
+
+def is_study(folder: Path) -> bool:
+    """True for a study's folder (rather than a comparison's)."""
+    return (Path(folder) / STUDY_FILE).is_file()
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    return str(v)
+
+
+def build_study_report(folder: str | Path, out: str | Path | None = None,
+                       pptx: bool = False) -> tuple[Path, Path | None]:
+    """Write the HTML page (and with ``pptx`` the deck) of a study folder."""
+    folder = Path(folder)
+    doc = json.loads((folder / STUDY_FILE).read_text(encoding="utf-8"))
+    man = ResultStore(folder).manifest()
+    charts = []
+    for c in doc["charts"]:
+        raw = (folder / c["file"]).read_bytes()
+        charts.append(Chart(c["file"], doc["kind"], c["title"], base64.b64encode(raw).decode(),
+                            raw))
+    tables = {}
+    for name in doc["tables"]:
+        t = pd.read_csv(folder / f"{name}.csv")
+        tables[name.replace("_", " ")] = {
+            "header": list(t.columns), "file": f"{name}.csv",
+            "rows": [[_cell(v) for v in row] for row in t.head(ROWS_SHOWN).itertuples(False)],
+            "more": max(len(t) - ROWS_SHOWN, 0)}
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    html = env.get_template("study.html.j2").render(
+        title=doc["title"], subtitle=doc["subtitle"], sentences=doc["sentences"],
+        loss=doc.get("loss", False), charts=charts, tables=tables,
+        version=man["channelsim_version"], seed=man["seed"], reps=man["reps"],
+        weeks=man["weeks"], command=doc["command"],
+        hashes=_hashes(man))
+    html_path = Path(out) if out is not None else folder / "report.html"
+    write_atomic(html_path, html)
+    deck_path = None
+    if pptx:
+        from analysis.deck import build_deck
+
+        deck_path = html_path.with_suffix(".pptx")
+        build_deck(deck_path, doc["title"], doc["subtitle"], doc["sentences"], charts)
+    return html_path, deck_path
+
+
+def _hashes(man: dict) -> dict[str, str]:
+    """Scenario hashes of a study's or a sweep's (comparison) manifest."""
+    return {n: (s["hash"] if isinstance(s, dict) else s) for n, s in man["scenarios"].items()}
+
