@@ -44,7 +44,7 @@ def discover(
 ):
     """Under which conditions does the strategy shrink turnover? Scenario discovery (PRIM)."""
     from analysis.charts.studies import discovery_map, tradeoff_chart
-    from analysis.discovery import find_rules
+    from analysis.discovery import MIN_CASES, find_rules
     from analysis.study import save_study
     from sim.points import per_point
     from sim.sweep import design
@@ -59,8 +59,8 @@ def discover(
     scenarios = {"base": base, "strategy": strat}
     weeks = weeks or base.weeks
     engine = engine_from(workers, scheduler, dask_local)
-    store = open_folder(out, "discover", scenarios, reps, seed, weeks,
-                        {"samples": samples, "threshold": threshold})
+    # the threshold only changes the reading, not the runs: rerun with another at no cost
+    store = open_folder(out, "discover", scenarios, reps, seed, weeks, {"samples": samples})
     runs = _run_points(scenarios, points, reps, seed, weeks, store, engine, quiet)
     pp = per_point(runs, "strategy", "base").reset_index()
     X = pd.DataFrame(worlds)
@@ -69,23 +69,28 @@ def discover(
     table["shrinks"] = table["turnover_change_pct"] < threshold
     rules, trajectory = find_rules(X, table["shrinks"].to_numpy())
     shrinking = int(table["shrinks"].sum())
-    lines = [f"{strat.name} shrinks turnover (mean change below {threshold:+.1f}%) in "
-             f"{shrinking} of {samples} sampled futures ({shrinking / samples:.0%})."]
-    lines += [r.sentence(f"{strat.name} shrinks turnover") for r in rules]
+    what = (f"{strat.name} shrinks turnover" if threshold == 0 else
+            f"{strat.name} changes turnover by less than {threshold:+.3g}%")
+    lines = [f"{what} in {shrinking} of {samples} sampled futures ({shrinking / samples:.0%}), "
+             f"each judged on the mean of {reps} paired replications."]
+    lines += [r.sentence(what) for r in rules]
     if not rules and 0 < shrinking < samples:
-        lines.append("No simple conditions single out the shrinking futures: they are spread "
-                     "across the ranges sampled.")
+        lines.append("Too few futures on one side to describe by conditions: rerun with more "
+                     "--samples or another --threshold." if min(shrinking, samples - shrinking)
+                     < MIN_CASES else "No simple conditions single out the shrinking futures: "
+                     "they are spread across the ranges sampled.")
     axes = list(rules[0].limits) if rules else []
     order = X.corrwith(table["turnover_change_pct"]).abs().sort_values(ascending=False)
     axes += [c for c in order.index if c not in axes]
+    label = "turnover shrinks" if threshold == 0 else f"change is below {threshold:+.3g}%"
     figures = {"discover": discovery_map(table, axes[0], axes[1] if len(axes) > 1 else axes[0],
-                                         rules[0].limits if rules else None)}
+                                         rules[0].limits if rules else None, label)}
     if len(trajectory):
-        figures["tradeoff"] = tradeoff_chart(trajectory)
+        figures["tradeoff"] = tradeoff_chart(trajectory, label)
     rule_table = pd.DataFrame([{"rule": i + 1, "conditions": r.conditions(),
                                 "density": r.density, "coverage": r.coverage, "mass": r.mass}
                                for i, r in enumerate(rules)])
-    save_study(store.root, "discover", f"Where {strat.name} shrinks turnover against {base.name}",
+    save_study(store.root, "discover", f"Where {what} against {base.name}",
                f"{samples} futures x {reps} replications, {weeks} weeks; uncertainties: "
                f"{', '.join(X.columns)}", lines,
                {"rules": rule_table, "discover": table} if rules else {"discover": table},

@@ -21,6 +21,8 @@ DENSITY_TARGET = 0.8
 # A restriction is kept only if dropping it lowers the box's density by more than this:
 # PRIM's late peels often trim a few points off a dimension that does not matter.
 MIN_DENSITY_GAIN = 0.02
+# Fewer futures of interest than this are too few to describe by conditions.
+MIN_CASES = 5
 
 
 @dataclass
@@ -53,9 +55,9 @@ class Rule:
                 parts.append(f"{path} < {hi:.3g}")
         return " and ".join(parts) if parts else "in any future"
 
-    def sentence(self, what: str = "the strategy shrinks turnover") -> str:
+    def sentence(self, what: str = "The strategy shrinks turnover") -> str:
         """The rule with its density and coverage, in words."""
-        return (f"{what[0].upper()}{what[1:]} in {self.density:.0%} of futures where "
+        return (f"{what} in {self.density:.0%} of futures where "
                 f"{self.conditions()}; these hold {self.coverage:.0%} of all such futures "
                 f"and {self.mass:.0%} of all futures sampled.")
 
@@ -119,6 +121,8 @@ def find_rules(X: pd.DataFrame, y: np.ndarray, density_target: float = DENSITY_T
         density_target: density a rule should reach.
         max_rules: at most this many rules.
 
+    Fewer than :data:`MIN_CASES` futures of interest (or not of interest) give no rule.
+
     Returns:
         The rules, and the first box's peeling trajectory (coverage, density, res_dim) for
         the trade-off chart, with a ``chosen`` column.
@@ -131,20 +135,27 @@ def find_rules(X: pd.DataFrame, y: np.ndarray, density_target: float = DENSITY_T
 
     y = np.asarray(y, dtype=bool)
     X = X.reset_index(drop=True).astype(float)
-    if y.sum() == 0 or y.all():
+    if y.sum() < MIN_CASES or (~y).sum() < MIN_CASES:
         return [], pd.DataFrame(columns=["coverage", "density", "res_dim", "chosen"])
     # Where most futures are of interest already, a rule must be denser than that to say
     # anything: halfway from the base rate to certainty.
     density_target = max(density_target, (1.0 + float(y.mean())) / 2.0)
-    finder = prim.Prim(X, y)
+    with warnings.catch_warnings():
+        # EMA Workbench 3.0 calls a pandas API pandas has deprecated; not ours to fix
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        finder = prim.Prim(X, y)
     rules, trajectory = [], None
     for _ in range(max_rules):
         box = finder.find_box()
         if box is None:
             break
-        traj = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
+        traj = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].astype(float)
         ok = traj.index[traj["density"] >= density_target]
-        f1 = 2 * traj["coverage"] * traj["density"] / (traj["coverage"] + traj["density"])
+        f1 = (2 * traj["coverage"] * traj["density"]
+              / (traj["coverage"] + traj["density"])).fillna(0.0)
+        if f1.max() <= 0:      # nothing of interest left outside the earlier boxes
+            break
         pick = (f1.loc[ok] if len(ok) else f1).idxmax()
         limits = _simplify(X, y, _limits(box.box_lims[pick], X))
         if not limits:

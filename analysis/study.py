@@ -57,10 +57,11 @@ def is_study(folder: Path) -> bool:
     return (Path(folder) / STUDY_FILE).is_file()
 
 
-def _cell(v) -> str:
+def _cell(v) -> tuple[str, bool]:
+    """A table cell's text, and whether it is prose (wrapped, left-aligned)."""
     if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
-    return str(v)
+        return (f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"), False
+    return str(v), isinstance(v, str)
 
 
 def build_study_report(folder: str | Path, out: str | Path | None = None,

@@ -84,7 +84,8 @@ class ResultStore:
                 diff = [k for k in keys if old.get(k) != manifest.get(k)]
                 if diff:
                     raise StoreError(
-                        f"{store.root} holds results of a different comparison ({', '.join(diff)} "
+                        f"{store.root} holds results of a different "
+                        f"{manifest.get('kind', 'comparison')} ({', '.join(diff)} "
                         "differ); choose another --out or remove the folder")
             else:
                 write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))

@@ -43,12 +43,14 @@ def sensitivity_chart(table: pd.DataFrame, method: str, outcome: str):
     return fig
 
 
-def tradeoff_chart(trajectory: pd.DataFrame):
+def tradeoff_chart(trajectory: pd.DataFrame, label: str = "turnover shrinks"):
     """PRIM's peeling trajectory: coverage against density, the chosen box marked."""
     fig, ax = figure(7.5, 5.0)
-    sc = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"],
-                    cmap="viridis", s=25)
-    fig.colorbar(sc, ax=ax, label="conditions in the box")
+    dims = trajectory["res_dim"].astype(int)
+    sc = ax.scatter(trajectory["coverage"], trajectory["density"], c=dims,
+                    cmap="viridis", s=25, vmin=0, vmax=max(int(dims.max()), 1))
+    fig.colorbar(sc, ax=ax, label="conditions in the box",
+                 ticks=range(0, max(int(dims.max()), 1) + 1))
     chosen = trajectory[trajectory["chosen"].astype(bool)]
     if len(chosen):
         c = chosen.iloc[0]
@@ -57,20 +59,21 @@ def tradeoff_chart(trajectory: pd.DataFrame):
         ax.legend(loc="lower left", frameon=False)
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    tidy(ax, "Narrower conditions are denser in shrinking futures but cover fewer of them",
-         "coverage (share of all shrinking futures inside the box)",
-         "density (share of futures in the box that shrink)", money_axis=None)
+    tidy(ax, "Narrower conditions single out the futures better but cover fewer of them",
+         f"coverage (share of all futures where {label} that lie in the box)",
+         f"density (share of futures in the box where {label})", money_axis=None)
     return fig
 
 
-def discovery_map(table: pd.DataFrame, x: str, y: str, limits: dict | None):
-    """Sampled futures on two uncertainties: shrinking ones red, the rule's box drawn."""
+def discovery_map(table: pd.DataFrame, x: str, y: str, limits: dict | None,
+                  label: str = "turnover shrinks"):
+    """Sampled futures on two uncertainties: those of interest red, the rule's box drawn."""
     fig, ax = figure(7.5, 5.5)
     shrink = table["shrinks"].astype(bool)
     ax.scatter(table.loc[~shrink, x], table.loc[~shrink, y], color=GAIN, s=22,
-               label="turnover holds or grows")
+               label="other futures")
     ax.scatter(table.loc[shrink, x], table.loc[shrink, y], color=LOSS, s=22, marker="x",
-               label="turnover shrinks")
+               label=label)
     if limits:
         xlo, xhi = limits.get(x, (None, None))
         ylo, yhi = limits.get(y, (None, None))
@@ -82,7 +85,8 @@ def discovery_map(table: pd.DataFrame, x: str, y: str, limits: dict | None):
                                edgecolor="black", label="conditions found"))
     ax.legend(loc="best", frameon=True, fontsize=8)
     share = shrink.mean()
-    tidy(ax, f"Turnover shrinks in {share:.0%} of the futures sampled", x, y, money_axis=None)
+    tidy(ax, f"{label[0].upper()}{label[1:]} in {share:.0%} of the futures sampled", x, y,
+         money_axis=None)
     return fig
 
 
