@@ -159,11 +159,17 @@ def test_discover_runs_resumes_and_reports(tmp_path):
 def test_optimize_finds_the_clearly_better_setting(tmp_path):
     # a milder competitor is plainly better for turnover (it changes choices, not demand, so
     # common random numbers hold): the search must find the bottom of the range
-    r = cli("optimize", SMALL, "--lever", "competitor.aggressiveness=0:1", "--lever",
-            f"{UNREAD}=0:1",
-            "--trials", "10", "--reps", "2", "--max-p-shrink", "0.5", *FAST, "--out", tmp_path)
+    args = ["optimize", SMALL, "--lever", "competitor.aggressiveness=0:1", "--lever",
+            f"{UNREAD}=0:1", "--trials", "10", "--reps", "2", "--max-p-shrink", "0.5", *FAST,
+            "--out", tmp_path]
+    r = cli(*args)
     assert r.returncode == 0, r.stderr
     t = pd.read_csv(tmp_path / "optimize.csv")
+    stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "outcomes").rglob("*.json")}
+    assert len(stored) == 2 * (10 + 1)
+    assert cli(*args).returncode == 0          # resumed: the same trials, nothing rerun
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "outcomes").rglob("*.json")} == stored
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "optimize.csv"), t)
     top = t.loc[t[t["feasible"]]["objective"].idxmax()]
     assert top["competitor.aggressiveness"] < 0.2
     doc = yaml.safe_load((tmp_path / "best.yaml").read_text())
@@ -172,6 +178,19 @@ def test_optimize_finds_the_clearly_better_setting(tmp_path):
     written = load_scenario(tmp_path / "best.yaml")
     assert written.competitor.aggressiveness == doc["competitor"]["aggressiveness"]
     assert written.market == load_scenario(SMALL).market
+
+
+def test_studies_give_the_same_results_on_every_engine(tmp_path):
+    args = ["sensitivity", UNCERTAIN, "--method", "tornado", "--reps", "2", "--weeks", "13",
+            "--quiet"]
+    tables = []
+    for name, engine in [("serial", ["--workers", "1"]), ("processes", ["--workers", "2"]),
+                         ("dask", ["--dask-local", "--workers", "2"])]:
+        r = cli(*args, *engine, "--out", tmp_path / name)
+        assert r.returncode == 0, r.stderr
+        tables.append(pd.read_csv(tmp_path / name / "design.csv"))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    pd.testing.assert_frame_equal(tables[0], tables[2])
 
 
 @pytest.mark.parametrize(("args", "reason"), [
