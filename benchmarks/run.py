@@ -213,9 +213,10 @@ def main() -> None:
              f"{time.strftime('%Y-%m-%d')}.", "", f"Machine: {machine()}.", "",
              "| measure | result | target | |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    notes = ROOT / "benchmarks" / "NOTES.md"
-    if notes.exists():
-        lines += ["", notes.read_text().strip()]
+    for extra in ("NOTES.md", "DRAWS.md"):      # profile notes; distribution checks
+        notes = ROOT / "benchmarks" / extra
+        if notes.exists():
+            lines += ["", notes.read_text().strip()]
     args.out.write_text("\n".join(lines) + "\n")
     print(f"written to {args.out}")
 

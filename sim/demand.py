@@ -1,8 +1,10 @@
 """Demand: customers' needs arrive as deals; project deals are decided weeks later.
 
-Only the ``demand`` stream decides who needs what, how much and when, and the ``choice``
-stream gives each deal its key, one per deal in creation order: so every arm of a
-comparison sees exactly the same deals, whatever its policy.
+Only the ``demand`` stream decides who needs what, how much and when: so every arm of a
+comparison sees exactly the same deals, whatever its policy. Counts are Poisson by
+inversion of one uniform per customer and week, and a deal's key and attributes are hashes
+of (week, customer, deal number): a setting that raises the rates adds deals and leaves
+the others as they were (see :mod:`sim.rng`).
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.book import CustomerBook
+from sim.rng import SALT_DEAL, deal_keys, hash_uniform, poisson_from_uniform
 from sim.scenario import Scenario
 from sim.scenario.market import SEGMENTS
 
 PROJECT = SEGMENTS.index("project")
 OPEN, WON, LOST = 0, 1, 2
+# Per-deal uniforms, by column: product line, units, specification weeks, tender weeks.
+_ATTRIBUTES = np.arange(4)
 
 _FIELDS = {
     "customer": np.int64, "region": np.int64, "segment": np.int64, "product": np.int64,
@@ -72,11 +78,11 @@ class DealBook:
 class Demand:
     """Draws each week's deals from the scenario's demand parameters."""
 
-    def __init__(self, sc: Scenario, customers: CustomerBook, demand_rng, choice_rng):
+    def __init__(self, sc: Scenario, customers: CustomerBook, demand_rng):
         m = sc.market
         self.customers = customers
         self.rng = demand_rng
-        self.key_rng = choice_rng
+        self.stream = int(demand_rng.integers(2**63))
         self.rate = np.array([m.deal_rate[s] for s in SEGMENTS])[customers.segment]
         self.growth = m.growth
         mix = np.array([[p.mix.get(s, 0.0) for p in sc.products] for s in SEGMENTS])
@@ -96,17 +102,20 @@ class Demand:
         number of weeks drawn uniformly from its range. Everything else, the same week.
         """
         lam = self.rate * (1.0 + self.growth) ** (week / 52.0)
-        counts = self.rng.poisson(lam)
+        counts = poisson_from_uniform(self.rng.random(self.customers.n), lam)
         cust = np.repeat(np.arange(self.customers.n), counts)
         m = len(cust)
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        keys = deal_keys(self.stream, week, cust, np.arange(m) - first)
+        u = hash_uniform(keys, _ATTRIBUTES, SALT_DEAL)
         seg = self.customers.segment[cust]
-        u = self.rng.random(m)
-        product = (u[:, None] > self.mix_cdf[seg]).sum(axis=1)
-        units = np.maximum(1.0, np.round(self.rng.lognormal(self.mu[seg], self.sigma[seg])))
-        spec_w = self.rng.integers(self.spec[0], self.spec[1] + 1, size=m)
-        tender_w = self.rng.integers(self.tender[0], self.tender[1] + 1, size=m)
+        product = (u[:, 0, None] > self.mix_cdf[seg]).sum(axis=1)
+        units = np.maximum(1.0, np.round(np.exp(self.mu[seg] + self.sigma[seg] * ndtri(
+            np.clip(u[:, 1], 1e-12, 1.0 - 1e-12)))))
+        spec_w = self.spec[0] + (u[:, 2] * (self.spec[1] - self.spec[0] + 1)).astype(np.int64)
+        tender_w = self.tender[0] + (u[:, 3] * (self.tender[1] - self.tender[0] + 1)).astype(
+            np.int64)
         decide = np.where(seg == PROJECT, week + spec_w + tender_w, week)
-        keys = self.key_rng.integers(0, 2**63, size=m, dtype=np.int64).astype(np.uint64)
         return book.append(
             customer=cust, region=self.customers.region[cust], segment=seg, product=product,
             units=units, created=np.full(m, week), decide=decide, key=keys,

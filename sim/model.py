@@ -104,7 +104,7 @@ class ChannelModel(mesa.Model):
         self.schedule = Schedule(sc)
         self.street_mid = sc.market.street_discount[SEGMENTS[MID]]
         self.deals = DealBook(capacity=1024)
-        self.demand = Demand(sc, self.customers, self.streams.demand, self.streams.choice)
+        self.demand = Demand(sc, self.customers, self.streams.demand)
         self.typical_deal_value = self._typical_deal_value()
         self.market = Market(self)
         dists = np.flatnonzero(self.book.role == DIST)

@@ -1,10 +1,14 @@
 """Random numbers split by purpose, all derived from the replication seed.
 
 * ``setup``: the network and customers (identical for a baseline and its strategies);
-* ``demand``: deals — who, what, how much, when (independent of any policy);
-* ``choice``: one 64-bit key per deal, drawn when the deal is created; every per-deal
-  random number (reach, spec-in, choice noise) is a counter-based hash of that key and
-  the agent's id, so it stays aligned between two arms even when the offers differ;
+* ``demand``: deals — who, what, how much, when (independent of any policy). One uniform
+  per customer and week gives its number of deals by inverting the Poisson distribution,
+  so a higher rate adds deals without moving anyone else's; each deal's 64-bit key is a
+  hash of (stream, week, customer, deal number), and its attributes hash that key, so a
+  deal is the same deal whatever the rates (common random numbers across settings);
+* ``choice``: every per-deal random number (reach, spec-in, choice noise) is a
+  counter-based hash of the deal's key and the agent's id, so it stays aligned between two
+  arms even when the offers differ;
 * ``behaviour``: agents' own randomness;
 * ``additions``: agents a strategy adds to the network at rollout.
 """
@@ -22,6 +26,7 @@ STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 
 # Salts keep the per-deal hashes of different purposes independent.
 SALT_REACH, SALT_SPEC_REACH, SALT_SPEC_IN, SALT_NOISE, SALT_COMPLY = 1, 2, 3, 4, 5
+SALT_DEAL = 6
 # The competitor's id in per-deal hashes: fixed, so that a strategy adding agents (whose rows
 # come after everyone else's) leaves every other draw as in its baseline.
 COMPETITOR_HASH_ID = 2**40
@@ -89,3 +94,43 @@ def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = _mix64(k ^ i ^ (np.uint64(salt) * _M2))
     return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def deal_keys(stream: int, week: int, customers: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """64-bit keys of deals: a hash of (stream key, week, customer, deal number that week)."""
+    c = np.asarray(customers, dtype=np.int64).astype(np.uint64)
+    n = np.asarray(number, dtype=np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        w = np.int64(week).astype(np.uint64)         # warm-up weeks are negative
+        x = _mix64(np.uint64(stream) ^ (w * _M1))
+        x = _mix64(x ^ ((c + np.uint64(1)) * _GOLDEN))
+        return _mix64(x ^ ((n + np.uint64(1)) * _M2))
+
+
+def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson counts by inversion: the smallest ``k`` with ``P(N <= k) >= u``.
+
+    Counts rise monotonically with ``lam`` for a fixed ``u``, so two settings that differ
+    only in a rate share their draws (a customer with a deal at the lower rate has it at the
+    higher rate too). Cost grows with the largest count, which is small for weekly rates.
+
+    Args:
+        u: uniforms in [0, 1), one per count.
+        lam: Poisson means (same shape), >= 0.
+
+    """
+    u = np.asarray(u, dtype=float)
+    lam = np.broadcast_to(np.asarray(lam, dtype=float), u.shape)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    k = np.zeros(u.shape, dtype=np.int64)
+    idx = np.flatnonzero(u > cdf)
+    j = 0
+    # the guard stops at a count whose tail is below double precision
+    while idx.size and j < 10_000:
+        j += 1
+        p[idx] *= lam[idx] / j
+        cdf[idx] += p[idx]
+        k[idx] = j
+        idx = idx[(u[idx] > cdf[idx]) & (p[idx] > 1e-300)]
+    return k

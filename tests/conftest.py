@@ -66,6 +66,18 @@ def die_once(scenario, job, marker: str):
 
 
 def parquet_files(folder: Path) -> dict[str, bytes]:
-    """Every Parquet file under ``folder``, by relative path, with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*.parquet"))}
+    """Every stored Parquet file under ``folder``, by relative path, with its bytes.
+
+    Replications being written (hidden temporary folders, renamed when whole) are not
+    stored yet, and may vanish while the folder is read during a run.
+    """
+    out = {}
+    for p in sorted(folder.rglob("*.parquet")):
+        rel = p.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        try:
+            out[str(rel)] = p.read_bytes()
+        except FileNotFoundError:
+            continue
+    return out

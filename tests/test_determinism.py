@@ -63,3 +63,35 @@ def test_same_deal_keys_in_both_arms():
     b.run_for(10)
     np.testing.assert_array_equal(a.deals.key, b.deals.key)
     np.testing.assert_array_equal(a.deals.units, b.deals.units)
+
+
+def test_poisson_by_inversion_known_answers_and_moments():
+    from sim.rng import poisson_from_uniform
+
+    # lam = 1: P(0) = 0.3679, P(<=1) = 0.7358, P(<=2) = 0.9197
+    k = poisson_from_uniform(np.array([0.1, 0.3678, 0.3680, 0.5, 0.9, 0.95]), np.ones(6))
+    assert k.tolist() == [0, 0, 1, 1, 2, 3]
+    assert poisson_from_uniform(np.array([0.999]), np.array([0.0])).tolist() == [0]
+    u = np.random.default_rng(0).random(100_000)
+    for lam in (0.05, 3.0):
+        k = poisson_from_uniform(u, np.full(u.size, lam))
+        assert k.mean() == pytest.approx(lam, rel=0.03) and k.var() == pytest.approx(lam, rel=0.05)
+    # the same uniforms never give fewer deals at a higher rate
+    assert (poisson_from_uniform(u, np.full(u.size, 3.3)) >= k).all()
+
+
+def test_a_higher_demand_rate_adds_deals_and_keeps_the_others():
+    low = ChannelModel(scenario("small"), rng=5, weeks=26)
+    high_sc = scenario("small").model_copy(deep=True)
+    high_sc.market.deal_rate = {s: 1.3 * r for s, r in high_sc.market.deal_rate.items()}
+    high = ChannelModel(high_sc, rng=5, weeks=26)
+    for m in (low, high):
+        m.run_for(26)
+    lo, hi = low.deals, high.deals
+    keep = np.isin(lo.key[: lo.n], hi.key[: hi.n])
+    assert keep.all() and hi.n > lo.n
+    # a deal kept is the same deal: customer, product, units and decision week
+    order = {k: i for i, k in enumerate(hi.key[: hi.n])}
+    j = np.array([order[k] for k in lo.key[: lo.n]])
+    for col in ("customer", "product", "units", "decide"):
+        np.testing.assert_array_equal(getattr(lo, col)[: lo.n], getattr(hi, col)[j])
