@@ -212,6 +212,9 @@ def report(
     pptx: Annotated[bool, typer.Option("--pptx", help="Also write a slide deck.")] = False,
     out: Annotated[Path | None, typer.Option(
         help="HTML file to write (default: FOLDER/report.html; the deck beside it).")] = None,
+    calibration: Annotated[Path | None, typer.Option(
+        help="A calibrate results folder: show how well the baseline fits the history.")] =
+    None,
 ):
     """Write a self-contained HTML report (and with --pptx a slide deck) of stored results."""
     from analysis.report import build_report
@@ -221,8 +224,10 @@ def report(
     if not (folder / "manifest.json").is_file():
         fail(f"{folder}: not a results folder of channelsim (no manifest.json)")
     try:
-        html, deck = (build_study_report if is_study(folder) else build_report)(
-            folder, out, pptx)
+        if calibration is not None and not is_study(calibration):
+            fail(f"{calibration}: not a results folder of channelsim calibrate")
+        html, deck = (build_study_report(folder, out, pptx) if is_study(folder)
+                      else build_report(folder, out, pptx, calibration))
     except StoreError as exc:
         fail(str(exc))
     except OSError as exc:
@@ -237,6 +242,9 @@ def diagnose(
     file: Annotated[Path, typer.Argument(help="A scenario (.yaml) or a deal export (.csv).")],
     seed: Annotated[int, typer.Option(min=0, help="Seed for a scenario's run.")] = 1,
     reps: Annotated[int, typer.Option(min=1, help="Replications of a scenario.")] = 3,
+    calibration: Annotated[Path | None, typer.Option(
+        help="A calibrate results folder: also show how well the scenario fits the history.")]
+    = None,
 ):
     """Answer the diagnostic questions for a scenario's baseline or a client's deal export."""
     from analysis.diagnose import (
@@ -261,7 +269,37 @@ def diagnose(
         t = run_replications(scenario, reps, seed, uncertainty=False)
         d = diagnose_tables(t["kpis"], t["agents"], t["conflicts"])
         title = f"{scenario.name} ({reps} simulated runs)"
+    if calibration is not None:
+        from analysis.study import is_study
+
+        if not is_study(calibration):
+            fail(f"{calibration}: not a results folder of channelsim calibrate")
     print_diagnosis(title, d)
+    if calibration is not None:
+        print_calibration(calibration)
+
+
+def print_calibration(folder: Path) -> None:
+    """A calibration's findings and goodness of fit as terminal tables."""
+    import json
+
+    import pandas as pd
+
+    doc = json.loads((folder / "study.json").read_text(encoding="utf-8"))
+    if doc["kind"] != "calibrate":
+        fail(f"{folder}: not a results folder of channelsim calibrate")
+    console = Console(width=max(120, Console().width))
+    console.rule(f"Calibration: {doc['title']}")
+    for line in doc["sentences"]:
+        console.print(line)
+    for name in ("fit", "goodness_of_fit"):
+        df = pd.read_csv(folder / f"{name}.csv")
+        t = Table(title=name.replace("_", " "), title_justify="left")
+        for c in df.columns:
+            t.add_column(str(c), justify="left" if df[c].dtype == object else "right")
+        for row in df.itertuples(index=False):
+            t.add_row(*[v if isinstance(v, str) else f"{v:,.4g}" for v in row])
+        console.print(t)
 
 
 def print_diagnosis(title: str, d) -> None:

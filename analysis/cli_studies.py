@@ -220,5 +220,5 @@ def sensitivity(
         typer.echo(f"sensitivity.csv, design.csv and sensitivity.png in {store.root}/")
 
 
-# The discover and optimize commands live beside these (one module each).
-from analysis import cli_search  # noqa: E402, F401
+# The discover, optimize and calibrate commands live beside these.
+from analysis import cli_calibrate, cli_search  # noqa: E402, F401

@@ -15,7 +15,7 @@ from analysis.comparison import Comparison, compare
 from analysis.narrative import sentences
 from analysis.results import Results
 from analysis.scenario_diff import scenario_diff
-from sim.store import ResultStore, write_atomic
+from sim.store import ResultStore, StoreError, write_atomic
 
 ASSUMPTIONS = (
     "One step is one week; customers' needs arrive as deals (Poisson by customer and "
@@ -34,6 +34,18 @@ ASSUMPTIONS = (
     "Strategies and baseline run on common random numbers; uncertain parameters are drawn per "
     "replication (Latin hypercube) and shared by every scenario of that replication.",
 )
+
+
+def _calibration(folder: str | Path | None):
+    """A calibration study loaded for the report, or None."""
+    if folder is None:
+        return None
+    from analysis.study import load_study
+
+    st = load_study(folder)
+    if st.doc["kind"] != "calibrate":
+        raise StoreError(f"{folder}: not a results folder of channelsim calibrate")
+    return st
 
 
 @dataclass
@@ -91,8 +103,12 @@ SUMMARY_COLUMNS = (
 
 
 def build_report(folder: str | Path, out: str | Path | None = None,
-                 pptx: bool = False) -> tuple[Path, Path | None]:
+                 pptx: bool = False, calibration: str | Path | None = None
+                 ) -> tuple[Path, Path | None]:
     """Write the self-contained HTML report (and the deck) of a comparison folder.
+
+    With ``calibration`` (a ``channelsim calibrate`` results folder) the report also shows
+    how well the baseline was fitted to the client's history.
 
     Returns:
         Paths of the HTML report and of the deck (None without ``pptx``).
@@ -132,6 +148,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         command=(f"channelsim compare {' '.join(n + '.yaml' for n in res.scenarios)} "
                  f"--reps {man['reps']} --weeks {man['weeks']} --seed {man['seed']}"),
         hashes={n: s["hash"] for n, s in man["scenarios"].items()},
+        calibration=_calibration(calibration),
     )
     html_path = Path(out) if out is not None else folder / "report.html"
     write_atomic(html_path, html)

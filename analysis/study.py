@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -64,12 +65,20 @@ def _cell(v) -> tuple[str, bool]:
     return str(v), isinstance(v, str)
 
 
-def build_study_report(folder: str | Path, out: str | Path | None = None,
-                       pptx: bool = False) -> tuple[Path, Path | None]:
-    """Write the HTML page (and with ``pptx`` the deck) of a study folder."""
+@dataclass
+class Study:
+    """A study folder loaded for a report: its summary, charts and tables."""
+
+    doc: dict
+    manifest: dict
+    charts: list
+    tables: dict
+
+
+def load_study(folder: str | Path) -> Study:
+    """Read a study folder's summary, charts (as PNG) and tables (first rows, as text)."""
     folder = Path(folder)
     doc = json.loads((folder / STUDY_FILE).read_text(encoding="utf-8"))
-    man = ResultStore(folder).manifest()
     charts = []
     for c in doc["charts"]:
         raw = (folder / c["file"]).read_bytes()
@@ -82,14 +91,25 @@ def build_study_report(folder: str | Path, out: str | Path | None = None,
             "header": list(t.columns), "file": f"{name}.csv",
             "rows": [[_cell(v) for v in row] for row in t.head(ROWS_SHOWN).itertuples(False)],
             "more": max(len(t) - ROWS_SHOWN, 0)}
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
-    html = env.get_template("study.html.j2").render(
+    return Study(doc, ResultStore(folder).manifest(), charts, tables)
+
+
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                       autoescape=select_autoescape(["html", "j2"]))
+
+
+def build_study_report(folder: str | Path, out: str | Path | None = None,
+                       pptx: bool = False) -> tuple[Path, Path | None]:
+    """Write the HTML page (and with ``pptx`` the deck) of a study folder."""
+    folder = Path(folder)
+    st = load_study(folder)
+    doc, man = st.doc, st.manifest
+    html = _env().get_template("study.html.j2").render(
         title=doc["title"], subtitle=doc["subtitle"], sentences=doc["sentences"],
-        loss=doc.get("loss", False), charts=charts, tables=tables,
+        loss=doc.get("loss", False), charts=st.charts, tables=st.tables,
         version=man["channelsim_version"], seed=man["seed"], reps=man["reps"],
-        weeks=man["weeks"], command=doc["command"],
-        hashes=_hashes(man))
+        weeks=man["weeks"], command=doc["command"], hashes=_hashes(man))
     html_path = Path(out) if out is not None else folder / "report.html"
     write_atomic(html_path, html)
     deck_path = None
@@ -97,11 +117,10 @@ def build_study_report(folder: str | Path, out: str | Path | None = None,
         from analysis.deck import build_deck
 
         deck_path = html_path.with_suffix(".pptx")
-        build_deck(deck_path, doc["title"], doc["subtitle"], doc["sentences"], charts)
+        build_deck(deck_path, doc["title"], doc["subtitle"], doc["sentences"], st.charts)
     return html_path, deck_path
 
 
 def _hashes(man: dict) -> dict[str, str]:
     """Scenario hashes of a study's or a sweep's (comparison) manifest."""
     return {n: (s["hash"] if isinstance(s, dict) else s) for n, s in man["scenarios"].items()}
-

@@ -65,16 +65,15 @@ def open_study(out: Path, kind: str, scenarios: dict[str, Scenario], reps: int, 
     return store
 
 
-def run_points(scenarios: dict[str, Scenario], points: list[Point], reps: int, seed: int,
-               weeks: int, store: OutcomeStore, engine="processes", first: int = 0,
-               progress: Callable[[Job, int, int], None] | None = None) -> pd.DataFrame:
-    """Run every point (numbered from ``first``) and return the outcomes of every run.
+def run_jobs(scenarios: dict[str, Scenario], jobs: list[Job], store: OutcomeStore,
+             engine="processes", fn=None,
+             progress: Callable[[Job, int, int], None] | None = None) -> dict[tuple, dict]:
+    """Run the jobs not stored yet with ``fn`` (default :func:`run_outcomes`); all results.
 
     Returns:
-        One row per run: ``point, rep, scenario`` and the outcomes.
+        Each job's result by ``job.key``.
 
     """
-    jobs = point_jobs(points, reps, seed, weeks, first)
     found: dict[tuple, dict] = {}
     for job in jobs:
         hit = store.stored(job.scenario, job.point, job.rep, job.uncertain)
@@ -98,8 +97,22 @@ def run_points(scenarios: dict[str, Scenario], points: list[Point], reps: int, s
 
     if pending:
         eng = copy.copy(make_engine(engine) if isinstance(engine, str) else engine)
-        eng.fn = run_outcomes
+        eng.fn = fn or run_outcomes
         eng.run(scenarios, pending, keep)
+    return found
+
+
+def run_points(scenarios: dict[str, Scenario], points: list[Point], reps: int, seed: int,
+               weeks: int, store: OutcomeStore, engine="processes", first: int = 0,
+               progress: Callable[[Job, int, int], None] | None = None) -> pd.DataFrame:
+    """Run every point (numbered from ``first``) and return the outcomes of every run.
+
+    Returns:
+        One row per run: ``point, rep, scenario`` and the outcomes.
+
+    """
+    jobs = point_jobs(points, reps, seed, weeks, first)
+    found = run_jobs(scenarios, jobs, store, engine, progress=progress)
     rows = [{"point": j.point, "rep": j.rep, "scenario": j.scenario, **found[j.key]}
             for j in jobs]
     return pd.DataFrame(rows)

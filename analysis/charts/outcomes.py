@@ -147,7 +147,10 @@ def pilot_vs_truth(res: Results, r: StrategyResult):
 
 def at_risk_chart(res: Results, r: StrategyResult, top: int = 12):
     """Distributors and partners most exposed: chance of going inactive or defecting."""
-    t = r.at_risk.head(top).iloc[::-1]
+    a = r.at_risk
+    # agents the strategy does not touch at all (no trade, never lost) say nothing here
+    moved = (a["p_lost"] > 0) | (a["p_lost_baseline"] > 0) | (a["margin_change"] != 0)
+    t = a[moved].head(top).iloc[::-1]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 0.35 * len(t) + 1.6), sharey=True,
                                    layout="constrained")
     y = np.arange(len(t))

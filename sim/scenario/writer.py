@@ -17,16 +17,19 @@ from sim.scenario.schema import Scenario
 def overrides(scenario: Scenario, paths: list[str]) -> dict:
     """The nested settings of ``scenario`` at ``paths``.
 
-    A path that passes through a list (``market.segments.1.share``) takes the whole list,
-    since ``extends`` replaces lists rather than merging them.
+    A path that passes through a list (``market.segments.1.share``) or a mapping that is a
+    single setting (``market.deal_rate.key``) takes the whole list or mapping: ``extends``
+    replaces lists, and such a mapping must name every key to be valid on its own.
     """
     full = scenario.model_dump(mode="json")
     out: dict = {}
     for path in paths:
         parts = path.split(".")
-        src, dst = full, out
+        src, dst, node = full, out, scenario
         for i, part in enumerate(parts):
-            if isinstance(src[part], list) or i == len(parts) - 1:
+            node = node[int(part)] if isinstance(node, list) else (
+                node[part] if isinstance(node, dict) else getattr(node, part))
+            if isinstance(node, (list, dict)) or i == len(parts) - 1:
                 dst[part] = src[part]
                 break
             dst = dst.setdefault(part, {})

@@ -1,0 +1,59 @@
+"""A run seen as a client's sales history: monthly revenue by channel, revenue by partner.
+
+Calibration compares a client's history with simulated runs through the same summary
+moments, so a run is first cut the way the client's books are: weeks are spread over
+calendar-like months of 52/12 weeks (a week that straddles two months is split between them
+in proportion), revenue is the manufacturer's turnover by channel, and each distributor's or
+partner's revenue is what it bought from the manufacturer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.api import run_model
+from sim.experiment import Job
+from sim.levers import set_values
+from sim.scenario import Scenario
+
+CHANNELS = ("direct", "distributor", "partner", "marketplace")
+WEEKS_PER_MONTH = 52.0 / 12.0
+
+
+def weeks_for(months: int) -> int:
+    """Weeks to simulate to cover ``months`` whole months."""
+    return math.ceil(months * WEEKS_PER_MONTH - 1e-9)
+
+
+def month_weights(weeks: int, months: int) -> np.ndarray:
+    """``(months, weeks)`` matrix: the share of week ``w`` that falls in month ``m``.
+
+    Month ``m`` spans weeks ``[m * 52/12, (m + 1) * 52/12)`` counted from 0.
+    """
+    edges = np.arange(months + 1) * WEEKS_PER_MONTH
+    start, end = np.arange(weeks)[None, :], np.arange(1, weeks + 1)[None, :]
+    lo, hi = edges[:-1, None], edges[1:, None]
+    return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, 1.0)
+
+
+def run_history(scenario: Scenario, job: Job) -> dict:
+    """Run one replication and return it as a history (what a calibration worker does).
+
+    ``job.weeks`` holds the number of months; ``job.uncertain`` the settings to apply.
+
+    Returns:
+        ``{"channels": {channel: [monthly revenue, ...]}, "partners": [revenue of each
+        distributor or partner over the whole period]}``.
+
+    """
+    months = job.weeks
+    sc = set_values(scenario, job.uncertain) if job.uncertain else scenario
+    model = run_model(sc, job.seed, weeks_for(months))
+    kpis, agents = model.kpis(), model.tables()["agents"]
+    weights = month_weights(len(kpis), months)
+    channels = {c: (weights @ kpis[f"turnover_{c}"].to_numpy()).tolist() for c in CHANNELS}
+    resellers = agents[agents["role"].isin(["distributor", "partner"])]
+    partners = resellers.groupby("agent_id")["purchases"].sum()
+    return {"channels": channels, "partners": partners.tolist()}

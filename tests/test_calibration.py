@@ -1,0 +1,159 @@
+"""Calibration: the history format, the moments, recovering known settings, forecasting."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import FIXTURES, cli
+
+from analysis.calibration import moments, top20_share
+from analysis.history import HistoryError, history_table, read_history
+from sim import load_scenario, run_model
+from sim.history import month_weights, weeks_for
+from sim.levers import set_values
+
+CALIB = FIXTURES / "calib.yaml"
+TRUTH = {"market.deal_rate.key": 0.30, "policy.marketplace.price_discount": 0.16}
+RANGES = {"market.deal_rate.key": (0.1, 0.5), "policy.marketplace.price_discount": (0.0, 0.3)}
+FIT = [a for p, (lo, hi) in RANGES.items() for a in ("--fit", f"{p}={lo}:{hi}")]
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Three years of a client's history, made by the calib market with known settings."""
+    sc = set_values(load_scenario(CALIB), TRUTH)
+    path = tmp_path_factory.mktemp("history") / "history.csv"
+    history_table(run_model(sc, 2024, weeks_for(36)), 36).to_csv(path, index=False)
+    return path
+
+
+def test_month_weights_split_weeks_in_proportion():
+    w = month_weights(9, 2)              # months of 52/12 = 4.333 weeks
+    np.testing.assert_allclose(w[0], [1, 1, 1, 1, 1 / 3, 0, 0, 0, 0])
+    np.testing.assert_allclose(w[1], [0, 0, 0, 0, 2 / 3, 1, 1, 1, 2 / 3])
+    assert weeks_for(36) == 156 and weeks_for(12) == 52 and weeks_for(1) == 5
+
+
+def test_moments_known_answers():
+    assert top20_share([10.0, 5.0, 3.0, 2.0, 0.0]) == 0.5     # 4 positive: top 1 of 20
+    months = np.arange(24)
+    direct = 100.0 * np.exp(0.1 * months / 12)                 # +10% a year, smoothly
+    ch = pd.DataFrame({"direct": direct, "partner": 3 * direct})
+    m = moments(ch, np.array([40.0, 30.0, 20.0, 10.0, 0.0]))
+    assert m["trend"] == pytest.approx(0.1) and m["trend:partner"] == pytest.approx(0.1)
+    assert m["variability"] == pytest.approx(0.0, abs=1e-12)
+    assert m["share:direct"] == pytest.approx(0.25) and m["share:partner"] == pytest.approx(0.75)
+    assert m["level:direct"] == pytest.approx(np.log(direct.mean()))
+    assert m["top20"] == pytest.approx(0.4)
+
+
+def test_history_reads_months_and_weeks(tmp_path, history):
+    h = read_history(history)
+    assert len(h.months) == 36 and h.months[0] == "2023-01" and h.months[-1] == "2025-12"
+    assert list(h.channels.columns) == ["direct", "distributor", "partner", "marketplace"]
+    assert h.partners is not None and len(h.partners) > 10
+    weekly = tmp_path / "weekly.csv"
+    rows = [{"period": f"2024-W{w:02d}", "channel": "direct", "revenue": 100.0}
+            for w in range(1, 53)]
+    pd.DataFrame(rows).to_csv(weekly, index=False)
+    hw = read_history(weekly)
+    # ISO weeks counted in the month of their Thursday: January 2024 has W01-W04 (Thursdays
+    # 4-25 January), February W05-W09 (Thursdays 1-29 February)
+    assert hw.months[0] == "2024-01" and hw.channels["direct"].iloc[:2].tolist() == [400, 500]
+    assert hw.channels["direct"].sum() == 5200.0
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "h.csv"
+    path.write_text(text)
+    return path
+
+
+GOOD = "".join(f"2024-{m:02d},direct,{100 + m}\n" for m in range(1, 13))
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("period,revenue\n2024-01,5\n", "missing column(s): channel"),
+    ("period,channel,revenue\n" + GOOD + "2024-12,retail,5\n", "row 14: unknown channel 'retail'"),
+    ("period,channel,revenue\n" + GOOD + "2024-12,direct,-5\n", "row 14: revenue must be"),
+    ("period,channel,revenue\n" + GOOD + "2024-12,direct,lots\n", "row 14: revenue 'lots' is"),
+    ("period,channel,revenue\n" + GOOD + "Q4-2024,direct,5\n",
+     "row 14: period 'Q4-2024' is neither an ISO month"),
+    ("period,channel,revenue\n" + GOOD + "2024-W05,direct,5\n", "periods mix months and weeks"),
+    ("period,channel,revenue\n" + GOOD.replace("2024-06,direct,106\n", ""),
+     "no rows for 2024-06"),
+    ("period,channel,revenue\n" + GOOD[: GOOD.index("2024-09")],
+     "8 months of history; the moments need at least 12"),
+    ("period,channel,revenue\n", "no rows"),
+])
+def test_bad_histories_are_one_clean_line_and_exit_2(tmp_path, text, reason):
+    path = _write(tmp_path, text)
+    with pytest.raises(HistoryError, match="^" + str(path)):
+        read_history(path)
+    r = cli("calibrate", CALIB, "--history", path, *FIT, "--results", tmp_path / "r",
+            "--out", tmp_path / "c.yaml")
+    assert r.returncode == 2 and reason in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert not (tmp_path / "r").exists() and not (tmp_path / "c.yaml").exists()
+
+
+@pytest.mark.parametrize(("fit", "reason"), [
+    ("market.deal_rate.nothing=0:1", "--fit market.deal_rate.nothing: no such parameter"),
+    ("market.regions=0:1", "--fit market.regions: not a numeric setting"),
+    ("market.growth=1:0", "LOW must not exceed HIGH"),
+])
+def test_bad_fit_paths_are_clean_errors(tmp_path, history, fit, reason):
+    r = cli("calibrate", CALIB, "--history", history, "--fit", fit, "--results",
+            tmp_path / "r", "--out", tmp_path / "c.yaml")
+    assert r.returncode == 2 and reason in r.stderr, r.stderr
+    assert not (tmp_path / "r").exists()
+    r = cli("calibrate", CALIB, "--history", tmp_path / "none.csv", *FIT)
+    assert r.returncode == 2 and "none.csv: file not found" in r.stderr
+
+
+def test_calibration_recovers_known_settings(tmp_path, history):
+    out = tmp_path / "calibrated.yaml"
+    r = cli("calibrate", CALIB, "--history", history, *FIT, "--reps", "4", "--budget", "40",
+            "--out", out, "--also", FIXTURES / "small_cut.yaml", "--results", tmp_path / "r",
+            "--quiet")
+    assert r.returncode == 0, r.stderr
+    fit = pd.read_csv(tmp_path / "r" / "fit.csv").set_index("parameter")
+    for path, truth in TRUTH.items():
+        row, (lo, hi) = fit.loc[path], RANGES[path]
+        assert row["fitted"] == pytest.approx(truth, rel=0.10), path      # within 10%
+        assert row["low_90"] <= truth <= row["high_90"], path              # interval covers
+        assert row["high_90"] - row["low_90"] < 0.3 * (hi - lo), path      # and is narrow
+    doc = yaml.safe_load(out.read_text())
+    assert (out.parent / doc["extends"]).resolve() == CALIB.resolve()
+    written = load_scenario(out)
+    assert written.market.deal_rate["key"] == pytest.approx(fit.loc["market.deal_rate.key",
+                                                                    "fitted"])
+    strategy = load_scenario(tmp_path / "small_cut_calibrated.yaml")
+    assert strategy.policy.marketplace.price_discount == written.policy.marketplace.price_discount
+    assert strategy.rollout is not None          # still the strategy, now calibrated
+    good = pd.read_csv(tmp_path / "r" / "goodness_of_fit.csv")
+    assert {"level:direct", "share:marketplace", "trend", "variability", "top20"} <= set(
+        good["moment"])
+
+
+def test_calibrated_forecast_holds_the_held_out_year(tmp_path, history):
+    r = cli("calibrate", CALIB, "--history", history, *FIT, "--reps", "4", "--budget", "40",
+            "--holdout", "12", "--out", tmp_path / "c.yaml", "--results", tmp_path / "r",
+            "--quiet")
+    assert r.returncode == 0, r.stderr
+    monthly = pd.read_csv(tmp_path / "r" / "monthly.csv")
+    held = monthly[monthly["held_out"]]
+    assert held["month"].tolist() == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert held["inside_band"].mean() >= 0.8
+    doc = json.loads((tmp_path / "r" / "study.json").read_text())
+    assert doc["sentences"][0].startswith("Fitted to 24 months of history.csv")
+    assert f"in {held['inside_band'].mean():.0%} of the 12 months held out" in doc["sentences"][2]
+    page = cli("report", tmp_path / "r")
+    assert page.returncode == 0, page.stderr
+    assert "held-out months inside" in (tmp_path / "r" / "report.html").read_text()
+    shown = cli("diagnose", FIXTURES / "small.yaml", "--reps", "1", "--calibration",
+                tmp_path / "r")
+    assert shown.returncode == 0, shown.stderr
+    assert "goodness of fit" in shown.stdout and "share:marketplace" in shown.stdout
