@@ -49,9 +49,19 @@ def top20_share(values: np.ndarray) -> float:
     return float(v[:k].sum() / v.sum())
 
 
+def _log(series: np.ndarray) -> np.ndarray:
+    """Log revenue, months below 1% of the mean held at 1% of the mean.
+
+    A month without sales would otherwise be minus infinity (or a huge negative number) and
+    swamp the trend and the variability.
+    """
+    floor = max(0.01 * float(np.mean(series)), 1e-9)
+    return np.log(np.maximum(series, floor))
+
+
 def _slope(t: np.ndarray, series: np.ndarray) -> float:
-    """Least-squares slope of log revenue against time in years (months at 0 held at 1)."""
-    return float(np.polyfit(t, np.log(np.maximum(series, 1.0)), 1)[0])
+    """Least-squares slope of log revenue against time in years."""
+    return float(np.polyfit(t, _log(series), 1)[0])
 
 
 def moments(channels: pd.DataFrame, partners: np.ndarray | None,
@@ -75,9 +85,8 @@ def moments(channels: pd.DataFrame, partners: np.ndarray | None,
         out[f"level:{c}"] = float(np.log(max(mean, 1e-9)))
         out[f"trend:{c}"] = _slope(t, series)
         out[f"share:{c}"] = float(series.sum() / max(total.sum(), 1e-9))
-    logs = np.log(np.maximum(total, 1e-9))
     out["trend"] = _slope(t, total)
-    out["variability"] = float(np.std(np.diff(logs), ddof=1))
+    out["variability"] = float(np.std(np.diff(_log(total)), ddof=1))
     if partners is not None:
         out["top20"] = top20_share(partners)
     if names is not None:
@@ -86,8 +95,13 @@ def moments(channels: pd.DataFrame, partners: np.ndarray | None,
 
 
 def run_moments(result: dict, names: list[str], months: int) -> np.ndarray:
-    """The moments of one simulated run (a :func:`sim.history.run_history` result)."""
-    ch = pd.DataFrame(result["channels"]).iloc[:months]
+    """The moments of one simulated run (a :func:`sim.history.run_history` result).
+
+    Only the channels the history reports (those with a ``level:`` moment) count, so the
+    total and the shares mean the same on both sides.
+    """
+    channels = [n.split(":", 1)[1] for n in names if n.startswith("level:")]
+    ch = pd.DataFrame(result["channels"])[channels].iloc[:months]
     partners = np.asarray(result["partners"]) if "top20" in names else None
     m = moments(ch, partners, names)
     return np.array([m[n] for n in names])
@@ -108,7 +122,8 @@ class Fit:
 
     Attributes:
         values: fitted value per path.
-        se: standard error per path (local curvature).
+        se: standard error per path (local curvature; infinite when no moment responds
+            to the setting: the history does not identify it).
         low, high: 90% interval per path (clipped to the search range).
         distance: the weighted distance at the fitted values.
         evaluations: candidates simulated by the search.
@@ -205,11 +220,19 @@ def calibrate(simulate: Simulate, params: list[Parameter], observed: dict[str, f
     mean = sims.mean(axis=1)
     G = np.column_stack([(mean[1 + 2 * i] - mean[2 + 2 * i])
                          / (probes[2 * i][i] - probes[2 * i + 1][i]) for i in range(d)])
-    bread = np.linalg.pinv(G.T @ (w[:, None] * G))
+    info = G.T @ (w[:, None] * G)
+    bread = np.linalg.pinv(info)
     spread = omega(settings(best)) if omega is not None else np.diag(sd**2)
     meat = G.T @ (w[:, None] * spread * w[None, :]) @ G
     cov = (1.0 + 1.0 / reps) * bread @ meat @ bread
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    # A direction in which no moment moves is not identified by the history: pinv would
+    # report zero variance there. Every setting that loads on such a direction gets an
+    # infinite standard error (its interval is the whole search range).
+    vals, vecs = np.linalg.eigh(info)
+    flat = vals <= 1e-9 * max(float(vals.max()), 1e-300)
+    unidentified = (np.abs(vecs[:, flat]) > 0.1).any(axis=1) if flat.any() else np.zeros(d, bool)
+    se = np.where(unidentified, np.inf, se)
     at_best = sims[0]
     table = pd.DataFrame({
         "moment": names, "observed": obs, "simulated": at_best.mean(axis=0),

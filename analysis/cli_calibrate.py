@@ -21,6 +21,9 @@ from analysis.cli_studies import (
     _command,
     _ranges,
     open_folder,
+    writable_file,
+    write_scenario,
+    write_study,
 )
 
 BAND_REPS = 20
@@ -94,13 +97,12 @@ def calibrate(
     from analysis.calibration import calibrate as fit_moments
     from analysis.charts.calibration import calibration_chart, forecast_coverage
     from analysis.history import MIN_MONTHS, HistoryError, read_history
-    from analysis.study import save_study
     from sim.levers import set_values
     from sim.scenario import resolve_path
-    from sim.scenario.writer import write_extending
 
     sc = _load(file)
     strategies = {f: _load(f) for f in also or []}
+    writable_file(out, "--out")
     try:
         hist = read_history(history)
     except HistoryError as exc:
@@ -138,7 +140,7 @@ def calibrate(
 
     found, band = run_engine(work, quiet)
     calibrated = set_values(sc, found.values)
-    write_extending(out, file, calibrated, [p.path for p in params], f"{sc.name}_calibrated",
+    write_scenario(out, file, calibrated, [p.path for p in params], f"{sc.name}_calibrated",
                     f"{sc.name} calibrated to {history.name} by channelsim calibrate "
                     f"({fit_months} months, {reps} replications per candidate).")
     fig, coverage = calibration_chart(hist, band, fit_months)
@@ -156,7 +158,7 @@ def calibrate(
     written = [out]
     for f, st in strategies.items():
         target = out.parent / f"{f.stem}_calibrated.yaml"
-        write_extending(target, f, set_values(st, found.values), [p.path for p in params],
+        write_scenario(target, f, set_values(st, found.values), [p.path for p in params],
                         f"{st.name}_calibrated", f"{st.name} with the settings calibrated to "
                         f"{history.name} (see {out.name}).")
         written.append(target)
@@ -171,7 +173,7 @@ def calibrate(
                          "search_low": [p.low for p in params],
                          "search_high": [p.high for p in params]})
     monthly = forecast_coverage(hist, band, fit_months)
-    save_study(store.root, "calibrate", f"{sc.name} calibrated to {history.name}",
+    write_study(store.root, "calibrate", f"{sc.name} calibrated to {history.name}",
                f"{len(params)} settings, {found.evaluations} candidates x {reps} replications, "
                f"{months} months", lines,
                {"fit": fits, "goodness_of_fit": found.table, "monthly": monthly},

@@ -23,6 +23,9 @@ from analysis.cli_studies import (
     _ranges,
     _run_points,
     open_folder,
+    writable_file,
+    write_scenario,
+    write_study,
 )
 
 
@@ -45,7 +48,6 @@ def discover(
     """Under which conditions does the strategy shrink turnover? Scenario discovery (PRIM)."""
     from analysis.charts.studies import discovery_map, tradeoff_chart
     from analysis.discovery import MIN_CASES, find_rules
-    from analysis.study import save_study
     from sim.points import per_point
     from sim.sweep import design
 
@@ -90,7 +92,7 @@ def discover(
     rule_table = pd.DataFrame([{"rule": i + 1, "conditions": r.conditions(),
                                 "density": r.density, "coverage": r.coverage, "mass": r.mass}
                                for i, r in enumerate(rules)])
-    save_study(store.root, "discover", f"Where {what} against {base.name}",
+    write_study(store.root, "discover", f"Where {what} against {base.name}",
                f"{samples} futures x {reps} replications, {weeks} weeks; uncertainties: "
                f"{', '.join(X.columns)}", lines,
                {"rules": rule_table, "discover": table} if rules else {"discover": table},
@@ -123,17 +125,17 @@ def optimize(
     """Search the levers for the best turnover (or margin) with P(shrink) kept low (Optuna)."""
     from analysis.charts.studies import optimize_chart
     from analysis.optimize import Evaluation, Lever, best, search
-    from analysis.study import save_study
     from sim.experiment import sample_uncertainties
     from sim.levers import set_values
     from sim.points import per_point, run_points
-    from sim.scenario.writer import write_extending
 
     if objective not in ("turnover", "margin"):
         fail(f"--objective {objective}: one of turnover, margin")
     sc = _load(file)
     levers = [Lever(p, lo, hi) for p, lo, hi, _ in _ranges(lever, "--lever")]
     _check_paths(sc, [lv.path for lv in levers], "--lever")
+    if save is not None:
+        writable_file(save, "--save")
     weeks = weeks or sc.weeks
     worlds = (sample_uncertainties(sc, reps, seed) if not no_uncertainty
               else [{} for _ in range(reps)])
@@ -186,7 +188,7 @@ def optimize(
     else:
         target = save or store.root / "best.yaml"
         best_sc = set_values(sc, {p: float(top[p]) for p in paths})
-        write_extending(target, file, best_sc, paths, f"{sc.name}_optimized",
+        write_scenario(target, file, best_sc, paths, f"{sc.name}_optimized",
                         f"Best of {trials} settings searched by channelsim optimize "
                         f"({objective}, P(shrink) <= {max_p_shrink:.0%}, {reps} futures).")
         lines.append(f"Best setting with P(shrink) ≤ {max_p_shrink:.0%}: {at(top)}: {objective} "
@@ -201,7 +203,7 @@ def optimize(
         + ".")
     fig = optimize_chart(table, objective, max_p_shrink,
                          None if top is None else int(top["trial"]))
-    save_study(store.root, "optimize", f"Levers of {sc.name} searched for {objective}",
+    write_study(store.root, "optimize", f"Levers of {sc.name} searched for {objective}",
                f"{trials} settings x {reps} futures, {weeks} weeks; levers: {', '.join(paths)}",
                lines, {"pareto": front, "optimize": table}, {"optimize": fig}, _command())
     if not quiet:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from analysis.cli import _load, _run, app, engine_from, fail, run_engine
@@ -42,6 +43,8 @@ def _ranges(texts: list[str], option: str, steps: bool = False) -> list[tuple]:
             fail(f"{option} {exc}")
         if n and not steps:
             fail(f"{option} '{text}': expected PATH=LOW:HIGH")
+        if not steps and lo >= hi:
+            fail(f"{option} '{text}': LOW must be below HIGH")
         out.append((path, lo, hi, n))
     return out
 
@@ -58,6 +61,40 @@ def _check_paths(scenario, paths: list[str], option: str) -> None:
             problems.append(f"{option} {p}: {exc}")
     if problems:
         fail("\n".join(problems))
+
+
+def writable_file(path: Path, option: str) -> None:
+    """Exit 2 now, before any run, if ``path`` could not be written as a file."""
+    if path.is_dir():
+        fail(f"{option} {path}: is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = path.with_name(f".{path.name}.probe")
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        fail(f"{option} {path}: cannot write ({exc.strerror or exc.__class__.__name__})")
+
+
+def write_study(folder: Path, *args, **kwargs) -> None:
+    """:func:`analysis.study.save_study`, exiting 2 with one line if the disk refuses."""
+    from analysis.study import save_study
+
+    try:
+        save_study(folder, *args, **kwargs)
+    except OSError as exc:
+        fail(f"{folder}: cannot write the study's files "
+             f"({exc.strerror or exc.__class__.__name__}); the runs stored are intact")
+
+
+def write_scenario(target: Path, *args) -> None:
+    """:func:`sim.scenario.writer.write_extending`, exiting 2 if the file cannot be written."""
+    from sim.scenario.writer import write_extending
+
+    try:
+        write_extending(target, *args)
+    except OSError as exc:
+        fail(f"{target}: cannot write ({exc.strerror or exc.__class__.__name__})")
 
 
 def open_folder(out: Path, kind: str, scenarios: dict, reps: int, seed: int, weeks: int,
@@ -109,13 +146,12 @@ def sweep(
     store = _run(scenarios, "base", reps, seed, weeks or base.weeks, out,
                  (workers, scheduler, dask_local), True, quiet)
     from analysis.comparison import compare as compare_results
-    from analysis.study import save_study
     from analysis.sweep import sweep_chart, sweep_sentences, sweep_table
 
     paths = [p for p, *_ in varies]
     table = sweep_table(compare_results(store.root), points)
     write_atomic(store.root / "sweep.json", json.dumps({"vary": vary, "points": points}))
-    save_study(store.root, "sweep", f"Sweep of {base.name}",
+    write_study(store.root, "sweep", f"Sweep of {base.name}",
                f"{len(points)} points, {reps} futures each, {weeks or base.weeks} weeks",
                sweep_sentences(table, paths), {"sweep": table},
                {"sweep": sweep_chart(table, paths)}, _command())
@@ -156,7 +192,8 @@ def sensitivity(
         help="turnover, margin, p_shrink, conflicts_per_100_deals, top20_share, ...")] =
     "turnover",
     factor: Annotated[list[str] | None, typer.Option(
-        help="PATH=LOW:HIGH: also vary this setting (a lever: set on the strategy only).")] =
+        help="PATH=LOW:HIGH: also vary this setting (set on both sides if it is one of the "
+             "baseline's uncertainties, else on the strategy only).")] =
     None,
     reps: Reps = 5, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
     scheduler: Scheduler = None, dask_local: DaskLocal = False,
@@ -202,15 +239,18 @@ def sensitivity(
     runs = _run_points(scenarios, points, reps, seed, weeks, store, engine, quiet)
     pp = per_point(runs, "strategy", "base" if base is not None else None)
     y = pp[column].to_numpy()
+    if not np.isfinite(y).all():
+        bad = [int(i) for i in pp.index[~np.isfinite(y)]][:5]
+        fail(f"--output {output}: not a number at points {bad} (e.g. a baseline with no "
+             "turnover); choose another output or other ranges")
     from analysis.charts.studies import sensitivity_chart
-    from analysis.study import save_study
 
     table = m.analyze(factors, X, y, seed)
     design = pp.reset_index()
     for i, f in enumerate(factors):
         design.insert(1 + i, f.path, X[:, i])
     what = f"{strategy.name}" + (f" against {base.name}" if base is not None else "")
-    save_study(store.root, "sensitivity", f"Sensitivity of {what}: {label}",
+    write_study(store.root, "sensitivity", f"Sensitivity of {what}: {label}",
                f"{method}, {len(factors)} factors, {len(points)} points x {reps} futures, "
                f"{weeks} weeks", sensitivity_sentences(table, method, label),
                {"sensitivity": table, "design": design},

@@ -112,8 +112,8 @@ def find_rules(X: pd.DataFrame, y: np.ndarray, density_target: float = DENSITY_T
     coverage and density (their harmonic mean) among those of density at least
     ``density_target`` (raised halfway to 1 from the share of futures of interest, when
     that is higher), or among all if none reaches it; restrictions that do not raise its
-    density are then dropped. Later boxes are searched among the futures outside earlier
-    ones.
+    density are then dropped. Each later box is searched anew among the futures outside
+    the earlier rules' boxes; coverage, density and mass are always over all futures.
 
     Args:
         X: one row per future, one numeric column per uncertain setting.
@@ -135,29 +135,30 @@ def find_rules(X: pd.DataFrame, y: np.ndarray, density_target: float = DENSITY_T
 
     y = np.asarray(y, dtype=bool)
     X = X.reset_index(drop=True).astype(float)
-    if y.sum() < MIN_CASES or (~y).sum() < MIN_CASES:
-        return [], pd.DataFrame(columns=["coverage", "density", "res_dim", "chosen"])
-    # Where most futures are of interest already, a rule must be denser than that to say
-    # anything: halfway from the base rate to certainty.
-    density_target = max(density_target, (1.0 + float(y.mean())) / 2.0)
-    with warnings.catch_warnings():
-        # EMA Workbench 3.0 calls a pandas API pandas has deprecated; not ours to fix
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        finder = prim.Prim(X, y)
     rules, trajectory = [], None
+    remaining = np.ones(len(X), dtype=bool)
     for _ in range(max_rules):
-        box = finder.find_box()
+        Xr, yr = X[remaining].reset_index(drop=True), y[remaining]
+        if yr.sum() < MIN_CASES or (~yr).sum() < MIN_CASES:
+            break
+        # Where most futures are of interest already, a rule must be denser than that to
+        # say anything: halfway from the base rate to certainty.
+        target = max(density_target, (1.0 + float(yr.mean())) / 2.0)
+        with warnings.catch_warnings():
+            # EMA Workbench 3.0 calls a pandas API pandas has deprecated; not ours to fix
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            box = prim.Prim(Xr, yr).find_box()
         if box is None:
             break
         traj = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].astype(float)
-        ok = traj.index[traj["density"] >= density_target]
+        ok = traj.index[traj["density"] >= target]
         f1 = (2 * traj["coverage"] * traj["density"]
               / (traj["coverage"] + traj["density"])).fillna(0.0)
-        if f1.max() <= 0:      # nothing of interest left outside the earlier boxes
+        if f1.max() <= 0:
             break
         pick = (f1.loc[ok] if len(ok) else f1).idxmax()
-        limits = _simplify(X, y, _limits(box.box_lims[pick], X))
+        limits = _simplify(Xr, yr, _limits(box.box_lims[pick], Xr))
         if not limits:
             break
         coverage, density, mass = box_stats(X, y, limits)
@@ -167,6 +168,7 @@ def find_rules(X: pd.DataFrame, y: np.ndarray, density_target: float = DENSITY_T
         if density <= y.mean():
             break
         rules.append(Rule(limits, coverage, density, mass))
+        remaining &= ~_inside(X, limits)
     if trajectory is None:
         trajectory = pd.DataFrame(columns=["coverage", "density", "res_dim", "chosen"])
     return rules, trajectory

@@ -8,7 +8,8 @@ Format (one row per period and channel, or per period and partner)::
     2023-W05,partner,north,project,P-inte-01,5200,1
 
 ``period`` is an ISO month (``2024-03``) or an ISO week (``2024-W09``, counted in the month
-of its Thursday), the same kind in every row; ``channel`` is one of direct, distributor,
+of its Thursday, each month's weekly revenue scaled to 52/12 weeks), the same kind in every
+row; ``channel`` is one of direct, distributor,
 partner, marketplace; ``revenue`` is the manufacturer's revenue (net, >= 0) in the
 scenario's currency. ``region``, ``segment``, ``partner_id`` and ``deals`` are optional;
 where ``partner_id`` is given, the concentration of partner revenue is fitted too. Every
@@ -86,6 +87,8 @@ def read_history(path: str | Path) -> History:
         raise HistoryError(f"{name}: file not found")
     try:
         df = pd.read_csv(path, dtype={"period": str, "channel": str, "partner_id": str})
+    except OSError as exc:
+        raise HistoryError(f"{name}: cannot read file ({exc.strerror or exc})") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise HistoryError(f"{name}: not a readable CSV file ({exc.__class__.__name__})") from None
     df.columns = [str(c).strip().lower() for c in df.columns]
@@ -132,6 +135,11 @@ def read_history(path: str | Path) -> History:
     if n < MIN_MONTHS:
         raise HistoryError(f"{name}: {n} months of history; the moments need at least "
                            f"{MIN_MONTHS}")
+    if kinds[0]:
+        # ISO weeks fall 4 or 5 to a month; the model's months are 52/12 weeks long. Each
+        # month is scaled to 52/12 weeks so that the calendar adds no 4-4-5 pattern.
+        weeks = periods.groupby(index).nunique()
+        revenue = revenue * (52.0 / 12.0) / index.map(weeks)
     frame = pd.DataFrame({"month": index - first, "channel": channel, "revenue": revenue})
     channels = frame.pivot_table(index="month", columns="channel", values="revenue",
                                  aggfunc="sum", fill_value=0.0).reindex(range(n), fill_value=0.0)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, cli
 
-from analysis.calibration import moments, top20_share
+from analysis.calibration import Parameter, calibrate, moments, top20_share
 from analysis.history import HistoryError, history_table, read_history
 from sim import load_scenario, run_model
 from sim.history import month_weights, weeks_for
@@ -49,6 +49,31 @@ def test_moments_known_answers():
     assert m["top20"] == pytest.approx(0.4)
 
 
+def test_a_month_without_sales_does_not_swamp_the_moments():
+    months = np.arange(24)
+    ch = pd.DataFrame({"direct": 100.0 * (1 + 0.05 * np.sin(months))})
+    before = moments(ch, None)
+    ch.loc[10, "direct"] = 0.0
+    after = moments(ch, None)
+    # held at 1% of the mean: a large but finite fall and rise, not minus infinity
+    assert np.isfinite(list(after.values())).all()
+    assert after["variability"] < 1.5 and abs(after["trend"] - before["trend"]) < 0.1
+
+
+def test_a_setting_no_moment_responds_to_is_reported_as_not_identified():
+    noise = np.random.default_rng(0).normal(0, 0.01, size=(5, 2))    # per replication
+
+    def simulate(cands):
+        return np.array([[[c["a"] + e[0], 2 * c["a"] + e[1]] for e in noise] for c in cands])
+
+    params = [Parameter("a", 0.0, 1.0), Parameter("b", 0.0, 1.0)]
+    fit = calibrate(simulate, params, {"m1": 0.4, "m2": 0.8}, {"a": 0.5, "b": 0.5},
+                    budget=40, seed=1)
+    assert fit.values["a"] == pytest.approx(0.4, abs=0.01)
+    assert np.isfinite(fit.se["a"]) and fit.low["a"] < 0.4 < fit.high["a"]
+    assert fit.se["b"] == np.inf and (fit.low["b"], fit.high["b"]) == (0.0, 1.0)
+
+
 def test_history_reads_months_and_weeks(tmp_path, history):
     h = read_history(history)
     assert len(h.months) == 36 and h.months[0] == "2023-01" and h.months[-1] == "2025-12"
@@ -60,9 +85,11 @@ def test_history_reads_months_and_weeks(tmp_path, history):
     pd.DataFrame(rows).to_csv(weekly, index=False)
     hw = read_history(weekly)
     # ISO weeks counted in the month of their Thursday: January 2024 has W01-W04 (Thursdays
-    # 4-25 January), February W05-W09 (Thursdays 1-29 February)
-    assert hw.months[0] == "2024-01" and hw.channels["direct"].iloc[:2].tolist() == [400, 500]
-    assert hw.channels["direct"].sum() == 5200.0
+    # 4-25 January), February W05-W09 (Thursdays 1-29 February); each month is scaled to
+    # 52/12 weeks, so flat weekly sales give flat months
+    assert hw.months[0] == "2024-01" and len(hw.months) == 12
+    np.testing.assert_allclose(hw.channels["direct"], 100 * 52 / 12)
+    assert moments(hw.channels, None)["variability"] == pytest.approx(0.0, abs=1e-12)
 
 
 def _write(tmp_path, text: str):
@@ -103,6 +130,7 @@ def test_bad_histories_are_one_clean_line_and_exit_2(tmp_path, text, reason):
     ("market.deal_rate.nothing=0:1", "--fit market.deal_rate.nothing: no such parameter"),
     ("market.regions=0:1", "--fit market.regions: not a numeric setting"),
     ("market.growth=1:0", "LOW must not exceed HIGH"),
+    ("market.growth=0.1:0.1", "LOW must be below HIGH"),
 ])
 def test_bad_fit_paths_are_clean_errors(tmp_path, history, fit, reason):
     r = cli("calibrate", CALIB, "--history", history, "--fit", fit, "--results",

@@ -70,6 +70,27 @@ def test_prim_recovers_a_planted_rule():
     assert trajectory["chosen"].sum() == 1
 
 
+def test_prim_finds_a_second_mechanism_outside_the_first_box():
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.random((500, 3)), columns=["a", "b", "c"])
+    y = ((X["a"] > 0.6) | (X["b"] < 0.15)).to_numpy()
+    rules, _ = find_rules(X, y)
+    assert [set(r.limits) for r in rules] == [{"a"}, {"b"}]
+    assert rules[0].limits["a"][0] == pytest.approx(0.6, abs=0.03)
+    assert rules[1].limits["b"][1] == pytest.approx(0.15, abs=0.03)
+    assert min(r.density for r in rules) > 0.95
+
+
+def test_a_stale_stored_run_is_not_reused(tmp_path):
+    from sim.store import OutcomeStore
+
+    store = OutcomeStore.open(tmp_path, {"kind": "test"})
+    store.write_outcome("strategy", 3, 1, {"a": 0.5}, {"turnover": 7.0})
+    assert store.stored("strategy", 3, 1, {"a": 0.5}) == {"turnover": 7.0}
+    assert store.stored("strategy", 3, 1, {"a": 0.6}) is None      # another design's point
+    assert store.stored("strategy", 3, 2, {"a": 0.5}) is None
+
+
 def test_prim_finds_nothing_where_nothing_is_of_interest():
     X = pd.DataFrame({"a": np.linspace(0, 1, 50)})
     assert find_rules(X, np.zeros(50, bool))[0] == []
@@ -145,7 +166,13 @@ def test_discover_runs_resumes_and_reports(tmp_path):
     assert r.returncode == 0, r.stderr
     t = pd.read_csv(tmp_path / "discover.csv")
     assert len(t) == 12 and set(t["shrinks"]) <= {True, False}
-    assert ((t["turnover_change_pct"] < 0) == t["shrinks"]).all()
+    # each future's change is the paired change of its stored runs (one replication each)
+    for point in (0, 7):
+        runs = {sc: json.loads((tmp_path / "outcomes" / sc / f"p-{point:05d}-r-0000.json")
+                               .read_text()) for sc in ("base", "strategy")}
+        assert runs["base"]["values"] == runs["strategy"]["values"]      # the same world
+        base, strat = (runs[sc]["outcomes"]["turnover"] for sc in ("base", "strategy"))
+        assert t.loc[point, "turnover_change_pct"] == pytest.approx(100 * (strat / base - 1))
     doc = json.loads((tmp_path / "study.json").read_text())
     assert doc["sentences"][0].startswith(
         f"small_cut shrinks turnover in {int(t['shrinks'].sum())} of 12 sampled futures")
@@ -207,6 +234,9 @@ def test_studies_give_the_same_results_on_every_engine(tmp_path):
      "--lever policy.discounts.nothing: no such parameter"),
     (["optimize", SMALL, "--lever", "market.growth=0.1:0"], "LOW must not exceed HIGH"),
     (["optimize", SMALL, "--lever", "market.growth=0:0.1:3"], "expected PATH=LOW:HIGH"),
+    (["optimize", SMALL, "--lever", "market.growth=0.1:0.1"], "LOW must be below HIGH"),
+    (["optimize", SMALL, "--lever", "market.growth=0:0.1", "--save", FIXTURES],
+     "is a folder; give a file name"),
     (["optimize", SMALL, "--lever", "market.growth=0:0.1", "--objective", "joy"],
      "--objective joy: one of turnover, margin"),
 ])

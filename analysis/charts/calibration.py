@@ -8,11 +8,12 @@ import pandas as pd
 from analysis.charts.style import CHANNEL_COLOURS, MONEY, figure
 
 
-def _band(runs: list[dict], channel: str | None, months: int) -> np.ndarray:
-    """Simulated monthly revenue, one row per run (total when ``channel`` is None)."""
+def _band(runs: list[dict], channel: str | None, months: int,
+          channels: list[str]) -> np.ndarray:
+    """Simulated monthly revenue, one row per run (the total of ``channels`` for None)."""
     rows = []
     for r in runs:
-        ch = pd.DataFrame(r["channels"]).iloc[:months]
+        ch = pd.DataFrame(r["channels"])[channels].iloc[:months]
         rows.append(ch.sum(axis=1).to_numpy() if channel is None else ch[channel].to_numpy())
     return np.array(rows)
 
@@ -20,7 +21,7 @@ def _band(runs: list[dict], channel: str | None, months: int) -> np.ndarray:
 def forecast_coverage(hist, runs: list[dict], fit_months: int) -> pd.DataFrame:
     """Per month: observed total revenue, the simulated 5%, 50%, 95%, and whether inside."""
     months = len(hist.months)
-    sims = _band(runs, None, months)
+    sims = _band(runs, None, months, list(hist.channels.columns))
     obs = hist.channels.sum(axis=1).to_numpy()
     lo, mid, hi = np.percentile(sims, [5, 50, 95], axis=0)
     return pd.DataFrame({"month": hist.months, "observed": obs, "simulated_p5": lo,
@@ -46,7 +47,7 @@ def calibration_chart(hist, runs: list[dict], fit_months: int):
     held = table[table["held_out"]]
     coverage = float(held["inside_band"].mean()) if len(held) else float("nan")
     for ax, channel in zip(axes, panels, strict=False):
-        sims = _band(runs, channel, months)
+        sims = _band(runs, channel, months, list(hist.channels.columns))
         lo, mid, hi = np.percentile(sims, [5, 50, 95], axis=0)
         colour = "#404040" if channel is None else CHANNEL_COLOURS[channel]
         obs = (hist.channels.sum(axis=1) if channel is None else hist.channels[channel])
