@@ -43,6 +43,7 @@ class Simulator:
         self.names, self.fit_months = names, fit_months
         self.next = 0
         self.runs: dict[tuple, list[dict]] = {}
+        self.done, self.total = 0, 0     # runs so far, runs expected (for the progress)
 
     def results(self, candidates: list[dict[str, float]], reps: int | None = None):
         """Each candidate's runs (lists of :func:`sim.history.run_history` results)."""
@@ -55,8 +56,15 @@ class Simulator:
         jobs = [Job("model", r, seeds[r], self.months, c, point=self.next + i)
                 for i, c in enumerate(candidates) for r in range(reps)]
         self.next += len(candidates)
+        first = self.done
+
+        def tick(job, done: int, _total: int) -> None:
+            self.total = max(self.total, first + len(jobs))
+            self.progress(job, first + done, self.total)
+
         found = run_jobs({"model": self.scenario}, jobs, self.store, self.engine, run_history,
-                         self.progress)
+                         tick)
+        self.done += len(jobs)
         out = []
         for i, c in enumerate(candidates):
             runs = [found[j.key] for j in jobs[i * reps:(i + 1) * reps]]
@@ -128,6 +136,8 @@ def calibrate(
     def work(progress):
         sim = Simulator(sc, months, reps, seed, store, engine, progress, list(observed),
                         fit_months)
+        # the search's budget, the start, the curvature probes, then the band
+        sim.total = (budget + 2 * len(params) + 2) * reps + BAND_REPS
         band = []
 
         def omega(values: dict[str, float]) -> np.ndarray:
@@ -147,6 +157,14 @@ def calibrate(
     lines = [f"Fitted to {fit_months} months of {history.name}: " + "; ".join(
         f"{p.path} = {found.values[p.path]:.4g} (90% interval {found.low[p.path]:.4g} to "
         f"{found.high[p.path]:.4g})" for p in params) + "."]
+    for p in params:
+        v, edge = found.values[p.path], 0.01 * (p.high - p.low)
+        if not np.isfinite(found.se[p.path]):
+            lines.append(f"{p.path} is not identified: no moment of the history responds to it, "
+                         "so its value says nothing; fix it from other knowledge.")
+        elif v - p.low < edge or p.high - v < edge:
+            lines.append(f"{p.path} ends at the edge of its search range ({v:.4g}): widen the "
+                         "range, or the model cannot reproduce the history with it alone.")
     worst = found.table.loc[found.table["z"].abs().idxmax()]
     lines.append(f"Moments matched within {found.table['z'].abs().max():.1f} simulated standard "
                  f"deviations (worst: {worst['moment']}, observed {worst['observed']:.4g}, "
