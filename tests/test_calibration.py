@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import FIXTURES, cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analysis.calibration import Parameter, calibrate, moments, top20_share
 from analysis.history import HistoryError, history_table, read_history
@@ -186,3 +188,42 @@ def test_calibrated_forecast_holds_the_held_out_year(tmp_path, history):
                 tmp_path / "r")
     assert shown.returncode == 0, shown.stderr
     assert "goodness of fit" in shown.stdout and "share:marketplace" in shown.stdout
+
+
+CELLS = st.sampled_from(["2024-01", "2024-13", "2024-W05", "2024-W60", "", "direct", "retail",
+                         "partner", "-5", "1e309", "nan", "12.5", "0", "x", "P1", '"', ";"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(header=st.lists(st.sampled_from(["period", "channel", "revenue", "partner_id", "deals",
+                                        "region", "Revenue", "other"]), min_size=1, max_size=5),
+       rows=st.lists(st.lists(CELLS, min_size=1, max_size=6), max_size=20),
+       junk=st.binary(max_size=40))
+def test_any_file_is_read_or_refused_in_one_line(tmp_path, header, rows, junk):
+    path = tmp_path / "h.csv"
+    text = ",".join(header) + "\n" + "".join(",".join(r) + "\n" for r in rows)
+    path.write_bytes(text.encode() + junk)
+    try:
+        h = read_history(path)
+    except HistoryError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+        return
+    assert len(h.months) >= 12 and np.isfinite(h.channels.to_numpy()).all()
+    assert (h.channels.to_numpy() >= 0).all()
+
+
+def test_a_comparison_report_shows_the_calibration(tmp_path, small_comparison, history):
+    cal = tmp_path / "cal"
+    r = cli("calibrate", CALIB, "--history", history, "--fit", "market.deal_rate.key=0.1:0.5",
+            "--reps", "2", "--budget", "10", "--seed", "3", "--out",
+            tmp_path / "c.yaml", "--results", cal, "--quiet")
+    assert r.returncode == 0, r.stderr
+    page = tmp_path / "report.html"
+    r = cli("report", small_comparison, "--out", page, "--calibration", cal)
+    assert r.returncode == 0, r.stderr
+    html = page.read_text()
+    assert "Calibration of the baseline" in html and "goodness of fit" in html
+    assert "Fitted to 36 months of history.csv: market.deal_rate.key" in html
+    bad = cli("report", small_comparison, "--out", page, "--calibration", small_comparison)
+    assert bad.returncode == 2 and "not a results folder of channelsim calibrate" in bad.stderr
