@@ -17,7 +17,7 @@ from sim.scenario.schema import Scenario
 def overrides(scenario: Scenario, paths: list[str]) -> dict:
     """The nested settings of ``scenario`` at ``paths``.
 
-    A path that passes through a list (``market.segments.1.share``) or a mapping that is a
+    A path that passes through a list (``policy.rebates.tiers.0.rate``) or a mapping that is a
     single setting (``market.deal_rate.key``) takes the whole list or mapping: ``extends``
     replaces lists, and such a mapping must name every key to be valid on its own.
     """
