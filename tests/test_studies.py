@@ -115,6 +115,11 @@ def test_overrides_take_whole_lists():
     o = overrides(sc, ["policy.discounts.promo", "market.regions"])
     assert o == {"policy": {"discounts": {"promo": sc.policy.discounts.promo}},
                  "market": {"regions": list(sc.market.regions)}}
+    reform = scenario("case_reform")
+    o = overrides(reform, ["policy.rebates.tiers.1.rate", "market.deal_rate.key"])
+    tiers = [t.model_dump() for t in reform.policy.rebates.tiers]
+    assert o["policy"]["rebates"] == {"tiers": tiers}
+    assert o["market"]["deal_rate"] == dict(reform.market.deal_rate)     # every segment
 
 
 def test_morris_gives_an_unread_lever_no_effect_and_the_last_rank(tmp_path):
