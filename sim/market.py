@@ -86,6 +86,10 @@ class Market:
         self.weights = UtilityWeights(c.price, c.delivery, c.expertise, c.relationship,
                                       c.specification, c.brand_constant)
         self.ids = np.append(np.arange(book.n), COMPETITOR_HASH_ID)
+        # Which kinds can specify, as a lookup by kind index (np.isin is slow on small
+        # arrays, and this is asked every week); the extra last entry, False, is where
+        # the kind -1 of agents that are not partners lands.
+        self.spec_kind = np.isin(np.arange(len(KIND_NAMES) + 1), SPEC_KINDS)
 
     # -- effort and reach -------------------------------------------------------------
     def effort(self) -> np.ndarray:
@@ -233,7 +237,7 @@ class Market:
             return np.zeros(0, dtype=np.int64)
         effort = self.effort()
         reg = deals.region[rows]
-        can = (book.role == PART) & np.isin(book.kind, SPEC_KINDS) & (effort > 0)
+        can = (book.role == PART) & self.spec_kind[book.kind] & (effort > 0)
         prob = (self.base_reach[:, PROJECT][None, :] * m.geo[reg][:, book.region]
                 * book.size * effort)
         prob = np.minimum(prob, 0.98) * can

@@ -71,6 +71,7 @@ class CompiledPolicy:
                                        [p.discounts.partner[t] for t in TIERS]])
         self._cache_key: tuple | None = None
         self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._rebate_roles: tuple[np.ndarray, np.ndarray] | None = None
 
     def purchase_discount(self, book: ChannelBook, agents: np.ndarray,
                           project_price: np.ndarray | bool = False) -> np.ndarray:
@@ -122,4 +123,9 @@ class CompiledPolicy:
 
     def eligible_for_rebates(self, book: ChannelBook) -> np.ndarray:
         """Agents whose purchases earn the volume rebate."""
-        return np.isin(book.role, [ROLE_NAMES.index(r) for r in self.p.rebates.roles])
+        # Agents never change role, so the mask is kept for the book's role array (it is
+        # asked every week, and np.isin is slow on small arrays).
+        if self._rebate_roles is None or self._rebate_roles[0] is not book.role:
+            self._rebate_roles = (book.role, np.isin(
+                book.role, [ROLE_NAMES.index(r) for r in self.p.rebates.roles]))
+        return self._rebate_roles[1]

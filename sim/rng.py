@@ -71,16 +71,53 @@ def _mix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def _mix64_inplace(x: np.ndarray) -> np.ndarray:
+    """:func:`_mix64` computed in ``x`` itself (an array the caller owns), returned.
+
+    The same integer operations in the same order, so the same bits; the per-deal hashes
+    are the week's largest arrays, and reusing two buffers spares a fresh allocation
+    (and its page faults) for each of the eight steps.
+    """
+    t = np.empty_like(x)
+    for shift, mult in ((30, _M1), (27, _M2)):
+        np.right_shift(x, np.uint64(shift), out=t)
+        x ^= t
+        x *= mult
+    np.right_shift(x, np.uint64(31), out=t)
+    x ^= t
+    return x
+
+
+def _to_unit(x: np.ndarray) -> np.ndarray:
+    """The top 53 bits of each hash as a uniform in [0, 1) (``x`` is overwritten)."""
+    x >>= np.uint64(11)
+    u = x.astype(np.float64)
+    u *= 1.0 / 9007199254740992.0
+    return u
+
+
+def _salted(keys: np.ndarray, salt: int) -> np.ndarray:
+    """Keys XOR the salt's constant, as a new uint64 array.
+
+    XOR is associative and commutative, so salting the keys before the ids are mixed in
+    gives the bits of ``key ^ id ^ salt`` on the smaller array.
+    """
+    return np.asarray(keys, dtype=np.uint64) ^ (np.uint64(salt) * _M2)
+
+
+def _id_codes(ids: np.ndarray) -> np.ndarray:
+    """``(id + 1) * golden``, the ids' contribution to a per-deal hash."""
+    return (np.asarray(ids, dtype=np.int64).astype(np.uint64) + np.uint64(1)) * _GOLDEN
+
+
 def hash_uniform(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
     """Uniforms in [0, 1) for every (deal key, agent id) pair: shape ``keys.shape + ids.shape``.
 
     The same key, id and salt always give the same number, whatever else is computed.
     """
-    k = np.asarray(keys, dtype=np.uint64)[..., None]
-    i = (np.asarray(ids, dtype=np.int64).astype(np.uint64) + np.uint64(1)) * _GOLDEN
     with np.errstate(over="ignore"):
-        x = _mix64(k ^ i ^ (np.uint64(salt) * _M2))
-    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+        x = _salted(keys, salt)[..., None] ^ _id_codes(ids)
+        return _to_unit(_mix64_inplace(x))
 
 
 def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
@@ -89,11 +126,9 @@ def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
     ``hash_pairs(k, i, s)[n] == hash_uniform(k[n], i[n], s)``: the same numbers as the
     outer form, for a sparse set of pairs.
     """
-    k = np.asarray(keys, dtype=np.uint64)
-    i = (np.asarray(ids, dtype=np.int64).astype(np.uint64) + np.uint64(1)) * _GOLDEN
     with np.errstate(over="ignore"):
-        x = _mix64(k ^ i ^ (np.uint64(salt) * _M2))
-    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+        x = _salted(keys, salt) ^ _id_codes(ids)
+        return _to_unit(_mix64_inplace(x))
 
 
 def deal_keys(stream: int, week: int, customers: np.ndarray, number: np.ndarray) -> np.ndarray:

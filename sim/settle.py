@@ -126,7 +126,7 @@ def _poaching(m, o: Offers, pol, won, j, seg) -> None:
     inc_ok = (inc >= 0) & (inc < n_a)
     inc_c = np.where(inc_ok, inc, 0)
     inc_brand = (inc_ok & (inc != j) & (book.role[inc_c] != MARKET)
-                 & np.isin(book.state[inc_c], [ACTIVE, INACTIVE]))
+                 & ((book.state[inc_c] == ACTIVE) | (book.state[inc_c] == INACTIVE)))
     registered = deals.registered[o.rows]
     reg_other = (registered >= 0) & (registered != j)
     accounts = pol.p.direct.accounts == "key_accounts"

@@ -19,6 +19,11 @@ class Stock:
                  forecast_weeks: int, safety_weeks: float, initial_forecast: np.ndarray):
         self.agents = dist_agents
         self.row_of = {int(a): i for i, a in enumerate(dist_agents)}
+        # The same map as an array (-1 for agents without stock), so that looking up the
+        # hundreds of bids a week is one indexing step instead of a Python loop.
+        self._row_index = np.full(int(dist_agents.max()) + 1 if len(dist_agents) else 0, -1,
+                                  dtype=np.int64)
+        self._row_index[dist_agents] = np.arange(len(dist_agents))
         self.stocked = stocked.astype(bool)
         self.lead = lead_time
         self.safety = safety_weeks
@@ -31,8 +36,19 @@ class Stock:
         self.shipped = np.zeros_like(f0)
 
     def rows(self, agents: np.ndarray) -> np.ndarray:
-        """Stock rows of the given distributor agents."""
-        return np.array([self.row_of[int(a)] for a in agents], dtype=np.int64)
+        """Stock rows of the given distributor agents.
+
+        Raises:
+            KeyError: an agent that holds no stock (not a distributor).
+
+        """
+        agents = np.asarray(agents, dtype=np.int64)
+        ok = (agents >= 0) & (agents < len(self._row_index))
+        rows = self._row_index[np.where(ok, agents, 0)] if len(self._row_index) else agents
+        bad = ~ok | (rows < 0)
+        if bad.any():
+            raise KeyError(int(agents[np.argmax(bad)]))
+        return rows
 
     def receive(self, week: int) -> None:
         """Goods ordered ``lead_time`` weeks ago arrive; backlog is served first."""
