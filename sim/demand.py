@@ -59,10 +59,17 @@ class DealBook:
                 self.cols[k] = grown
         rows = np.arange(self.n, need)
         for k, arr in self.cols.items():
-            arr[rows] = values.get(k, 0)
+            arr[self.n:need] = values.get(k, 0)
         self.n = need
-        for week in np.unique(values["decide"]):
-            self._calendar[int(week)].append(rows[values["decide"] == week])
+        # Rows grouped by decision week, each group in row order (a stable sort): one
+        # sort instead of a mask per week.
+        decide = np.asarray(values["decide"])
+        order = np.argsort(decide, kind="stable")
+        weeks, starts = np.unique(decide[order], return_index=True)
+        if m:
+            for week, part in zip(weeks.tolist(), np.split(rows[order], starts[1:]),
+                                  strict=True):
+                self._calendar[week].append(part)
         return rows
 
     def due(self, week: int) -> np.ndarray:
@@ -105,7 +112,7 @@ class Demand:
         counts = poisson_from_uniform(self.rng.random(self.customers.n), lam)
         cust = np.repeat(np.arange(self.customers.n), counts)
         m = len(cust)
-        first = np.repeat(np.cumsum(counts) - counts, counts)
+        first = np.searchsorted(cust, cust)  # each customer's first deal (cust is sorted)
         keys = deal_keys(self.stream, week, cust, np.arange(m) - first)
         u = hash_uniform(keys, _ATTRIBUTES, SALT_DEAL)
         seg = self.customers.segment[cust]

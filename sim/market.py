@@ -148,7 +148,7 @@ class Market:
         m, book, p = self.m, self.m.book, pol.p
         deals, n_a = m.deals, book.n
         bid = self.reach(rows, pol, self.effort())
-        d, a = np.nonzero(bid)
+        d, a = _nonzero_2d(bid)
         keys = deals.key[rows]
         seg, prod = deals.segment[rows], deals.product[rows]
         lst_d = self.list_price[prod]
@@ -260,6 +260,18 @@ class Market:
             deals.registered[rows] = np.where(sellers.any(axis=1), _argmax_rows(claim), -1)
         return credited
 
+
+
+def _nonzero_2d(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-d mask: (row, column) of its true entries in row-major order.
+
+    Computed from the flat positions, which for a mask of deals by agents is several
+    times faster than ``np.nonzero`` and gives the same arrays.
+    """
+    n_cols = mask.shape[1]
+    if n_cols == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    return np.divmod(np.flatnonzero(mask), n_cols)
 
 
 def _argmax_rows(a: np.ndarray) -> np.ndarray:

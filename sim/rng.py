@@ -138,8 +138,16 @@ def deal_keys(stream: int, week: int, customers: np.ndarray, number: np.ndarray)
     with np.errstate(over="ignore"):
         w = np.int64(week).astype(np.uint64)         # warm-up weeks are negative
         x = _mix64(np.uint64(stream) ^ (w * _M1))
-        x = _mix64(x ^ ((c + np.uint64(1)) * _GOLDEN))
-        return _mix64(x ^ ((n + np.uint64(1)) * _M2))
+        # the per-deal steps reuse their own fresh arrays (XOR commutes, so the bits are
+        # those of ``_mix64(x ^ (c + 1) * golden)`` and so on)
+        c += np.uint64(1)
+        c *= _GOLDEN
+        c ^= x
+        x = _mix64_inplace(c)
+        n += np.uint64(1)
+        n *= _M2
+        n ^= x
+        return _mix64_inplace(n)
 
 
 def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
