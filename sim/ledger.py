@@ -90,8 +90,13 @@ class Ledger:
         if amounts.size == 0:
             return
         self.now[f"turnover_{channel}"] += nonzero_sum(amounts)
-        seg = np.broadcast_to(segments, amounts.shape)
-        np.add.at(self.region[0], (np.broadcast_to(regions, amounts.shape), seg), amounts)
+        if np.shape(regions) == amounts.shape:
+            # One region per amount (every caller): indexing broadcasts a single segment
+            # itself, adding in the same order, without two broadcast_to calls.
+            np.add.at(self.region[0], (regions, segments), amounts)
+        else:
+            seg = np.broadcast_to(segments, amounts.shape)
+            np.add.at(self.region[0], (np.broadcast_to(regions, amounts.shape), seg), amounts)
 
     def regional(self, field: str, amounts, regions, segments) -> None:
         """Add to a by-region figure (sell-through, deals won, conflicts)."""

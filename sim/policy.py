@@ -72,6 +72,8 @@ class CompiledPolicy:
         self._cache_key: tuple | None = None
         self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._rebate_roles: tuple[np.ndarray, np.ndarray] | None = None
+        self._margin_key: tuple | None = None
+        self._margin: np.ndarray | None = None
 
     def purchase_discount(self, book: ChannelBook, agents: np.ndarray,
                           project_price: np.ndarray | bool = False) -> np.ndarray:
@@ -115,11 +117,24 @@ class CompiledPolicy:
         return self._cache
 
     def expected_margin(self, book: ChannelBook, street_mid: float) -> np.ndarray:
-        """Margin a reseller expects on a typical mid-segment sale: ``1 - (1-d)/(1-street)``."""
-        agents = np.arange(book.n)
-        d = self.purchase_discount(book, agents)
-        m = 1.0 - (1.0 - d) / (1.0 - street_mid)
-        return np.where((book.role == DIST) | (book.role == PART), m, 0.0)
+        """Margin a reseller expects on a typical mid-segment sale: ``1 - (1-d)/(1-street)``.
+
+        Returns:
+            One margin per agent (read-only: it is kept until the discounts change, as
+            the model asks for it several times a week).
+
+        """
+        per_agent = self._per_agent(book)
+        key = (per_agent, book.role, street_mid)
+        if self._margin_key is None or any(a is not b for a, b in zip(key, self._margin_key,
+                                                                      strict=True)):
+            agents = np.arange(book.n)
+            d = self.purchase_discount(book, agents)
+            m = 1.0 - (1.0 - d) / (1.0 - street_mid)
+            self._margin = np.where((book.role == DIST) | (book.role == PART), m, 0.0)
+            self._margin.flags.writeable = False
+            self._margin_key = key
+        return self._margin
 
     def eligible_for_rebates(self, book: ChannelBook) -> np.ndarray:
         """Agents whose purchases earn the volume rebate."""
