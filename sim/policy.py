@@ -85,7 +85,7 @@ class CompiledPolicy:
         two-tier gets its distributor's dealer discount instead.
         """
         regular, project, _ = self._per_agent(book)
-        if np.ndim(project_price) == 0:
+        if isinstance(project_price, bool) or np.ndim(project_price) == 0:  # bool: fast path
             return (project if project_price else regular)[agents]
         return np.where(project_price, project[agents], regular[agents])
 

@@ -163,7 +163,9 @@ def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
 
     """
     u = np.asarray(u, dtype=float)
-    lam = np.broadcast_to(np.asarray(lam, dtype=float), u.shape)
+    lam = np.asarray(lam, dtype=float)
+    if lam.shape != u.shape:  # broadcast_to costs more than the rest for a week's rates
+        lam = np.broadcast_to(lam, u.shape)
     p = np.exp(-lam)
     cdf = p.copy()
     k = np.zeros(u.shape, dtype=np.int64)
