@@ -46,6 +46,8 @@ def nonzero_sum(values) -> float:
     agents identical in two arms that differ only by agents who have not sold anything
     yet (a strategy that adds agents), so paired differences stay exactly zero.
     """
+    if isinstance(values, (float, int, np.floating, np.integer)):
+        return float(values)         # a single number: nothing to skip (most calls)
     a = np.asarray(values, dtype=float)
     return float(a[a != 0].sum()) if a.ndim else float(a)
 
