@@ -34,6 +34,10 @@ def test_sweep_command_table_and_resume(tmp_path):
     # a fiercer competitor takes turnover; a milder one leaves more
     assert t.loc[2, "turnover_change_pct"] < 0 < t.loc[0, "turnover_change_pct"]
     assert (tmp_path / "sweep.png").stat().st_size > 5000
+    assert cli("report", tmp_path).returncode == 0
+    page = (tmp_path / "report.html").read_text()
+    assert "Turnover is highest at competitor.aggressiveness = 0.2" in page
+    assert "data:image/png" in page
     before = {p: p.read_bytes() for p in tmp_path.rglob("*.parquet")}
     assert cli(*args).returncode == 0
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.parquet")} == before
