@@ -224,10 +224,9 @@ def report(
     if not (folder / "manifest.json").is_file():
         fail(f"{folder}: not a results folder of channelsim (no manifest.json)")
     try:
-        if calibration is not None and not is_study(calibration):
-            fail(f"{calibration}: not a results folder of channelsim calibrate")
+        study = _calibration_study(calibration) if calibration is not None else None
         html, deck = (build_study_report(folder, out, pptx) if is_study(folder)
-                      else build_report(folder, out, pptx, calibration))
+                      else build_report(folder, out, pptx, study))
     except StoreError as exc:
         fail(str(exc))
     except OSError as exc:
@@ -247,6 +246,7 @@ def diagnose(
     = None,
 ):
     """Answer the diagnostic questions for a scenario's baseline or a client's deal export."""
+    study = _calibration_study(calibration) if calibration is not None else None
     from analysis.diagnose import (
         DealExportError,
         diagnose_deals,
@@ -269,36 +269,34 @@ def diagnose(
         t = run_replications(scenario, reps, seed, uncertainty=False)
         d = diagnose_tables(t["kpis"], t["agents"], t["conflicts"])
         title = f"{scenario.name} ({reps} simulated runs)"
-    if calibration is not None:
-        from analysis.study import is_study
-
-        if not is_study(calibration):
-            fail(f"{calibration}: not a results folder of channelsim calibrate")
     print_diagnosis(title, d)
-    if calibration is not None:
-        print_calibration(calibration)
+    if study is not None:
+        print_calibration(study)
 
 
-def print_calibration(folder: Path) -> None:
-    """A calibration's findings and goodness of fit as terminal tables."""
-    import json
+def _calibration_study(folder: Path):
+    """A calibrate results folder, loaded; exit 2 for anything else."""
+    from analysis.study import is_study, load_study
 
-    import pandas as pd
-
-    doc = json.loads((folder / "study.json").read_text(encoding="utf-8"))
-    if doc["kind"] != "calibrate":
+    study = load_study(folder) if is_study(folder) else None
+    if study is None or study.doc["kind"] != "calibrate":
         fail(f"{folder}: not a results folder of channelsim calibrate")
+    return study
+
+
+def print_calibration(study) -> None:
+    """A calibration's findings and goodness of fit as terminal tables."""
     console = Console(width=max(120, Console().width))
-    console.rule(f"Calibration: {doc['title']}")
-    for line in doc["sentences"]:
+    console.rule(f"Calibration: {study.doc['title']}")
+    for line in study.doc["sentences"]:
         console.print(line)
-    for name in ("fit", "goodness_of_fit"):
-        df = pd.read_csv(folder / f"{name}.csv")
-        t = Table(title=name.replace("_", " "), title_justify="left")
-        for c in df.columns:
-            t.add_column(str(c), justify="left" if df[c].dtype == object else "right")
-        for row in df.itertuples(index=False):
-            t.add_row(*[v if isinstance(v, str) else f"{v:,.4g}" for v in row])
+    for name in ("fit", "goodness of fit"):
+        table = study.tables[name]
+        t = Table(title=name, title_justify="left")
+        for h in table["header"]:
+            t.add_column(str(h))
+        for row in table["rows"]:
+            t.add_row(*[text for text, _ in row])
         console.print(t)
 
 

@@ -25,6 +25,7 @@ from analysis.cli_studies import (
     write_scenario,
     write_study,
 )
+from analysis.progress import Tally
 
 BAND_REPS = 20
 
@@ -33,51 +34,39 @@ class Simulator:
     """Runs candidate settings as histories on an engine, into a study folder.
 
     Candidates are numbered in the order they are asked for, so a rerun with the same seed
-    finds each stored; results are also kept by settings for the final chart.
+    finds each stored.
     """
 
-    def __init__(self, scenario, months: int, reps: int, seed: int, store, engine, progress,
-                 names: list[str], fit_months: int):
+    def __init__(self, scenario, months: int, reps: int, seed: int, store, engine,
+                 tally: Tally, names: list[str], fit_months: int):
         self.scenario, self.months, self.reps, self.seed = scenario, months, reps, seed
-        self.store, self.engine, self.progress = store, engine, progress
+        self.store, self.engine, self.tally = store, engine, tally
         self.names, self.fit_months = names, fit_months
         self.next = 0
-        self.runs: dict[tuple, list[dict]] = {}
-        self.done, self.total = 0, 0     # runs so far, runs expected (for the progress)
 
     def results(self, candidates: list[dict[str, float]], reps: int | None = None):
         """Each candidate's runs (lists of :func:`sim.history.run_history` results)."""
-        from sim.experiment import Job, replication_seeds
         from sim.history import run_history
-        from sim.points import run_jobs
+        from sim.points import point_jobs, run_jobs
 
-        reps = reps or self.reps
-        seeds = replication_seeds(self.seed, reps)   # the first R are the same for any count
-        jobs = [Job("model", r, seeds[r], self.months, c, point=self.next + i)
-                for i, c in enumerate(candidates) for r in range(reps)]
+        reps = reps or self.reps      # the first R replication seeds are the same for any count
+        jobs = point_jobs([{"model": c} for c in candidates], reps, self.seed, self.months,
+                          self.next)
         self.next += len(candidates)
-        first = self.done
-
-        def tick(job, done: int, _total: int) -> None:
-            self.total = max(self.total, first + len(jobs))
-            self.progress(job, first + done, self.total)
-
         found = run_jobs({"model": self.scenario}, jobs, self.store, self.engine, run_history,
-                         tick)
-        self.done += len(jobs)
-        out = []
-        for i, c in enumerate(candidates):
-            runs = [found[j.key] for j in jobs[i * reps:(i + 1) * reps]]
-            self.runs[tuple(sorted(c.items()))] = runs
-            out.append(runs)
-        return out
+                         self.tally.part(len(jobs)))
+        return [[found[j.key] for j in jobs[i * reps:(i + 1) * reps]]
+                for i in range(len(candidates))]
+
+    def moments(self, runs: list[dict]) -> np.ndarray:
+        """The fitted moments of each run: ``(replications, moments)``."""
+        from analysis.calibration import run_moments
+
+        return np.array([run_moments(r, self.names, self.fit_months) for r in runs])
 
     def __call__(self, candidates: list[dict[str, float]]) -> np.ndarray:
         """Moments of each candidate's runs: ``(candidates, replications, moments)``."""
-        from analysis.calibration import run_moments
-
-        return np.array([[run_moments(r, self.names, self.fit_months) for r in runs]
-                         for runs in self.results(candidates)])
+        return np.array([self.moments(runs) for runs in self.results(candidates)])
 
 
 @app.command()
@@ -101,7 +90,7 @@ def calibrate(
     dask_local: DaskLocal = False, quiet: Quiet = False,
 ):
     """Fit settings to a sales history (simulated method of moments); write the scenario."""
-    from analysis.calibration import Parameter, moments, run_moments
+    from analysis.calibration import Parameter, moments
     from analysis.calibration import calibrate as fit_moments
     from analysis.charts.calibration import calibration_chart, forecast_coverage
     from analysis.history import MIN_MONTHS, HistoryError, read_history
@@ -134,16 +123,15 @@ def calibrate(
     start = {p.path: float(resolve_path(sc, p.path)) for p in params}
 
     def work(progress):
-        sim = Simulator(sc, months, reps, seed, store, engine, progress, list(observed),
-                        fit_months)
         # the search's budget, the start, the curvature probes, then the band
-        sim.total = (budget + 2 * len(params) + 2) * reps + BAND_REPS
+        tally = Tally(progress, (budget + 2 * len(params) + 2) * reps + BAND_REPS)
+        sim = Simulator(sc, months, reps, seed, store, engine, tally, list(observed),
+                        fit_months)
         band = []
 
         def omega(values: dict[str, float]) -> np.ndarray:
             band[:] = sim.results([values], BAND_REPS)[0]
-            m = np.array([run_moments(r, list(observed), fit_months) for r in band])
-            return np.cov(m, rowvar=False)
+            return np.cov(sim.moments(band), rowvar=False)
 
         found = fit_moments(sim, params, observed, start, budget, seed, omega)
         return found, band
@@ -153,7 +141,10 @@ def calibrate(
     write_scenario(out, file, calibrated, [p.path for p in params], f"{sc.name}_calibrated",
                     f"{sc.name} calibrated to {history.name} by channelsim calibrate "
                     f"({fit_months} months, {reps} replications per candidate).")
-    fig, coverage = calibration_chart(hist, band, fit_months)
+    monthly = forecast_coverage(hist, band, fit_months)
+    fig = calibration_chart(hist, band, monthly)
+    held = monthly[monthly["held_out"]]
+    coverage = float(held["inside_band"].mean()) if len(held) else float("nan")
     lines = [f"Fitted to {fit_months} months of {history.name}: " + "; ".join(
         f"{p.path} = {found.values[p.path]:.4g} (90% interval {found.low[p.path]:.4g} to "
         f"{found.high[p.path]:.4g})" for p in params) + "."]
@@ -190,7 +181,6 @@ def calibrate(
                          "high_90": [found.high[p.path] for p in params],
                          "search_low": [p.low for p in params],
                          "search_high": [p.high for p in params]})
-    monthly = forecast_coverage(hist, band, fit_months)
     write_study(store.root, "calibrate", f"{sc.name} calibrated to {history.name}",
                f"{len(params)} settings, {found.evaluations} candidates x {reps} replications, "
                f"{months} months", lines,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -27,6 +26,7 @@ from analysis.cli_studies import (
     write_scenario,
     write_study,
 )
+from analysis.progress import Tally
 
 
 @app.command()
@@ -48,15 +48,14 @@ def discover(
     """Under which conditions does the strategy shrink turnover? Scenario discovery (PRIM)."""
     from analysis.charts.studies import discovery_map, tradeoff_chart
     from analysis.discovery import MIN_CASES, find_rules
+    from sim.experiment import sample_uncertainties
     from sim.points import per_point
-    from sim.sweep import design
 
     base, strat = _load(baseline), _load(strategy)
     if not base.uncertainties:
         fail(f"{baseline}: declares no uncertainties: there is nothing to sample")
     _check_paths(strat, list(base.uncertainties), "uncertainty")
-    varies = [(p, u.low, u.high, 0) for p, u in sorted(base.uncertainties.items())]
-    worlds = design(varies, samples, seed)
+    worlds = sample_uncertainties(base, samples, seed)
     points = [{"base": w, "strategy": w} for w in worlds]
     scenarios = {"base": base, "strategy": strat}
     weeks = weeks or base.weeks
@@ -124,7 +123,7 @@ def optimize(
 ):
     """Search the levers for the best turnover (or margin) with P(shrink) kept low (Optuna)."""
     from analysis.charts.studies import optimize_chart
-    from analysis.optimize import Evaluation, Lever, best, search
+    from analysis.optimize import Evaluation, Lever, best, pareto, search
     from sim.experiment import sample_uncertainties
     from sim.levers import set_values
     from sim.points import per_point, run_points
@@ -148,22 +147,16 @@ def optimize(
     column = f"{objective}_change_pct"
 
     def work(progress):
-        total = reps * (trials + 1)
-        state = {"next": 1, "done": 0}
-
-        def tick(job, done, _total):
-            progress(job, state["done"] + done, total)
-
+        tally = Tally(progress, reps * (trials + 1))
         base_runs = run_points(scenarios, [{"base": worlds}], reps, seed, weeks, store, engine,
-                               progress=tick)
-        state["done"] += reps
+                               progress=tally.part(reps))
+        tried = []     # settings in the order asked: trial i is point i + 1 (0 is the start)
 
         def evaluate(settings):
             points = [{"strategy": [{**w, **s} for w in worlds]} for s in settings]
             runs = run_points(scenarios, points, reps, seed, weeks, store, engine,
-                              first=state["next"], progress=tick)
-            state["next"] += len(settings)
-            state["done"] += len(runs)
+                              first=1 + len(tried), progress=tally.part(reps * len(settings)))
+            tried.extend(settings)
             pp = per_point(pd.concat([base_runs, runs]), "strategy", "base", base_point=0)
             return [Evaluation(float(r[column]), float(r["p_shrink"]),
                                {"turnover_change_pct": float(r["turnover_change_pct"]),
@@ -209,13 +202,3 @@ def optimize(
     if not quiet:
         typer.echo("\n".join(lines))
 
-
-def pareto(table: pd.DataFrame) -> pd.DataFrame:
-    """Trials no other trial beats on both objective (higher) and P(shrink) (lower)."""
-    t = table.sort_values(["p_shrink", "objective"], ascending=[True, False])
-    keep, best_so_far = [], -np.inf
-    for i, row in t.iterrows():
-        if row["objective"] > best_so_far:
-            keep.append(i)
-            best_so_far = row["objective"]
-    return t.loc[keep].reset_index(drop=True)

@@ -6,7 +6,6 @@ resumable folder, and ends with its tables, charts and ``study.json`` for ``repo
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -43,8 +42,6 @@ def _ranges(texts: list[str], option: str, steps: bool = False) -> list[tuple]:
             fail(f"{option} {exc}")
         if n and not steps:
             fail(f"{option} '{text}': expected PATH=LOW:HIGH")
-        if not steps and lo >= hi:
-            fail(f"{option} '{text}': LOW must be below HIGH")
         out.append((path, lo, hi, n))
     return out
 
@@ -131,7 +128,6 @@ def sweep(
 ):
     """Vary levers or uncertainties over a grid; turnover change and P(shrink) at each point."""
     from sim.scenario import ScenarioError
-    from sim.store import write_atomic
     from sim.sweep import design, sweep_scenarios
 
     base = _load(file)
@@ -150,7 +146,6 @@ def sweep(
 
     paths = [p for p, *_ in varies]
     table = sweep_table(compare_results(store.root), points)
-    write_atomic(store.root / "sweep.json", json.dumps({"vary": vary, "points": points}))
     write_study(store.root, "sweep", f"Sweep of {base.name}",
                f"{len(points)} points, {reps} futures each, {weeks or base.weeks} weeks",
                sweep_sentences(table, paths), {"sweep": table},

@@ -158,16 +158,17 @@ def history_table(model, months: int, start: str = "2023-01") -> pd.DataFrame:
     one row per month and reseller (``partner_id``), each reseller's net revenue being its
     purchases scaled so that the channel's rows add up to the channel's turnover.
     """
-    from sim.history import month_weights
+    from sim.history import month_weights, monthly_channels
 
     y, m = (int(x) for x in start.split("-"))
     labels = [f"{y + (m - 1 + i) // 12:04d}-{(m - 1 + i) % 12 + 1:02d}" for i in range(months)]
     kpis = model.kpis()
     weights = month_weights(len(kpis), months)
     agents = model.tables()["agents"]
+    totals = monthly_channels(kpis, months)
     rows = []
     for channel in CHANNELS:
-        total = weights @ kpis[f"turnover_{channel}"].to_numpy()
+        total = totals[channel]
         if channel in ("direct", "marketplace"):
             rows += [{"period": p, "channel": channel, "revenue": round(v, 2)}
                      for p, v in zip(labels, total, strict=True) if v > 0 or channel == "direct"]

@@ -82,3 +82,14 @@ def best(table: pd.DataFrame) -> pd.Series | None:
     if ok.empty:
         return None
     return ok.loc[ok["objective"].idxmax()]
+
+
+def pareto(table: pd.DataFrame) -> pd.DataFrame:
+    """Trials no other trial beats on both objective (higher) and P(shrink) (lower)."""
+    t = table.sort_values(["p_shrink", "objective"], ascending=[True, False])
+    keep, best_so_far = [], -np.inf
+    for i, row in t.iterrows():
+        if row["objective"] > best_so_far:
+            keep.append(i)
+            best_so_far = row["objective"]
+    return t.loc[keep].reset_index(drop=True)

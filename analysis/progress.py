@@ -52,6 +52,28 @@ class _Bar(_Quiet):
         self.bar.update(self.task, completed=done, total=total)
 
 
+class Tally:
+    """One progress count over several engine runs (a search runs a batch at a time).
+
+    ``part(n)`` gives the progress callback of the next run of ``n`` jobs: its counts carry
+    on from the runs before, against ``total`` (raised if the runs turn out to be more).
+    """
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def part(self, n: int):
+        """The callback for the next ``n`` jobs."""
+        first = self.done
+        self.done += n
+        self.total = max(self.total, self.done)
+
+        def update(job, done: int, _total: int) -> None:
+            self.progress(job, first + done, self.total)
+
+        return update
+
+
 def reporter(quiet: bool):
     """The right progress display for where output goes."""
     if quiet:

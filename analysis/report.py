@@ -15,7 +15,7 @@ from analysis.comparison import Comparison, compare
 from analysis.narrative import sentences
 from analysis.results import Results
 from analysis.scenario_diff import scenario_diff
-from sim.store import ResultStore, StoreError, write_atomic
+from sim.store import ResultStore, write_atomic
 
 ASSUMPTIONS = (
     "One step is one week; customers' needs arrive as deals (Poisson by customer and "
@@ -36,16 +36,10 @@ ASSUMPTIONS = (
 )
 
 
-def _calibration(folder: str | Path | None):
-    """A calibration study loaded for the report, or None."""
-    if folder is None:
-        return None
-    from analysis.study import load_study
-
-    st = load_study(folder)
-    if st.doc["kind"] != "calibrate":
-        raise StoreError(f"{folder}: not a results folder of channelsim calibrate")
-    return st
+def templates() -> Environment:
+    """The report templates (HTML-escaped)."""
+    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                       autoescape=select_autoescape(["html", "j2"]))
 
 
 @dataclass
@@ -103,12 +97,12 @@ SUMMARY_COLUMNS = (
 
 
 def build_report(folder: str | Path, out: str | Path | None = None,
-                 pptx: bool = False, calibration: str | Path | None = None
-                 ) -> tuple[Path, Path | None]:
+                 pptx: bool = False, calibration=None) -> tuple[Path, Path | None]:
     """Write the self-contained HTML report (and the deck) of a comparison folder.
 
-    With ``calibration`` (a ``channelsim calibrate`` results folder) the report also shows
-    how well the baseline was fitted to the client's history.
+    With ``calibration`` (a ``channelsim calibrate`` folder loaded by
+    :func:`analysis.study.load_study`) the report also shows how well the baseline was
+    fitted to the client's history.
 
     Returns:
         Paths of the HTML report and of the deck (None without ``pptx``).
@@ -132,8 +126,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         tuple(r[c] for c in col) if isinstance(col, tuple) else r[col], kind)
         for _, col, kind in SUMMARY_COLUMNS] for r in summary.to_dict(orient="records")]
     man = res.manifest
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = templates()
     uncertain = sorted({k for d in man["uncertain_values"] for k in d}) or ["none"]
     html = env.get_template("report.html.j2").render(
         title=f"Channel strategies against {res.baseline}",
@@ -148,7 +141,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         command=(f"channelsim compare {' '.join(n + '.yaml' for n in res.scenarios)} "
                  f"--reps {man['reps']} --weeks {man['weeks']} --seed {man['seed']}"),
         hashes={n: s["hash"] for n, s in man["scenarios"].items()},
-        calibration=_calibration(calibration),
+        calibration=calibration,
     )
     html_path = Path(out) if out is not None else folder / "report.html"
     write_atomic(html_path, html)

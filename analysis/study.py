@@ -15,9 +15,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from analysis.report import Chart, _finding
+from analysis.report import Chart, _finding, templates
 from sim.store import ResultStore, write_atomic
 
 STUDY_FILE = "study.json"
@@ -94,18 +93,13 @@ def load_study(folder: str | Path) -> Study:
     return Study(doc, ResultStore(folder).manifest(), charts, tables)
 
 
-def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                       autoescape=select_autoescape(["html", "j2"]))
-
-
 def build_study_report(folder: str | Path, out: str | Path | None = None,
                        pptx: bool = False) -> tuple[Path, Path | None]:
     """Write the HTML page (and with ``pptx`` the deck) of a study folder."""
     folder = Path(folder)
     st = load_study(folder)
     doc, man = st.doc, st.manifest
-    html = _env().get_template("study.html.j2").render(
+    html = templates().get_template("study.html.j2").render(
         title=doc["title"], subtitle=doc["subtitle"], sentences=doc["sentences"],
         loss=doc.get("loss", False), charts=st.charts, tables=st.tables,
         version=man["channelsim_version"], seed=man["seed"], reps=man["reps"],

@@ -13,9 +13,8 @@ import math
 
 import numpy as np
 
-from sim.api import run_model
 from sim.experiment import Job
-from sim.levers import set_values
+from sim.levers import run_with
 from sim.scenario import Scenario
 
 CHANNELS = ("direct", "distributor", "partner", "marketplace")
@@ -38,6 +37,12 @@ def month_weights(weeks: int, months: int) -> np.ndarray:
     return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, 1.0)
 
 
+def monthly_channels(kpis, months: int) -> dict[str, np.ndarray]:
+    """Monthly turnover by channel from a run's weekly KPIs (weeks split over months)."""
+    weights = month_weights(len(kpis), months)
+    return {c: weights @ kpis[f"turnover_{c}"].to_numpy() for c in CHANNELS}
+
+
 def run_history(scenario: Scenario, job: Job) -> dict:
     """Run one replication and return it as a history (what a calibration worker does).
 
@@ -48,12 +53,9 @@ def run_history(scenario: Scenario, job: Job) -> dict:
         distributor or partner over the whole period]}``.
 
     """
-    months = job.weeks
-    sc = set_values(scenario, job.uncertain) if job.uncertain else scenario
-    model = run_model(sc, job.seed, weeks_for(months))
+    model = run_with(scenario, job.uncertain, job.seed, weeks_for(job.weeks))
     kpis, agents = model.kpis(), model.tables()["agents"]
-    weights = month_weights(len(kpis), months)
-    channels = {c: (weights @ kpis[f"turnover_{c}"].to_numpy()).tolist() for c in CHANNELS}
+    channels = {c: v.tolist() for c, v in monthly_channels(kpis, job.weeks).items()}
     resellers = agents[agents["role"].isin(["distributor", "partner"])]
     partners = resellers.groupby("agent_id")["purchases"].sum()
     return {"channels": channels, "partners": partners.tolist()}

@@ -33,6 +33,11 @@ def set_values(scenario: Scenario, values: dict[str, float]) -> Scenario:
     return set_paths(scenario, values, check_numeric_path, "<parameters>")
 
 
+def run_with(scenario: Scenario, values: dict[str, float], seed, weeks: int | None = None):
+    """Run one replication of ``scenario`` with settings changed by dotted path; the model."""
+    return run_model(set_values(scenario, values) if values else scenario, seed, weeks)
+
+
 def outcomes(k) -> dict[str, float]:
     """Scalar outcomes of one run's weekly KPIs."""
     deals = k["deals_created"].sum()

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.api import run_model
 from sim.engines import make_engine
 from sim.experiment import Job, replication_seeds
-from sim.levers import OUTCOMES, outcomes, set_values
+from sim.levers import OUTCOMES, outcomes, run_with
+from sim.runner import keeper
 from sim.scenario import Scenario
-from sim.store import OutcomeStore, StoreError, package_version, safe_name, scenario_hash
+from sim.store import OutcomeStore, package_version, safe_name, scenario_hash
 
 Values = dict[str, float]
 # Values per scenario: the same in every replication, or one dict per replication.
@@ -32,8 +32,7 @@ Point = dict[str, Values | list[Values]]
 
 def run_outcomes(scenario: Scenario, job: Job) -> dict[str, float]:
     """Run one replication of ``scenario`` with ``job.uncertain`` set; its scalar outcomes."""
-    sc = set_values(scenario, job.uncertain) if job.uncertain else scenario
-    return outcomes(run_model(sc, job.seed, job.weeks).kpis())
+    return outcomes(run_with(scenario, job.uncertain, job.seed, job.weeks).kpis())
 
 
 def point_jobs(points: list[Point], reps: int, seed: int, weeks: int,
@@ -80,21 +79,12 @@ def run_jobs(scenarios: dict[str, Scenario], jobs: list[Job], store: OutcomeStor
         if hit is not None:
             found[job.key] = hit
     pending = [j for j in jobs if j.key not in found]
-    total, done = len(jobs), len(jobs) - len(pending)
 
-    def keep(job: Job, result: dict) -> None:
-        nonlocal done
-        try:
-            store.write_outcome(job.scenario, job.point, job.rep, job.uncertain, result)
-        except OSError as exc:
-            raise StoreError(f"{store.root}: cannot write results "
-                             f"({exc.strerror or exc.__class__.__name__}); the runs already "
-                             "stored are intact, rerun to continue") from None
+    def write(job: Job, result: dict) -> None:
+        store.write_outcome(job.scenario, job.point, job.rep, job.uncertain, result)
         found[job.key] = result
-        done += 1
-        if progress is not None:
-            progress(job, done, total)
 
+    keep = keeper(store.root, write, len(jobs) - len(pending), len(jobs), progress)
     if pending:
         eng = copy.copy(make_engine(engine) if isinstance(engine, str) else engine)
         eng.fn = fn or run_outcomes

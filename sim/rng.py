@@ -6,9 +6,10 @@
   so a higher rate adds deals without moving anyone else's; each deal's 64-bit key is a
   hash of (stream, week, customer, deal number), and its attributes hash that key, so a
   deal is the same deal whatever the rates (common random numbers across settings);
-* ``choice``: every per-deal random number (reach, spec-in, choice noise) is a
-  counter-based hash of the deal's key and the agent's id, so it stays aligned between two
-  arms even when the offers differ;
+* ``choice``: no longer drawn from (every per-deal random number - reach, spec-in, choice
+  noise - is a counter-based hash of the deal's key and the agent's id, so it stays aligned
+  between two arms even when the offers differ); kept so that the streams after it keep
+  their seeds;
 * ``behaviour``: agents' own randomness;
 * ``additions``: agents a strategy adds to the network at rollout.
 """
@@ -62,13 +63,9 @@ class Streams:
         return cls(*(np.random.default_rng(c) for c in children))
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a bijective avalanche of 64-bit integers."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _M1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _M2
-    return x ^ (x >> np.uint64(31))
+def _mix64(x) -> np.ndarray:
+    """SplitMix64 finaliser: a bijective avalanche of 64-bit integers (a new array)."""
+    return _mix64_inplace(np.array(x, dtype=np.uint64))
 
 
 def _mix64_inplace(x: np.ndarray) -> np.ndarray:
@@ -115,16 +112,14 @@ def hash_uniform(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
 
     The same key, id and salt always give the same number, whatever else is computed.
     """
-    with np.errstate(over="ignore"):
-        x = _salted(keys, salt)[..., None] ^ _id_codes(ids)
-        return _to_unit(_mix64_inplace(x))
+    return hash_pairs(np.asarray(keys, dtype=np.uint64)[..., None], ids, salt)
 
 
 def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
     """Uniforms for matched (deal key, agent id) pairs, element by element.
 
     ``hash_pairs(k, i, s)[n] == hash_uniform(k[n], i[n], s)``: the same numbers as the
-    outer form, for a sparse set of pairs.
+    outer form, for a sparse set of pairs (keys and ids broadcast against each other).
     """
     with np.errstate(over="ignore"):
         x = _salted(keys, salt) ^ _id_codes(ids)

@@ -119,20 +119,30 @@ def run_comparison(scenarios: dict[str, Scenario], baseline: str, reps: int, see
     store.save_scenarios(scenarios)
     jobs = make_jobs(list(scenarios), reps, seed, weeks, uncertain)
     pending = [j for j in jobs if not store.done(j.scenario, j.rep)]
-    total, done = len(jobs), len(jobs) - len(pending)
 
-    def keep(job: Job, tables: dict) -> None:
+    keep = keeper(store.root, lambda job, tables: store.write(job.scenario, job.rep, tables),
+                  len(jobs) - len(pending), len(jobs), progress)
+    if pending:
+        _engine(engine).run(scenarios, pending, keep)
+    return store
+
+
+def keeper(root: Path, write: Callable[[Job, dict], None], done: int, total: int,
+           progress: Callable[[Job, int, int], None] | None) -> Callable[[Job, dict], None]:
+    """The engine's callback: ``write`` each result as it arrives, then report progress.
+
+    A disk that refuses a write becomes a StoreError saying that what is stored is intact.
+    """
+    def keep(job: Job, result: dict) -> None:
         nonlocal done
         try:
-            store.write(job.scenario, job.rep, tables)
+            write(job, result)
         except OSError as exc:
-            raise StoreError(f"{store.root}: cannot write results "
-                             f"({exc.strerror or exc.__class__.__name__}); the replications "
-                             "already stored are intact, rerun to continue") from None
+            raise StoreError(f"{root}: cannot write results "
+                             f"({exc.strerror or exc.__class__.__name__}); the runs already "
+                             "stored are intact, rerun to continue") from None
         done += 1
         if progress is not None:
             progress(job, done, total)
 
-    if pending:
-        _engine(engine).run(scenarios, pending, keep)
-    return store
+    return keep

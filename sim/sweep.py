@@ -33,8 +33,8 @@ def parse_vary(text: str) -> tuple[str, float, float, int]:
         steps = int(parts[2]) if len(parts) == 3 else 0
     except ValueError:
         raise ValueError(f"'{text}': LOW and HIGH must be numbers, STEPS a whole number") from None
-    if not np.isfinite([low, high]).all() or low > high:
-        raise ValueError(f"'{text}': LOW must not exceed HIGH")
+    if not np.isfinite([low, high]).all() or low >= high:
+        raise ValueError(f"'{text}': LOW must be below HIGH")
     if len(parts) == 3 and steps < 2:
         raise ValueError(f"'{text}': STEPS must be at least 2")
     return path, low, high, steps

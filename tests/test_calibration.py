@@ -131,7 +131,7 @@ def test_bad_histories_are_one_clean_line_and_exit_2(tmp_path, text, reason):
 @pytest.mark.parametrize(("fit", "reason"), [
     ("market.deal_rate.nothing=0:1", "--fit market.deal_rate.nothing: no such parameter"),
     ("market.regions=0:1", "--fit market.regions: not a numeric setting"),
-    ("market.growth=1:0", "LOW must not exceed HIGH"),
+    ("market.growth=1:0", "LOW must be below HIGH"),
     ("market.growth=0.1:0.1", "LOW must be below HIGH"),
 ])
 def test_bad_fit_paths_are_clean_errors(tmp_path, history, fit, reason):

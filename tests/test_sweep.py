@@ -10,7 +10,7 @@ from sim.sweep import design, parse_vary
 
 def test_parse_and_design():
     assert parse_vary("policy.discounts.promo=0:0.1:3") == ("policy.discounts.promo", 0.0, 0.1, 3)
-    for bad in ("promo", "a=1:0:3", "a=0:1:1", "a=x:1:3", "a=0:1:2.5"):
+    for bad in ("promo", "a=1:0:3", "a=1:1", "a=0:1:1", "a=x:1:3", "a=0:1:2.5"):
         with pytest.raises(ValueError):
             parse_vary(bad)
     grid = design([("a", 0.0, 1.0, 3), ("b", 10.0, 20.0, 2)])

@@ -30,22 +30,19 @@ def forecast_coverage(hist, runs: list[dict], fit_months: int) -> pd.DataFrame:
                          "held_out": np.arange(months) >= fit_months})
 
 
-def calibration_chart(hist, runs: list[dict], fit_months: int):
+def calibration_chart(hist, runs: list[dict], table: pd.DataFrame):
     """Total and per-channel monthly revenue: observed line, simulated median and band.
 
-    Returns:
-        The figure, and the share of held-out months inside the band (nan without any).
-
+    ``table`` is the :func:`forecast_coverage` of the same runs (held-out months shaded).
     """
     months = len(hist.months)
+    fit_months = int((~table["held_out"]).sum())
     panels = [None, *hist.channels.columns]
     fig, axes = figure(11.0, 2.6 * ((len(panels) + 1) // 2), nrows=(len(panels) + 1) // 2,
                        ncols=2, sharex=True)
     axes = np.atleast_1d(axes).ravel()
     x = np.arange(months)
-    table = forecast_coverage(hist, runs, fit_months)
     held = table[table["held_out"]]
-    coverage = float(held["inside_band"].mean()) if len(held) else float("nan")
     for ax, channel in zip(axes, panels, strict=False):
         sims = _band(runs, channel, months, list(hist.channels.columns))
         lo, mid, hi = np.percentile(sims, [5, 50, 95], axis=0)
@@ -70,6 +67,6 @@ def calibration_chart(hist, runs: list[dict], fit_months: int):
     axes[0].legend(loc="upper left", fontsize=7, frameon=False)
     title = "Observed monthly revenue against the calibrated model's 90% band"
     if len(held):
-        title += f": {coverage:.0%} of held-out months inside"
+        title += f": {held['inside_band'].mean():.0%} of held-out months inside"
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-    return fig, coverage
+    return fig
