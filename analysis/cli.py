@@ -15,6 +15,7 @@ from rich.table import Table
 # Only the scenario loader is imported up front: `validate` answers without loading the
 # model's heavy dependencies (Mesa, pandas).
 from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.market import MAX_WEEKS
 
 app = typer.Typer(
     help="channelsim: stress-test a sales-channel strategy before rollout.",
@@ -79,13 +80,16 @@ def write_tables(tables: dict, out: Path) -> None:
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    weeks: Annotated[int | None, typer.Option(min=1, help="Weeks to simulate.")] = None,
+    weeks: Annotated[int | None, typer.Option(
+        min=1, max=MAX_WEEKS, help="Weeks to simulate.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="Replication seed.")] = 1,
     out: Annotated[Path, typer.Option(help="Folder for the four Parquet tables.")] = Path(
         "results/run"),
 ):
     """Simulate one scenario; write kpis, by_region, conflicts and agents tables as Parquet."""
     scenario = _load(file)
+    weeks = weeks or scenario.weeks
+    preflight({scenario.name: scenario}, weeks, 1, 1, {scenario.name: str(file)}, False)
     _prepare_out(out)
     from sim.api import run_model
 
@@ -130,7 +134,8 @@ def compare(
     baseline: Annotated[Path, typer.Argument(help="The baseline scenario file.")],
     strategies: Annotated[list[Path], typer.Argument(help="Strategy files to compare.")],
     reps: Annotated[int, typer.Option(min=1, help="Replications (simulated futures).")] = 20,
-    weeks: Annotated[int | None, typer.Option(min=1, help="Weeks per replication.")] = None,
+    weeks: Annotated[int | None, typer.Option(
+        min=1, max=MAX_WEEKS, help="Weeks per replication.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the whole comparison.")] = 1,
     workers: Annotated[int | None, typer.Option(
         min=1, help="Local worker processes (default: all cores; 1 runs serially).")] = None,
@@ -147,13 +152,18 @@ def compare(
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
 ):
     """Would these strategies shrink turnover? Paired Monte Carlo against the baseline."""
+    from sim.store import folder_name
+
     files = [baseline, *strategies]
-    names = [f.stem for f in files]
+    labels = [f.stem for f in files]
+    names = [folder_name(label) for label in labels]
     if len(set(names)) != len(names):
         fail("scenario file names must differ (their names label the results)")
     scenarios = {n: _load(f) for n, f in zip(names, files, strict=True)}
     store = _run(scenarios, names[0], reps, seed, weeks or scenarios[names[0]].weeks, out,
-                 (workers, scheduler, dask_local), not no_uncertainty, quiet)
+                 (workers, scheduler, dask_local), not no_uncertainty, quiet,
+                 dict(zip(names, map(str, files), strict=True)),
+                 dict(zip(names, labels, strict=True)))
     from analysis.comparison import compare as compare_results
     from analysis.present import print_comparison, write_summary
 
@@ -194,15 +204,38 @@ def run_engine(work, quiet: bool):
         fail(str(exc))
 
 
+def local_workers(engine) -> int:
+    """Replications an engine runs at once on this machine (a remote cluster: none here)."""
+    if getattr(engine, "scheduler", None) is not None:
+        return 1
+    return getattr(engine, "workers", 1) if engine.name != "serial" else 1
+
+
+def preflight(scenarios: dict, weeks: int, workers: int, reps: int, sources: dict,
+              quiet: bool, tables: bool = True) -> None:
+    """Refuse (exit 2) a job that cannot give an answer here; print notes on a partial one."""
+    from sim.preflight import PreflightError, check_runs
+
+    try:
+        notes = check_runs(scenarios, weeks, workers, reps, tables, sources)
+    except PreflightError as exc:
+        fail(str(exc))
+    if not quiet:
+        for note in notes:
+            typer.echo(f"note: {note}", err=True)
+
+
 def _run(scenarios: dict, baseline: str, reps: int, seed: int, weeks: int, out: Path,
-         engine_opts: tuple, uncertainty: bool, quiet: bool):
+         engine_opts: tuple, uncertainty: bool, quiet: bool, sources: dict | None = None,
+         labels: dict | None = None):
     """Run every scenario on the chosen engine into a resumable store, with progress."""
     from sim.runner import run_comparison
 
     engine = engine_from(*engine_opts)
+    preflight(scenarios, weeks, local_workers(engine), reps, sources or {}, quiet)
     return run_engine(lambda progress: run_comparison(
         scenarios, baseline, reps, seed, weeks, out, engine, uncertainty=uncertainty,
-        progress=progress), quiet)
+        progress=progress, labels=labels), quiet)
 
 
 @app.command()
@@ -217,12 +250,16 @@ def report(
     None,
 ):
     """Write a self-contained HTML report (and with --pptx a slide deck) of stored results."""
+    if not folder.exists():
+        fail(f"{folder}: no such folder")
+    if not folder.is_dir():
+        fail(f"{folder}: is a file, not a results folder")
+    if not (folder / "manifest.json").is_file():
+        fail(f"{folder}: not a results folder of channelsim (no manifest.json)")
     from analysis.report import build_report
     from analysis.study import build_study_report, is_study
     from sim.store import StoreError
 
-    if not (folder / "manifest.json").is_file():
-        fail(f"{folder}: not a results folder of channelsim (no manifest.json)")
     try:
         study = _calibration_study(calibration) if calibration is not None else None
         html, deck = (build_study_report(folder, out, pptx) if is_study(folder)
@@ -238,7 +275,8 @@ def report(
 
 @app.command()
 def diagnose(
-    file: Annotated[Path, typer.Argument(help="A scenario (.yaml) or a deal export (.csv).")],
+    file: Annotated[Path, typer.Argument(
+        help="A scenario (.yaml) or a deal export (.csv or .xlsx).")],
     seed: Annotated[int, typer.Option(min=0, help="Seed for a scenario's run.")] = 1,
     reps: Annotated[int, typer.Option(min=1, help="Replications of a scenario.")] = 3,
     calibration: Annotated[Path | None, typer.Option(
@@ -254,9 +292,7 @@ def diagnose(
         read_deal_export,
     )
 
-    if file.suffix.lower() == ".csv":
-        if not file.is_file():
-            fail(f"{file}: file not found")
+    if file.suffix.lower() in (".csv", ".xlsx", ".xls", ".tsv", ".txt"):
         try:
             d = diagnose_deals(read_deal_export(file))
         except DealExportError as exc:
@@ -349,13 +385,42 @@ def dashboard(
     raise typer.Exit(subprocess.call(cmd, env=env))
 
 
-def main() -> None:
-    """Entry point of the ``channelsim`` script."""
+def usage_line(exc) -> str:
+    """A usage error of the command line (bad option, missing argument) as one line."""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "channelsim"
+    message = " ".join(exc.format_message().split()).replace("Input should be", "must be")
+    return f"{where}: {message} (see {where} --help)"
+
+
+def _click_exceptions():
+    """Click's exception module (Typer >= 0.24 carries its own copy of Click)."""
     try:
-        app()
-    except KeyboardInterrupt:
+        from typer._click import exceptions
+    except ImportError:  # an older Typer on the real Click
+        from click import exceptions
+    return exceptions
+
+
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the ``channelsim`` script: errors are one line and exit status 2."""
+    cx = _click_exceptions()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="channelsim", standalone_mode=False)
+    except cx.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except cx.UsageError as exc:
+        typer.echo(usage_line(exc), err=True)
+        sys.exit(2)
+    except cx.ClickException as exc:
+        typer.echo(f"channelsim: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 # The stress-test commands register themselves on ``app``.

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from analysis.cli import _load, app, engine_from, fail, run_engine
+from analysis.cli import _load, app, engine_from, fail, local_workers, preflight, run_engine
 from analysis.cli_studies import (
     DaskLocal,
     Quiet,
@@ -117,6 +117,10 @@ def calibrate(
     observed = moments(used.channels, used.partners)
     digest = hashlib.sha256(history.read_bytes()).hexdigest()
     engine = engine_from(workers, scheduler, dask_local)
+    from sim.history import weeks_for
+
+    preflight({"model": sc}, weeks_for(months), local_workers(engine), reps,
+              {"model": str(file)}, quiet, tables=False)
     store = open_folder(results, "calibrate", {"model": sc}, reps, seed, months, {
         "fit": [p.__dict__ for p in params], "history": digest, "budget": budget,
         "holdout": holdout})

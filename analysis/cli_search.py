@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from analysis.cli import _load, app, engine_from, fail, run_engine
+from analysis.cli import _load, app, engine_from, fail, local_workers, preflight, run_engine
 from analysis.cli_studies import (
     DaskLocal,
     Quiet,
@@ -60,6 +60,8 @@ def discover(
     scenarios = {"base": base, "strategy": strat}
     weeks = weeks or base.weeks
     engine = engine_from(workers, scheduler, dask_local)
+    preflight(scenarios, weeks, local_workers(engine), reps,
+              {"base": str(baseline), "strategy": str(strategy)}, quiet, tables=False)
     # the threshold only changes the reading, not the runs: rerun with another at no cost
     store = open_folder(out, "discover", scenarios, reps, seed, weeks, {"samples": samples})
     runs = _run_points(scenarios, points, reps, seed, weeks, store, engine, quiet)
@@ -140,6 +142,8 @@ def optimize(
               else [{} for _ in range(reps)])
     scenarios = {"base": sc, "strategy": sc}
     engine = engine_from(workers, scheduler, dask_local)
+    preflight({"base": sc}, weeks, local_workers(engine), reps, {"base": str(file)}, quiet,
+              tables=False)
     store = open_folder(out, "optimize", scenarios, reps, seed, weeks, {
         "levers": [lv.__dict__ for lv in levers], "objective": objective,
         "max_p_shrink": max_p_shrink, "trials": trials, "batch": batch,

@@ -14,10 +14,11 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from analysis.cli import _load, _run, app, engine_from, fail, run_engine
+from analysis.cli import _load, _run, app, engine_from, fail, local_workers, preflight, run_engine
+from sim.scenario.market import MAX_WEEKS
 
 Reps = Annotated[int, typer.Option(min=1, help="Replications (futures) per point.")]
-Weeks = Annotated[int | None, typer.Option(min=1, help="Weeks per replication.")]
+Weeks = Annotated[int | None, typer.Option(min=1, max=MAX_WEEKS, help="Weeks per replication.")]
 Seed = Annotated[int, typer.Option(min=0, help="Seed of the whole study.")]
 Workers = Annotated[int | None, typer.Option(
     min=1, help="Local worker processes (default: all cores; 1 runs serially).")]
@@ -228,6 +229,8 @@ def sensitivity(
     scenarios = {"strategy": strategy, **({"base": base} if base is not None else {})}
     weeks = weeks or strategy.weeks
     engine = engine_from(workers, scheduler, dask_local)
+    preflight(scenarios, weeks, local_workers(engine), reps, {"strategy": str(file)}, quiet,
+              tables=False)
     store = open_folder(out, "sensitivity", scenarios, reps, seed, weeks, {
         "method": method, "output": output, "factors": [f.__dict__ for f in factors],
         "points": len(points)})

@@ -57,6 +57,12 @@ class StrategyResult:
     pilot: PilotResult | None = None
     at_risk: pd.DataFrame | None = None
     per_rep: pd.DataFrame = field(default_factory=pd.DataFrame)
+    label: str = ""  # the name shown (the folder name ``name`` may be a safe spelling of it)
+
+    @property
+    def title(self) -> str:
+        """The strategy's name as the user wrote it."""
+        return self.label or self.name
 
     @property
     def pairing_gain(self) -> float:
@@ -211,6 +217,7 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
         ro = manifest["scenarios"][name]["rollout"] if manifest else None
         start = (starts or {}).get(name) or (ro["start_week"] if ro else 1)
         r = compare_one(k, baseline, name, start, material)
+        r.label = manifest["scenarios"][name].get("label", name) if manifest else name
         if ro is not None and by_region is not None:
             r.pilot = pilot_effects(by_region, baseline, name, ro,
                                     manifest["scenarios"][name]["regions"])
@@ -224,7 +231,7 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
 def summary_row(r: StrategyResult, material: float) -> dict:
     """The headline figures of one strategy, flat, for tables and CSV."""
     row = {
-        "strategy": r.name, "reps": r.reps, "start_week": r.start_week,
+        "strategy": r.title, "reps": r.reps, "start_week": r.start_week,
         "turnover_change": r.turnover_change.estimate,
         "turnover_change_pct": r.turnover_change_pct.estimate,
         "turnover_change_pct_low": r.turnover_change_pct.low,

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.tabular import TableError, read_table
+
 CHANNELS = ("direct", "distributor", "partner", "marketplace")
 CSV_COLUMNS = ("date", "channel", "partner_id", "region", "segment", "amount")
 # "Active" means selling more than almost nothing: at least this share of the average sales
@@ -106,30 +108,26 @@ def diagnose_tables(kpis: pd.DataFrame, agents: pd.DataFrame,
 
 
 def read_deal_export(path: str | Path) -> pd.DataFrame:
-    """Read and check a deal export.
+    """Read and check a deal export (CSV in any common dialect, or .xlsx).
 
-    The CSV has columns ``date, channel, partner_id, region, segment, amount``; any problem
-    raises DealExportError with one clear line.
+    It has columns ``date, channel, partner_id, region, segment, amount``; any problem
+    raises DealExportError with one clear line naming the file, row and column.
     """
     path = Path(path)
     try:
-        df = pd.read_csv(path, dtype={"partner_id": str})
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DealExportError(f"{path}: cannot read CSV ({exc.__class__.__name__})") from None
-    missing = [c for c in CSV_COLUMNS if c not in df.columns]
-    if missing:
-        raise DealExportError(f"{path}: missing columns {', '.join(missing)}")
-    bad = sorted(set(df["channel"].astype(str)) - set(CHANNELS))
-    if bad:
-        raise DealExportError(f"{path}: channel: unknown channel {bad[0]!r} "
-                              f"(one of {', '.join(CHANNELS)})")
-    df["date"] = pd.to_datetime(df["date"], errors="coerce")
-    if df["date"].isna().any():
-        raise DealExportError(f"{path}: date: unparseable date in row "
-                              f"{int(df['date'].isna().to_numpy().argmax()) + 2}")
-    df["amount"] = pd.to_numeric(df["amount"], errors="coerce")
-    if df["amount"].isna().any() or (df["amount"] < 0).any():
-        raise DealExportError(f"{path}: amount: must be a number >= 0")
+        t = read_table(path, required=CSV_COLUMNS, what="deal export")
+        channel = t.text("channel", allowed=CHANNELS)
+        amount = t.number("amount", minimum=0.0)
+        dates = pd.to_datetime(pd.Series(t.text("date")), errors="coerce")
+    except TableError as exc:
+        raise DealExportError(str(exc)) from None
+    if dates.isna().any():
+        i = int(dates.isna().to_numpy().argmax())
+        raise DealExportError(f"{path}: row {t.row(i)}, column date: unparseable date "
+                              f"'{t.frame['date'].iloc[i]}' (write it as 2024-03-31)")
+    df = t.frame[list(CSV_COLUMNS)].copy()
+    df["channel"], df["amount"], df["date"] = channel, amount, dates.to_numpy()
+    df["partner_id"] = df["partner_id"].where(df["partner_id"] != "", None)
     return df
 
 

@@ -1,6 +1,7 @@
 """A client's sales history: the CSV format, its checks, and histories made from runs.
 
-Format (one row per period and channel, or per period and partner)::
+Format (one row per period and channel, or per period and partner; CSV with commas,
+semicolons or tabs and either decimal mark, or an .xlsx workbook)::
 
     period,channel,region,segment,partner_id,revenue,deals
     2023-01,direct,,,,41250.0,12
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.history import CHANNELS
+from sim.tabular import TableError, read_table
 
 REQUIRED = ("period", "channel", "revenue")
 OPTIONAL = ("region", "segment", "partner_id", "deals")
@@ -75,7 +77,7 @@ def _month(text: str) -> tuple[int, int] | None:
 
 
 def read_history(path: str | Path) -> History:
-    """Read and check a history CSV.
+    """Read and check a history table (CSV in any common dialect, or .xlsx).
 
     Raises:
         HistoryError: one line saying what is wrong and where.
@@ -83,44 +85,28 @@ def read_history(path: str | Path) -> History:
     """
     path = Path(path)
     name = str(path)
-    if not path.is_file():
-        raise HistoryError(f"{name}: file not found")
     try:
-        df = pd.read_csv(path, dtype={"period": str, "channel": str, "partner_id": str})
-    except OSError as exc:
-        raise HistoryError(f"{name}: cannot read file ({exc.strerror or exc})") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise HistoryError(f"{name}: not a readable CSV file ({exc.__class__.__name__})") from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise HistoryError(f"{name}: missing column(s): {', '.join(missing)} "
-                           f"(needs {', '.join(REQUIRED)}; may have {', '.join(OPTIONAL)})")
-    if df.empty:
-        raise HistoryError(f"{name}: no rows")
+        table = read_table(path, required=REQUIRED, optional=OPTIONAL, what="history")
+        channel = pd.Series(np.char.lower(table.text("channel")))
+        bad = ~channel.isin(CHANNELS)
+        if bad.any():
+            i = int(bad.idxmax())
+            raise HistoryError(f"{name}: row {table.row(i)}, column channel: unknown channel "
+                               f"'{channel[i]}' (one of {', '.join(CHANNELS)})")
+        revenue = pd.Series(table.number("revenue", minimum=0.0))
+        periods = pd.Series(table.text("period"))
+    except TableError as exc:
+        raise HistoryError(str(exc)) from None
+    df = table.frame
 
     def row(i) -> str:
-        return f"{name}: row {int(i) + 2}"     # the header is row 1
+        return f"{name}: row {table.row(int(i))}"
 
-    channel = df["channel"].astype(str).str.strip().str.lower()
-    bad = ~channel.isin(CHANNELS)
-    if bad.any():
-        i = bad.idxmax()
-        raise HistoryError(f"{row(i)}: unknown channel '{df.loc[i, 'channel']}' "
-                           f"(one of {', '.join(CHANNELS)})")
-    revenue = pd.to_numeric(df["revenue"], errors="coerce")
-    if revenue.isna().any():
-        i = revenue.isna().idxmax()
-        raise HistoryError(f"{row(i)}: revenue '{df.loc[i, 'revenue']}' is not a number")
-    if (revenue < 0).any() or not np.isfinite(revenue).all():
-        i = (~(revenue >= 0) | ~np.isfinite(revenue)).idxmax()
-        raise HistoryError(f"{row(i)}: revenue must be a finite amount >= 0 (got {revenue[i]})")
-    periods = df["period"].astype(str).str.strip()
     months = periods.map(_month)
     if months.isna().any():
         i = months.isna().idxmax()
-        raise HistoryError(f"{row(i)}: period '{periods[i]}' is neither an ISO month (2024-03) "
-                           "nor an ISO week (2024-W09)")
+        raise HistoryError(f"{row(i)}, column period: '{periods[i]}' is neither an ISO month "
+                           "(2024-03) nor an ISO week (2024-W09)")
     kinds = periods.str.contains("W").unique()
     if len(kinds) > 1:
         raise HistoryError(f"{name}: periods mix months and weeks; use one kind")
@@ -145,9 +131,9 @@ def read_history(path: str | Path) -> History:
                                  aggfunc="sum", fill_value=0.0).reindex(range(n), fill_value=0.0)
     channels = channels[[c for c in CHANNELS if c in channels.columns]].reset_index(drop=True)
     partners = None
-    if "partner_id" in df.columns and df["partner_id"].notna().any():
-        given = df["partner_id"].notna()
-        partners = revenue[given].groupby(df.loc[given, "partner_id"]).sum().to_numpy()
+    if "partner_id" in df.columns and (df["partner_id"] != "").any():
+        given = (df["partner_id"] != "").to_numpy()
+        partners = revenue[given].groupby(df["partner_id"][given].to_numpy()).sum().to_numpy()
     return History(labels, channels.astype(float), partners)
 
 

@@ -13,7 +13,7 @@ def headline(r: StrategyResult, weeks: int) -> str:
     pct = r.turnover_change_pct
     verb = "raises" if pct.estimate >= 0 else "lowers"
     count = grows if pct.estimate >= 0 else r.reps - grows
-    s = (f"In {count} of {r.reps} simulated futures {r.name} {verb} {horizon} turnover: "
+    s = (f"In {count} of {r.reps} simulated futures {r.title} {verb} {horizon} turnover: "
          f"{pct.estimate:+.1f}% on average (95% CI {pct.low:+.1f}% to {pct.high:+.1f}%)")
     d = r.dip
     if d.depth_pct < -0.5:
@@ -40,12 +40,14 @@ def pilot_sentence(r: StrategyResult) -> str | None:
     if r.pilot is None:
         return None
     s = r.pilot.summary()
-    return (f"A pilot in {', '.join(r.pilot.pilot_regions)} would have measured "
+    said = (f"A pilot in {', '.join(r.pilot.pilot_regions)} would have measured "
             f"{s['pilot_measured_pct']:+.1f}% against the control regions; the true effect in "
-            f"the pilot regions was {s['pilot_true_pct']:+.1f}% and the full rollout's "
-            f"{s['rollout_true_pct']:+.1f}%. The pilot points the wrong way in "
-            f"{s['pilot_p_wrong_sign']:.0%} of futures and misses the rollout effect by more "
-            f"than half in {s['pilot_p_miss_by_half']:.0%}.")
+            f"the pilot regions was {s['pilot_true_pct']:+.1f}%")
+    if not r.pilot.rollout_in_horizon:
+        return said + " (the horizon ends before the full rollout)."
+    return (said + f" and the full rollout's {s['rollout_true_pct']:+.1f}%. The pilot points "
+            f"the wrong way in {s['pilot_p_wrong_sign']:.0%} of futures and misses the rollout "
+            f"effect by more than half in {s['pilot_p_miss_by_half']:.0%}.")
 
 
 def sentences(comp: Comparison) -> dict[str, list[str]]:

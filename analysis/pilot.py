@@ -21,15 +21,25 @@ class PilotResult:
     true_pilot: np.ndarray  # strategy vs baseline in the pilot regions during the pilot
     true_rollout: np.ndarray  # strategy vs baseline everywhere over W2 .. W2+39
     spillover: np.ndarray  # strategy vs baseline in the control regions during the pilot
+    last_week: int = 0  # the pilot's last week in the horizon (full_week - 1 when it is whole)
+
+    @property
+    def rollout_in_horizon(self) -> bool:
+        """Whether the horizon reaches the full rollout (else its effect is unknown)."""
+        return bool(np.isfinite(self.true_rollout).all())
 
     @property
     def p_wrong_sign(self) -> float:
         """Share of replications where the pilot's sign differs from the rollout's."""
+        if not self.rollout_in_horizon:
+            return float("nan")
         return float(np.mean(np.sign(self.measured) != np.sign(self.true_rollout)))
 
     @property
     def p_miss_by_half(self) -> float:
         """Share of replications where the pilot misses the rollout effect by over half."""
+        if not self.rollout_in_horizon:
+            return float("nan")
         return float(np.mean(np.abs(self.measured - self.true_rollout)
                              > 0.5 * np.abs(self.true_rollout)))
 
@@ -69,12 +79,16 @@ def pilot_effects(by_region: pd.DataFrame, baseline: str, name: str, rollout: di
     if not pilot or w1 is None or w2 <= w1:
         return None
     control = [r for r in regions if r not in pilot]
-    length = w2 - w1
-    pre = max(1, w1 - length)
     s, b = _region_week(by_region, name), _region_week(by_region, baseline)
+    horizon = int(s["week"].max())
+    if w1 > horizon:
+        return None
+    end = min(w2, horizon + 1)      # a horizon that ends during the pilot: its weeks so far
+    length = end - w1
+    pre = max(1, w1 - length)
 
     def growth(regs):
-        after = _total(s, regs, w1, w2) / (len(regs) * length)
+        after = _total(s, regs, w1, end) / (len(regs) * length)
         before = _total(s, regs, pre, w1) / (len(regs) * (w1 - pre))
         return 100.0 * (after / before - 1.0)
 
@@ -84,11 +98,12 @@ def pilot_effects(by_region: pd.DataFrame, baseline: str, name: str, rollout: di
     measured = growth(pilot) - growth(control)
     reps = measured.index
     return PilotResult(
-        pilot_regions=list(pilot), pilot_week=w1, full_week=w2,
+        pilot_regions=list(pilot), pilot_week=w1, full_week=w2, last_week=end - 1,
         measured=measured.to_numpy(),
-        true_pilot=effect(pilot, w1, w2).loc[reps].to_numpy(),
-        true_rollout=effect(regions, w2, w2 + ROLLOUT_WINDOW).loc[reps].to_numpy(),
-        spillover=effect(control, w1, w2).loc[reps].to_numpy() if control else np.zeros(
+        true_pilot=effect(pilot, w1, end).loc[reps].to_numpy(),
+        true_rollout=(effect(regions, w2, w2 + ROLLOUT_WINDOW).loc[reps].to_numpy()
+                      if w2 <= horizon else np.full(len(reps), np.nan)),
+        spillover=effect(control, w1, end).loc[reps].to_numpy() if control else np.zeros(
             len(reps)),
     )
 

@@ -82,7 +82,7 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
     for r in comp.strategies.values():
         dip = r.dip
         rec = (f"week {dip.recovery_week}" if dip.recovery_week is not None else "not by end")
-        t.add_row(r.name, _pct(r.turnover_change_pct), f"{r.margin_change_pct.estimate:+.1f}%",
+        t.add_row(r.title, _pct(r.turnover_change_pct), f"{r.margin_change_pct.estimate:+.1f}%",
                   _p(r.p_shrink), _p(r.p_shrink_material), _p(r.p_shrink_9m),
                   f"{_p(r.p_diet)} / {_p(r.p_diet_baseline)}",
                   f"{dip.depth_pct:+.1f}% (wk {dip.week})", rec,
@@ -90,17 +90,19 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
                   f"{r.kpi_changes['agents_active'].estimate:+.1f}")
     console.print(t)
     for r in comp.strategies.values():
-        notes = [f"{r.name}: {r.reps} replications; pairing makes the variance of the turnover "
+        notes = [f"{r.title}: {r.reps} replications; pairing makes the variance of the turnover "
                  f"difference {r.pairing_gain:,.0f}x smaller than unpaired runs would"]
         if r.pilot is not None:
             s = r.pilot.summary()
+            rollout = (f"full rollout {s['rollout_true_pct']:+.1f}%, "
+                       if r.pilot.rollout_in_horizon else "full rollout after the horizon, ")
+            wrong = (f"; wrong sign in {s['pilot_p_wrong_sign']:.0%} of futures"
+                     if r.pilot.rollout_in_horizon else "")
             notes.append(f"  pilot in {', '.join(r.pilot.pilot_regions)} (weeks "
-                         f"{r.pilot.pilot_week}-{r.pilot.full_week - 1}) would have measured "
+                         f"{r.pilot.pilot_week}-{r.pilot.last_week}) would have measured "
                          f"{s['pilot_measured_pct']:+.1f}% against control regions; true effect "
-                         f"there {s['pilot_true_pct']:+.1f}%, full rollout "
-                         f"{s['rollout_true_pct']:+.1f}%, spillover into controls "
-                         f"{s['pilot_spillover_pct']:+.1f}%; wrong sign in "
-                         f"{s['pilot_p_wrong_sign']:.0%} of futures")
+                         f"there {s['pilot_true_pct']:+.1f}%, {rollout}spillover into controls "
+                         f"{s['pilot_spillover_pct']:+.1f}%{wrong}")
         if r.at_risk is not None:
             top = r.at_risk[r.at_risk["risk_increase"] > 0].head(3)
             names = ", ".join(f"{a.agent_id} ({a.p_lost:.0%} of futures, baseline "

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim.engines import make_engine
 from sim.experiment import Job, make_jobs, sample_uncertainties
+from sim.preflight import check_runs
 from sim.scenario import Scenario
 from sim.store import (
     TABLES,
@@ -62,7 +63,8 @@ def run_replications(scenario: Scenario, reps: int, seed: int, weeks: int | None
 
 
 def comparison_manifest(scenarios: dict[str, Scenario], baseline: str, reps: int, seed: int,
-                        weeks: int, uncertain: list[dict[str, float]]) -> dict:
+                        weeks: int, uncertain: list[dict[str, float]],
+                        labels: dict[str, str] | None = None) -> dict:
     """What identifies a comparison: scenarios' contents, seed, weeks, reps, version."""
     def rollout(sc: Scenario) -> dict | None:
         ro = sc.rollout
@@ -79,7 +81,8 @@ def comparison_manifest(scenarios: dict[str, Scenario], baseline: str, reps: int
         "reps": reps,
         "baseline": baseline,
         "order": list(scenarios),
-        "scenarios": {n: {"hash": scenario_hash(sc), "name": sc.name, "currency": sc.currency,
+        "scenarios": {n: {"hash": scenario_hash(sc), "name": sc.name,
+                          "label": (labels or {}).get(n, n), "currency": sc.currency,
                           "regions": sc.market.regions,
                           "region_links": [list(e) for e in sc.market.region_links or []],
                           "rollout": rollout(sc)}
@@ -90,7 +93,8 @@ def comparison_manifest(scenarios: dict[str, Scenario], baseline: str, reps: int
 
 def run_comparison(scenarios: dict[str, Scenario], baseline: str, reps: int, seed: int,
                    weeks: int, out: Path, engine="processes", uncertainty: bool = True,
-                   progress: Callable[[Job, int, int], None] | None = None) -> ResultStore:
+                   progress: Callable[[Job, int, int], None] | None = None,
+                   labels: dict[str, str] | None = None) -> ResultStore:
     """Run every scenario for replications ``0..reps-1`` into the store at ``out``.
 
     Replications already stored are skipped, so a killed run resumes where it stopped and
@@ -107,14 +111,22 @@ def run_comparison(scenarios: dict[str, Scenario], baseline: str, reps: int, see
         engine: ``"serial"``, ``"processes"``, ``"dask"`` or an engine object.
         uncertainty: draw the baseline's uncertain parameters per replication.
         progress: called as ``progress(job, done, total)`` after each stored replication.
+        labels: the name to show for each scenario, where it differs from its folder name.
+
+    Raises:
+        PreflightError: the horizon ends before a strategy starts, or the comparison would
+            not fit in memory (checked before anything is written).
+        StoreError: the folder holds another comparison or cannot be written.
 
     """
     for name in scenarios:
         safe_name(name)
+    check_runs(scenarios, weeks, getattr(engine, "workers", 1) if not isinstance(engine, str)
+               else 1, reps)
     base = scenarios[baseline]
     uncertain = (sample_uncertainties(base, reps, seed) if uncertainty
                  else [{} for _ in range(reps)])
-    manifest = comparison_manifest(scenarios, baseline, reps, seed, weeks, uncertain)
+    manifest = comparison_manifest(scenarios, baseline, reps, seed, weeks, uncertain, labels)
     store = ResultStore.open(Path(out), manifest)
     store.save_scenarios(scenarios)
     jobs = make_jobs(list(scenarios), reps, seed, weeks, uncertain)

@@ -46,6 +46,22 @@ def scenario_hash(sc: Scenario) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def folder_name(label: str) -> str:
+    """A results-folder name for any scenario name: itself when safe, else a safe spelling.
+
+    Letters with accents lose them, other characters become ``-``, and a short hash of the
+    real name keeps two names that spell alike apart (``мой план`` -> ``plan-3f2a91c0``).
+    """
+    if _SAFE.match(label) and label not in (".", ".."):
+        return label
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_).strip("-.")
+    digest = hashlib.sha256(label.encode()).hexdigest()[:8]
+    return f"{slug}-{digest}" if slug else f"scenario-{digest}"
+
+
 def safe_name(name: str) -> str:
     """A scenario name usable as a folder name, or a StoreError (no ``../`` escapes)."""
     if not _SAFE.match(name) or name in (".", ".."):

@@ -105,17 +105,21 @@ GOOD = "".join(f"2024-{m:02d},direct,{100 + m}\n" for m in range(1, 13))
 
 @pytest.mark.parametrize(("text", "reason"), [
     ("period,revenue\n2024-01,5\n", "missing column(s): channel"),
-    ("period,channel,revenue\n" + GOOD + "2024-12,retail,5\n", "row 14: unknown channel 'retail'"),
-    ("period,channel,revenue\n" + GOOD + "2024-12,direct,-5\n", "row 14: revenue must be"),
-    ("period,channel,revenue\n" + GOOD + "2024-12,direct,lots\n", "row 14: revenue 'lots' is"),
+    ("period,channel,revenue\n" + GOOD + "2024-12,retail,5\n",
+     "row 14, column channel: unknown channel 'retail'"),
+    ("period,channel,revenue\n" + GOOD + "2024-12,direct,-5\n",
+     "row 14, column revenue: '-5' must be >= 0"),
+    ("period,channel,revenue\n" + GOOD + "2024-12,direct,lots\n",
+     "row 14, column revenue: 'lots' is not a number"),
     ("period,channel,revenue\n" + GOOD + "Q4-2024,direct,5\n",
-     "row 14: period 'Q4-2024' is neither an ISO month"),
+     "row 14, column period: 'Q4-2024' is neither an ISO month"),
     ("period,channel,revenue\n" + GOOD + "2024-W05,direct,5\n", "periods mix months and weeks"),
     ("period,channel,revenue\n" + GOOD.replace("2024-06,direct,106\n", ""),
      "no rows for 2024-06"),
     ("period,channel,revenue\n" + GOOD[: GOOD.index("2024-09")],
      "8 months of history; the moments need at least 12"),
-    ("period,channel,revenue\n", "no rows"),
+    ("period,channel,revenue\n", "no rows below the header"),
+    ("", "the file is empty"),
 ])
 def test_bad_histories_are_one_clean_line_and_exit_2(tmp_path, text, reason):
     path = _write(tmp_path, text)

@@ -141,9 +141,9 @@ def test_replication_seeds_and_in_memory_runs():
 def test_manifest_mismatch_is_refused(tmp_path):
     from sim.store import StoreError
 
-    run_comparison(pair(), "base", 2, 1, 10, tmp_path, SerialEngine())
+    run_comparison(pair(), "base", 2, 1, 22, tmp_path, SerialEngine())
     with pytest.raises(StoreError, match="different comparison"):
-        run_comparison(pair(), "base", 2, 2, 10, tmp_path, SerialEngine())
+        run_comparison(pair(), "base", 2, 2, 22, tmp_path, SerialEngine())
 
 
 def test_public_names_and_quarterly_figures(tmp_path):

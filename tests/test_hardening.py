@@ -32,9 +32,12 @@ def scenarios(draw):
     tiers = st.fixed_dictionaries({t: frac for t in ("base", "silver", "gold")})
     territory = draw(st.sampled_from([["open"], ["exclusive_regions"], ["segment_split"],
                                       ["segment_split", "exclusive_regions"]]))
-    rebate_tiers = sorted(set(draw(st.lists(st.floats(0, 1e6), max_size=3))))
-    pilot = draw(st.lists(st.sampled_from(regions), unique=True, max_size=n_regions))
-    full = draw(st.integers(1, 12))
+    rebate_tiers = sorted(set(draw(st.lists(st.floats(0, 1e6), min_size=1, max_size=3))))
+    # a pilot leaves at least one control region and comes before the full rollout, which
+    # comes within the horizon
+    pilot = draw(st.lists(st.sampled_from(regions), unique=True, max_size=n_regions - 1))
+    weeks = draw(st.integers(3, 14))
+    full = draw(st.integers(2 if pilot else 1, weeks))
     changes = draw(st.lists(st.sampled_from([
         {"action": "prune_inactive", "share": 1.0},
         {"action": "upgrade_top", "roles": ["distributor", "partner"]},
@@ -43,9 +46,9 @@ def scenarios(draw):
         {"action": "add", "roles": ["partner"], "kinds": ["integrator"], "count": 1},
     ]), max_size=3))
     data = {
-        "weeks": draw(st.integers(3, 14)),
+        "weeks": weeks,
         "market": {"regions": regions, "region_weights": weights,
-                   "customers": draw(st.integers(0, 120)),
+                   "customers": draw(st.integers(1, 120)),
                    "growth": draw(st.floats(-0.5, 1.0)),
                    "competitor_incumbent_share": draw(frac)},
         "competitor": {"aggressiveness": draw(frac)},
@@ -247,7 +250,7 @@ def test_corrupted_result_and_stray_temporary_folders(tmp_path):
     from sim.store import StoreError
 
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
-    run_comparison(scs, "a", 2, 1, 10, tmp_path, SerialEngine())
+    run_comparison(scs, "a", 2, 1, 20, tmp_path, SerialEngine())
     stray = tmp_path / "runs" / "a" / ".rep-0001.tmp-999"
     stray.mkdir()
     (stray / "kpis.parquet").write_bytes(b"half a file")
@@ -269,14 +272,14 @@ def test_manifest_of_another_version_is_refused_and_kept(tmp_path):
     from sim.store import StoreError
 
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
-    run_comparison(scs, "a", 2, 1, 10, tmp_path, SerialEngine())
+    run_comparison(scs, "a", 2, 1, 20, tmp_path, SerialEngine())
     path = tmp_path / "manifest.json"
     m = json.loads(path.read_text())
     m["channelsim_version"] = "0.0.1"
     path.write_text(json.dumps(m))
     before = sorted(p.name for p in tmp_path.rglob("*.parquet"))
     with pytest.raises(StoreError, match="channelsim_version"):
-        run_comparison(scs, "a", 2, 1, 10, tmp_path, SerialEngine())
+        run_comparison(scs, "a", 2, 1, 20, tmp_path, SerialEngine())
     assert sorted(p.name for p in tmp_path.rglob("*.parquet")) == before
     assert json.loads(path.read_text())["channelsim_version"] == "0.0.1"
 
@@ -290,7 +293,7 @@ def test_unsafe_scenario_names_cannot_escape_the_results_folder(tmp_path):
 
     for bad in ("../evil", "a/b", "..", ".hidden"):
         with pytest.raises(StoreError, match="cannot name a results folder"):
-            run_comparison({"a": scenario("small"), bad: scenario("small_cut")}, "a", 1, 1, 5,
+            run_comparison({"a": scenario("small"), bad: scenario("small_cut")}, "a", 1, 1, 20,
                            tmp_path / "o", SerialEngine())
     assert not (tmp_path / "evil").exists()
 
@@ -360,5 +363,5 @@ def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "mkdir", read_only)
     with pytest.raises(StoreError, match="cannot write results \\(Read-only file system\\)"):
-        run_comparison({"a": scenario("small"), "b": scenario("small_cut")}, "a", 1, 1, 5,
+        run_comparison({"a": scenario("small"), "b": scenario("small_cut")}, "a", 1, 1, 20,
                        tmp_path / "ro", SerialEngine())

@@ -36,7 +36,7 @@ def test_paths_that_do_not_exist_or_are_not_numbers_are_refused():
         set_values(sc, {"policy.discounts.nothing": 0.1})
     with pytest.raises(ScenarioError, match="not a numeric setting"):
         set_values(sc, {"policy.stacking": 1.0})
-    with pytest.raises(ScenarioError, match="less than or equal to 1"):
+    with pytest.raises(ScenarioError, match="must be at most 1"):
         set_values(sc, {"policy.discounts.promo": 3.0})
     assert set_values(sc, {"behaviour.inventory.lead_time": 3.4}).behaviour.inventory.lead_time == 3
 

@@ -46,7 +46,7 @@ def test_sweep_command_table_and_resume(tmp_path):
 @pytest.mark.parametrize(("vary", "reason"), [
     ("policy.discounts.nothing=0:1:3", "policy.discounts.nothing: no such parameter"),
     ("policy.stacking=0:1:3", "not a numeric setting"),
-    ("policy.discounts.promo=0:3:2", "less than or equal to 1"),
+    ("policy.discounts.promo=0:3:2", "must be at most 1"),
     ("policy.discounts.promo=0:1", "needs PATH=LOW:HIGH:STEPS"),
 ])
 def test_sweep_bad_paths_are_clean_errors(tmp_path, vary, reason):

@@ -10,12 +10,13 @@ from sim.scenario.market import (
     SEGMENTS,
     Finite,
     Fraction,
+    Money,
     NonNeg,
-    NonNegInt,
-    PositiveInt,
     Role,
     Segment,
     Strict,
+    Weeks,
+    WeeksOrNone,
 )
 
 
@@ -70,7 +71,7 @@ class Pricing(Strict):
     factory_weeks: NonNeg = 2.0
     made_to_order_weeks: NonNeg = 8.0
     spec_in: Fraction = Field(0.35, description="Chance a committed partner specs the brand in.")
-    spec_bonus_half: NonNeg = Field(
+    spec_bonus_half: Money = Field(
         1000.0, description="Spec-in bonus (money) that raises the spec-in chance by half."
     )
     competitor_spec_in: Fraction = Field(
@@ -92,8 +93,8 @@ class Pricing(Strict):
 class Inventory(Strict):
     """Distributors' replenishment: order-up-to on a moving-average forecast."""
 
-    lead_time: PositiveInt = 2
-    forecast_weeks: PositiveInt = 8
+    lead_time: Weeks = 2
+    forecast_weeks: Weeks = 8
     safety_weeks: NonNeg = 3.0
     destocking: bool = True
     destock_elasticity: NonNeg = Field(
@@ -103,7 +104,7 @@ class Inventory(Strict):
     forward_buying: bool = True
     forward_weeks: NonNeg = 4.0
     rebate_loading: bool = True
-    loading_weeks: PositiveInt = 3
+    loading_weeks: Weeks = 3
     loading_reach: Fraction = Field(0.25, description="Load if the next tier is this close.")
 
 
@@ -119,13 +120,22 @@ class Commitment(Strict):
     tier_weight: NonNeg = 0.3
     volume_weight: NonNeg = 0.6
     conflict_weight: NonNeg = 1.0
-    memory_weeks: PositiveInt = 13
+    memory_weeks: Weeks = 13
     active_threshold: Fraction = 0.3
     defect_threshold: Fraction = 0.12
-    defect_weeks: PositiveInt = 26
+    defect_weeks: Weeks = 26
     announcement_weight: NonNeg = Field(
         0.5, description="How much an announced margin change moves commitment in advance."
     )
+
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> Commitment:
+        if self.active_threshold < self.defect_threshold:
+            raise ValueError(f"active_threshold: must not be below defect_threshold "
+                             f"({self.active_threshold:g} < {self.defect_threshold:g}): an "
+                             "agent would count as active while on its way to defect")
+        return self
 
 
 class Behaviour(Strict):
@@ -135,6 +145,6 @@ class Behaviour(Strict):
     pricing: Pricing = Field(default_factory=Pricing)
     inventory: Inventory = Field(default_factory=Inventory)
     commitment: Commitment = Field(default_factory=Commitment)
-    warmup_weeks: NonNegInt = Field(
+    warmup_weeks: WeeksOrNone = Field(
         8, description="Weeks simulated before week 1 so stock and forecasts settle."
     )

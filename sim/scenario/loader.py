@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from sim.scenario.messages import problems
 from sim.scenario.schema import Scenario, check_uncertain_path
+from sim.scenario.yaml_file import YamlError, parse, read_text
 
 
 class ScenarioError(Exception):
@@ -40,21 +40,10 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     name = str(path)
-    if not path.is_file():
-        raise ScenarioError([(name, "", "file not found")])
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([(name, "", f"cannot read file ({exc.__class__.__name__})")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([(name, "", f"invalid YAML{where}: {problem}")]) from None
-    if data is None:
-        data = {}
+        data = parse(read_text(path))
+    except YamlError as exc:
+        raise ScenarioError([(name, "", str(exc))]) from None
     if not isinstance(data, dict):
         raise ScenarioError([(name, "", "the top level must be a mapping of sections")])
     _reject_non_finite(name, data, "")
@@ -98,24 +87,11 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> list[tuple[Path, dict[str, 
     return [*lineage, (path, merged)]
 
 
-_SUBPATH = re.compile(r"^([A-Za-z_][\w.]*): (.+)$", re.S)
-
-
 def _validate(name: str, data: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = [str(p) for p in err["loc"]]
-            msg = err["msg"].removeprefix("Value error, ")
-            if loc and loc[-1] == "[key]":
-                loc, msg = loc[:-1], f"unknown name; {msg[0].lower()}{msg[1:]}"
-            sub = _SUBPATH.match(msg)
-            if sub:  # validators name the exact field inside their section
-                loc, msg = [*loc, sub.group(1)], sub.group(2)
-            problems.append((name, ".".join(loc), msg))
-        raise ScenarioError(problems) from None
+        raise ScenarioError(problems(Scenario, name, exc)) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

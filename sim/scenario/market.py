@@ -10,12 +10,24 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# Bounds that keep every valid scenario computable: a number beyond them is a typo or a
+# unit mistake, and the memory check (``sim.preflight``) refuses runs that would not fit.
+MAX_NUMBER = 1e9       # any weight, rate or size
+MAX_MONEY = 1e12       # any amount of money
+MAX_WEEKS = 5200       # any horizon or duration: a hundred years of weeks
+MAX_COUNT = 100_000    # agents of one kind
+MAX_CUSTOMERS = 10_000_000
+
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-NonNegInt = Annotated[int, Field(ge=0)]
-PositiveInt = Annotated[int, Field(ge=1)]
+NonNeg = Annotated[float, Field(ge=0.0, le=MAX_NUMBER, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, le=MAX_NUMBER, allow_inf_nan=False)]
+Finite = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY, allow_inf_nan=False)]
+PositiveMoney = Annotated[float, Field(gt=0.0, le=MAX_MONEY, allow_inf_nan=False)]
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+PositiveInt = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+Weeks = Annotated[int, Field(ge=1, le=MAX_WEEKS)]
+WeeksOrNone = Annotated[int, Field(ge=0, le=MAX_WEEKS)]
 
 Segment = Literal["small", "mid", "key", "project"]
 SEGMENTS: tuple[str, ...] = ("small", "mid", "key", "project")
@@ -44,6 +56,20 @@ class Range(Strict):
         return self
 
 
+class WeekRange(Range):
+    """A range of whole weeks ``[low, high]``, both at least 0."""
+
+    low: WeeksOrNone
+    high: WeeksOrNone
+
+
+class FractionRange(Range):
+    """A range ``[low, high]`` inside [0, 1]."""
+
+    low: Fraction
+    high: Fraction
+
+
 class DealSize(Strict):
     """Units per deal: lognormal with the given mean and log-sd."""
 
@@ -65,7 +91,7 @@ class Market(Strict):
     region_weights: dict[str, NonNeg] | None = Field(
         None, description="Relative number of customers per region; default equal."
     )
-    customers: NonNegInt = 500
+    customers: Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] = 500
     segment_shares: dict[Segment, Fraction] = Field(
         default_factory=lambda: {"small": 0.6, "mid": 0.25, "key": 0.05, "project": 0.10}
     )
@@ -81,8 +107,8 @@ class Market(Strict):
             "project": DealSize(units_mean=60.0, units_sigma=0.8),
         }
     )
-    spec_weeks: Range = Field(default_factory=lambda: Range(low=4, high=12))
-    tender_weeks: Range = Field(default_factory=lambda: Range(low=2, high=8))
+    spec_weeks: WeekRange = Field(default_factory=lambda: WeekRange(low=4, high=12))
+    tender_weeks: WeekRange = Field(default_factory=lambda: WeekRange(low=2, high=8))
     growth: Annotated[float, Field(ge=-0.9, le=2.0)] = 0.0
     competitor_incumbent_share: Fraction = 0.4
     street_discount: dict[Segment, Fraction] = Field(
@@ -102,6 +128,10 @@ class Market(Strict):
         for r in self.region_weights or {}:
             if r not in known:
                 raise ValueError(f"region_weights: unknown region '{r}'")
+        if self.region_weights and not any(
+                self.region_weights.get(r, 1.0) > 0 for r in self.regions):
+            raise ValueError("region_weights: every region has weight 0; no customer would "
+                             "be placed anywhere")
         total = sum(self.segment_shares.get(s, 0.0) for s in SEGMENTS)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"segment_shares: must sum to 1 (got {total:g})")
@@ -137,8 +167,8 @@ class Product(Strict):
     """A product line."""
 
     name: str
-    list_price: Positive
-    unit_cost: Positive
+    list_price: PositiveMoney
+    unit_cost: PositiveMoney
     complexity: Fraction = 0.3
     stocked: bool = True
     mix: dict[Segment, NonNeg] = Field(
@@ -164,4 +194,5 @@ class Network(Strict):
     direct_reps: NonNegInt = 2
     marketplace: bool = True
     size_sigma: NonNeg = Field(1.0, description="Log-sd of agents' size (reach heterogeneity).")
-    initial_commitment: Range = Field(default_factory=lambda: Range(low=0.3, high=0.8))
+    initial_commitment: FractionRange = Field(
+        default_factory=lambda: FractionRange(low=0.3, high=0.8))

@@ -9,13 +9,15 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.market import (
     SEGMENTS,
     Fraction,
+    Money,
     NonNeg,
     NonNegInt,
     PartnerKind,
-    PositiveInt,
     Role,
     Segment,
     Strict,
+    Weeks,
+    WeeksOrNone,
 )
 
 Tier = Literal["base", "silver", "gold"]
@@ -64,7 +66,7 @@ class DirectPlan(Strict):
     accounts: Literal["all", "key_accounts"] = "all"
     compensation: Literal["any_sale", "assigned_only"] = "any_sale"
     commission: Fraction = 0.03
-    weekly_cost_per_rep: NonNeg = 2500.0
+    weekly_cost_per_rep: Money = 2500.0
     focus_gain: NonNeg = Field(
         0.5, description="Extra reach on assigned accounts when reps chase nothing else.")
 
@@ -72,7 +74,7 @@ class DirectPlan(Strict):
 class RebateTier(Strict):
     """Volume threshold (purchases per period, money) and the rebate rate it earns."""
 
-    threshold: NonNeg
+    threshold: Money
     rate: Fraction
 
 
@@ -80,7 +82,7 @@ class Rebates(Strict):
     """Volume rebates on purchases from the manufacturer."""
 
     scheme: Literal["none", "retroactive", "marginal"] = "none"
-    period_weeks: PositiveInt = 13
+    period_weeks: Weeks = 13
     tiers: list[RebateTier] = Field(default_factory=list)
     roles: list[Literal["distributor", "partner"]] = Field(
         default_factory=lambda: ["distributor", "partner"]
@@ -106,7 +108,7 @@ class Training(Strict):
 
     enabled: bool = False
     expertise_boost: Fraction = 0.25
-    weekly_cost_per_partner: NonNeg = 100.0
+    weekly_cost_per_partner: Money = 100.0
 
 
 class Tiers(Strict):
@@ -115,7 +117,7 @@ class Tiers(Strict):
     enabled: bool = False
     gold_share: Fraction = 0.15
     silver_share: Fraction = 0.25
-    review_weeks: PositiveInt = 13
+    review_weeks: Weeks = 13
 
     @model_validator(mode="after")
     def _shares(self) -> Tiers:
@@ -173,7 +175,7 @@ class Policy(Strict):
     sales_bonus: Fraction = Field(0.0, description="Bonus on every purchase, whatever the sale.")
     plan_bonus: PlanBonus = Field(default_factory=PlanBonus)
     marketing_funds: Fraction = Field(0.0, description="Share of purchases paid as MDF.")
-    spec_in_bonus: NonNeg = Field(0.0, description="Money per project specified by a partner.")
+    spec_in_bonus: Money = Field(0.0, description="Money per project specified by a partner.")
     training: Training = Field(default_factory=Training)
     tiers: Tiers = Field(default_factory=Tiers)
     marketplace: MarketplacePolicy = Field(default_factory=MarketplacePolicy)
@@ -195,6 +197,17 @@ class Policy(Strict):
             raise ValueError("min_resale_price.level: needs every segment")
         if "open" in self.territory and len(self.territory) > 1:
             raise ValueError("territory: 'open' cannot be combined with other rules")
+        if self.has_territory("segment_split"):
+            empty = [s for s in SEGMENTS if not self.segment_roles[s]]
+            if empty:
+                raise ValueError(f"segment_roles.{empty[0]}: no role may sell to this segment "
+                                 "under segment_split; name at least one")
+        if self.has_territory("exclusive_regions") and not self.exclusive_roles:
+            raise ValueError("exclusive_roles: exclusive_regions needs at least one role to "
+                             "hold to its home region")
+        if self.rebates.scheme != "none" and not self.rebates.tiers:
+            raise ValueError(f"rebates.tiers: a {self.rebates.scheme} rebate needs at least one "
+                             "tier (threshold and rate)")
         return self
 
     def has_territory(self, rule: str) -> bool:
@@ -232,18 +245,22 @@ class Rollout(Strict):
     """When a strategy's changes take effect (DOMAIN.md item 9)."""
 
     pilot_regions: list[str] = Field(default_factory=list)
-    pilot_week: PositiveInt | None = None
-    full_week: PositiveInt
-    grandfather_weeks: NonNegInt = 0
-    announce_weeks: NonNegInt = 0
+    pilot_week: Weeks | None = None
+    full_week: Weeks
+    grandfather_weeks: WeeksOrNone = 0
+    announce_weeks: WeeksOrNone = 0
     network_changes: list[NetworkChange] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ordered(self) -> Rollout:
         if self.pilot_regions and self.pilot_week is None:
             raise ValueError("pilot_week: pilot_regions need a pilot_week")
-        if self.pilot_week is not None and self.pilot_week > self.full_week:
-            raise ValueError("pilot_week: must not come after full_week")
+        if self.pilot_week is not None and not self.pilot_regions:
+            raise ValueError("pilot_week: no pilot_regions are named; name them or drop "
+                             "pilot_week")
+        if self.pilot_week is not None and self.pilot_week >= self.full_week:
+            raise ValueError(f"pilot_week: must come before full_week ({self.pilot_week} is "
+                             f"not before {self.full_week}), or there is no pilot")
         return self
 
     def start_week(self) -> int:

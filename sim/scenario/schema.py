@@ -7,15 +7,16 @@ from typing import Any
 from pydantic import Field, PrivateAttr, model_validator
 
 from sim.scenario.behaviour import Behaviour
+from sim.scenario.fields import check_value
 from sim.scenario.market import (
     Choice,
     Competitor,
     Market,
     Network,
-    PositiveInt,
     Product,
     Range,
     Strict,
+    Weeks,
 )
 from sim.scenario.policy import Policy, Rollout
 
@@ -46,7 +47,7 @@ class Scenario(Strict):
     name: str = "scenario"
     description: str = ""
     currency: str = "EUR"
-    weeks: PositiveInt = 52
+    weeks: Weeks = 52
     market: Market
     competitor: Competitor = Field(default_factory=Competitor)
     choice: Choice = Field(default_factory=Choice)
@@ -73,21 +74,39 @@ class Scenario(Strict):
     def _cross_checks(self) -> Scenario:
         regions = set(self.market.regions)
         if self.rollout is not None:
-            for r in self.rollout.pilot_regions:
-                if r not in regions:
-                    raise ValueError(f"rollout.pilot_regions: unknown region '{r}'")
+            self._check_rollout(regions)
         names = [p.name for p in self.products]
         if len(set(names)) != len(names):
             raise ValueError("products: names must be unique")
         for seg in ("small", "mid", "key", "project"):
             if sum(p.mix.get(seg, 0.0) for p in self.products) <= 0:
                 raise ValueError(f"products: no product line is sold in segment '{seg}' (mix)")
-        for path in self.uncertainties:
+        for path, span in self.uncertainties.items():
             try:
                 check_uncertain_path(self, path)
             except ValueError as exc:
                 raise ValueError(f"uncertainties.{path}: {exc}") from None
+            for end in ("low", "high"):
+                why = check_value(Scenario, path, getattr(span, end))
+                if why is not None:
+                    raise ValueError(f"uncertainties.{path}.{end}: {why} (the range must "
+                                     "hold valid values of the setting)")
         return self
+
+    def _check_rollout(self, regions: set[str]) -> None:
+        ro = self.rollout
+        for r in ro.pilot_regions:
+            if r not in regions:
+                raise ValueError(f"rollout.pilot_regions: unknown region '{r}'")
+        if ro.pilot_regions and set(ro.pilot_regions) >= regions:
+            raise ValueError("rollout.pilot_regions: every region is in the pilot, which "
+                             "leaves no control region; leave at least one out")
+        start = ro.start_week()
+        if start > self.weeks:
+            where = "pilot_week" if ro.pilot_regions else "full_week"
+            raise ValueError(f"rollout.{where}: the strategy starts in week {start}, after "
+                             f"the last week simulated (weeks: {self.weeks}); start it "
+                             "earlier or simulate longer")
 
 
 def resolve_path(obj: Any, path: str) -> Any:
