@@ -1,17 +1,33 @@
-"""What users do with simulations: statistics, summaries and the command line.
+"""What users do with simulations: compare strategies, run studies, report.
 
 Names load on first use, so that the command line starts fast.
+
+* comparing: :func:`compare` (a results folder of ``channelsim compare``), :func:`load_results`,
+  :func:`load_manifest`, :func:`yearly_summary`;
+* studies, each returning a :class:`~analysis.studies.common.StudyResult` with its sentences:
+  :func:`run_sweep`, :func:`run_sensitivity`, :func:`run_discovery`, :func:`run_optimize`,
+  :func:`calibrate_scenario` (with :class:`Runs` saying how they run);
+* reporting: :func:`build_report`.
 """
 
 from sim.lazy import lazy_names
 
-__all__ = ["Comparison", "compare", "load_manifest", "load_results", "yearly_summary"]
+__all__ = ["Comparison", "Runs", "build_report", "calibrate_scenario", "compare",
+           "load_manifest", "load_results", "run_discovery", "run_optimize", "run_sensitivity",
+           "run_sweep", "yearly_summary"]
 _HOME = {
-    "Comparison": "analysis.comparison",
-    "compare": "analysis.comparison",
-    "load_manifest": "analysis.results",
-    "load_results": "analysis.results",
-    "yearly_summary": "analysis.summary",
+    "Comparison": "analysis.comparison.paired",
+    "compare": "analysis.comparison.paired",
+    "load_manifest": "analysis.comparison.results",
+    "load_results": "analysis.comparison.results",
+    "yearly_summary": "analysis.comparison.summary",
+    "Runs": "analysis.studies.common",
+    "run_sweep": "analysis.studies.sweep",
+    "run_sensitivity": "analysis.studies.sensitivity",
+    "run_discovery": "analysis.studies.discovery",
+    "run_optimize": "analysis.studies.optimize",
+    "calibrate_scenario": "analysis.studies.calibrate_scenario",
+    "build_report": "analysis.report.html",
 }
 
 

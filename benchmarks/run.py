@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from reference import WealthModel  # noqa: E402
 
 from sim import ChannelModel, load_scenario  # noqa: E402
-from sim.engines import DaskEngine, ProcessEngine, SerialEngine  # noqa: E402
-from sim.runner import run_replications  # noqa: E402
+from sim.experiments.compare import run_replications  # noqa: E402
+from sim.experiments.engines import DaskEngine, ProcessEngine, SerialEngine  # noqa: E402
 
 CASE = ROOT / "scenarios" / "case_baseline.yaml"
 
@@ -68,7 +68,7 @@ def child(customers: int, agents: int | None) -> None:
     m.run_for(sc.weeks)
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "agents": m.book.n,
+    print(json.dumps({"seconds": seconds, "peak_mb": peak, "agents": m.channel.n,
                       "customers": m.customers.n}))
 
 

@@ -1,6 +1,11 @@
 """channelsim's model: a manufacturer's sales channels as a Mesa agent-based model.
 
 Names load on first use, so that reading scenario files does not import Mesa.
+
+* the scenario: :func:`load_scenario`, :class:`Scenario`, :func:`with_values`;
+* one run: :class:`ChannelModel`, :func:`run_model`, :func:`simulate`;
+* many runs: :func:`run_replications`, :func:`run_comparison`, :func:`run_experiment`
+  (from ``sim.experiments``, which imports the model; the model never imports it).
 """
 
 from sim.lazy import lazy_names
@@ -22,11 +27,11 @@ _HOME = {
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.scenario",
     "load_scenario": "sim.scenario",
-    "run_model": "sim.api",
-    "run_comparison": "sim.runner",
-    "run_experiment": "sim.levers",
-    "run_replications": "sim.runner",
-    "simulate": "sim.api",
+    "run_model": "sim.run",
+    "run_comparison": "sim.experiments.compare",
+    "run_experiment": "sim.experiments.outcomes",
+    "run_replications": "sim.experiments.compare",
+    "simulate": "sim.run",
     "with_values": "sim.scenario",
 }
 

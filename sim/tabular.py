@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import UserError
+
 MAX_BYTES = 200_000_000
 MAX_ROWS = 2_000_000
 SEPARATORS = (",", ";", "\t", "|")
@@ -44,7 +46,7 @@ _CSV_PROBLEMS = {
 Records = Iterator[tuple[int, list[str]]]
 
 
-class TableError(ValueError):
+class TableError(UserError, ValueError):
     """A table file that cannot be used; ``str(exc)`` is one line starting with the file name."""
 
 
@@ -354,6 +356,27 @@ def read_table(path: str | Path, *, required: Sequence[str], optional: Sequence[
     p = Path(path)
     required = [_name(c) for c in ([required] if isinstance(required, str) else required)]
     optional = [_name(c) for c in optional]
+    data = _file_bytes(p, what)
+    text, separator = "", "xlsx"
+    if p.suffix.lower() == ".xlsx":
+        records = _xlsx_records(p, data, sheet)
+    else:
+        text = _decode(p, data)
+        if not text.translate(_NOT_TEXT).strip():
+            raise _err(p, "the file is empty")
+        separator = _separator(p, text, required)
+        records = _csv_records(p, text, separator)
+    _, raw = next(records, (0, []))
+    if not raw:
+        raise _err(p, "the file is empty")
+    header = _header(p, raw, required, optional, text, separator)
+    lines, rows = _rows(p, records, len(header), bool(text), what)
+    frame = pd.DataFrame(rows, columns=header, dtype=str)
+    return Table(p, frame, separator, _decimal(separator, rows), tuple(lines))
+
+
+def _file_bytes(p: Path, what: str) -> bytes:
+    """The file's bytes, after checking it is a regular, readable, not too large file."""
     try:
         info = p.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -374,25 +397,18 @@ def read_table(path: str | Path, *, required: Sequence[str], optional: Sequence[
         raise _err(p, f"cannot read ({exc.strerror})") from None
     if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise _err(p, "the file is empty")
-    text, separator = "", "xlsx"
-    if p.suffix.lower() == ".xlsx":
-        records = _xlsx_records(p, data, sheet)
-    else:
-        text = _decode(p, data)
-        if not text.translate(_NOT_TEXT).strip():
-            raise _err(p, "the file is empty")
-        separator = _separator(p, text, required)
-        records = _csv_records(p, text, separator)
-    _, raw = next(records, (0, []))
-    if not raw:
-        raise _err(p, "the file is empty")
-    header = _header(p, raw, required, optional, text, separator)
-    n, lines, rows = len(header), [], []
+    return data
+
+
+def _rows(p: Path, records: Records, n: int, is_text: bool,
+          what: str) -> tuple[list[int], list[list[str]]]:
+    """The data rows padded to ``n`` fields, and the file line of each."""
+    lines, rows = [], []
     for line, cells in records:
         while len(cells) > n and not cells[-1]:
             cells.pop()
         if len(cells) > n:
-            hint = " (a separator inside a value needs quotes)" if text else ""
+            hint = " (a separator inside a value needs quotes)" if is_text else ""
             raise _err(p, f"row {line} has {len(cells)} fields, the header has {n}{hint}")
         rows.append(cells + [""] * (n - len(cells)))
         lines.append(line)
@@ -400,5 +416,4 @@ def read_table(path: str | Path, *, required: Sequence[str], optional: Sequence[
             raise _err(p, f"more than {MAX_ROWS:,} rows; too large for a {what}")
     if not rows:
         raise _err(p, "no rows below the header")
-    frame = pd.DataFrame(rows, columns=header, dtype=str)
-    return Table(p, frame, separator, _decimal(separator, rows), tuple(lines))
+    return lines, rows

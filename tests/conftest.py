@@ -44,8 +44,8 @@ def small():
 @pytest.fixture(scope="session")
 def small_comparison(tmp_path_factory):
     """A stored comparison of the small market with two strategies (one with a pilot)."""
-    from sim.engines import SerialEngine
-    from sim.runner import run_comparison
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
 
     out = tmp_path_factory.mktemp("comparison")
     scs = {n: load_scenario(FIXTURES / f"{n}.yaml") for n in ("small", "small_cut", "small_pilot")}
@@ -57,7 +57,7 @@ def die_once(scenario, job, marker: str):
     """A job function whose worker process dies the first time it runs replication 1."""
     import os
 
-    from sim.experiment import run_job
+    from sim.experiments.seeds import run_job
 
     if job.rep == 1 and not Path(marker).exists():
         Path(marker).write_text("died")

@@ -64,7 +64,7 @@ def test_distributor_sell_in_is_replenishment_and_units_are_conserved():
         policy={"discounts": {"promo": 0.0, "project": 0.0}, "sales_bonus": 0.0},
         behaviour={"inventory": {"rebate_loading": False}})
     m = run_model(sc, 4)
-    st = m.stock
+    st = m.distributors
     k = m.kpis()
     price = 100.0 * (1 - 0.28)  # base distributor discount of the schema's default policy
     bought_units = k["turnover_distributor"].sum() / price
@@ -74,7 +74,7 @@ def test_distributor_sell_in_is_replenishment_and_units_are_conserved():
     m0 = run_model(sc, 4, weeks=0)
     def position(s):
         return s.on_hand.sum() + s.pipeline.sum() - s.backlog.sum()
-    assert position(st) == pytest.approx(position(m0.stock) + bought_units - asked, rel=1e-9)
+    assert position(st) == pytest.approx(position(m0.distributors) + bought_units - asked, rel=1e-9)
     assert (st.on_hand >= 0).all()
     np.testing.assert_allclose(k["cogs"], k["turnover_distributor"] / price * 60.0)
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 from playwright.sync_api import sync_playwright
 
-from analysis.report import build_report
+from analysis.report.html import build_report
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"

@@ -10,11 +10,11 @@ from conftest import FIXTURES, cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.calibration import Parameter, calibrate, moments, top20_share
-from analysis.history import HistoryError, history_table, read_history
+from analysis.studies.calibration import Parameter, calibrate, moments, top20_share
+from analysis.studies.history import HistoryError, history_table, read_history
 from sim import load_scenario, run_model
-from sim.history import month_weights, weeks_for
-from sim.levers import set_values
+from sim.experiments.history import month_weights, weeks_for
+from sim.experiments.settings import set_values
 
 CALIB = FIXTURES / "calib.yaml"
 TRUTH = {"market.deal_rate.key": 0.30, "policy.marketplace.price_discount": 0.16}

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from conftest import FIXTURES, ROOT, die_once, parquet_files, scenario
 
-from analysis.comparison import compare
-from analysis.results import load_results
-from sim.engines import DaskEngine, ProcessEngine, SerialEngine
-from sim.experiment import replication_seeds, sample_uncertainties
-from sim.runner import run_comparison, run_replications
+from analysis.comparison.paired import compare
+from analysis.comparison.results import load_results
+from sim.experiments.compare import run_comparison, run_replications
+from sim.experiments.engines import DaskEngine, ProcessEngine, SerialEngine
+from sim.experiments.seeds import replication_seeds, sample_uncertainties
 from sim.scenario import Scenario, deep_merge, load_scenario
 
 SMALL = yaml.safe_load((FIXTURES / "small.yaml").read_text())
@@ -139,7 +139,7 @@ def test_replication_seeds_and_in_memory_runs():
 
 
 def test_manifest_mismatch_is_refused(tmp_path):
-    from sim.store import StoreError
+    from sim.experiments.store import StoreError
 
     run_comparison(pair(), "base", 2, 1, 22, tmp_path, SerialEngine())
     with pytest.raises(StoreError, match="different comparison"):

@@ -12,10 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import ChannelModel
-from sim.demand import LOST, OPEN, WON
-from sim.ledger import CHANNELS
 from sim.scenario import Scenario, ScenarioError, load_scenario
-from sim.scenario.market import PARTNER_KINDS
+from sim.vocab import KINDS as PARTNER_KINDS
+from sim.vocab import TURNOVER_CHANNELS as CHANNELS
+from sim.vocab import DealStatus
+
+OPEN, WON, LOST = DealStatus.OPEN, DealStatus.WON, DealStatus.LOST
 
 REGIONS = ["r0", "r1", "r2", "r3"]
 frac = st.floats(0.0, 1.0, allow_nan=False)
@@ -103,7 +105,7 @@ def check_invariants(m: ChannelModel) -> None:
     assert np.isfinite(k.to_numpy(dtype=float)).all()
     np.testing.assert_allclose(k["turnover"], sum(k[f"turnover_{c}"] for c in CHANNELS),
                                rtol=1e-9, atol=1e-6)
-    assert ((m.book.commitment >= 0) & (m.book.commitment <= 1)).all()
+    assert ((m.channel.commitment >= 0) & (m.channel.commitment <= 1)).all()
     d = m.deals
     assert np.isin(d.status, [OPEN, WON, LOST]).all()
     decided = (d.status != OPEN) & (d.decide >= 1)
@@ -117,7 +119,7 @@ def test_random_valid_scenarios_keep_the_invariants(sc, seed):
     m = ChannelModel(sc, rng=seed)
     for _ in range(sc.weeks):
         m.step()
-        assert (m.stock.on_hand >= -1e-9).all() and (m.stock.backlog >= -1e-9).all()
+        assert (m.distributors.on_hand >= -1e-9).all() and (m.distributors.backlog >= -1e-9).all()
     check_invariants(m)
 
 
@@ -127,7 +129,7 @@ def test_random_valid_scenarios_keep_the_invariants(sc, seed):
 def test_random_valid_scenarios_keep_the_invariants_long(sc, seed):
     m = ChannelModel(sc, rng=seed)
     m.run_for(sc.weeks)
-    assert (m.stock.on_hand >= -1e-9).all()
+    assert (m.distributors.on_hand >= -1e-9).all()
     check_invariants(m)
 
 
@@ -213,9 +215,9 @@ def test_huge_and_nan_numbers_are_refused_cleanly(tmp_path):
 def test_full_disk_mid_comparison_keeps_earlier_results(tmp_path, monkeypatch):
     from conftest import scenario
 
-    from sim.engines import SerialEngine
-    from sim.runner import run_comparison
-    from sim.store import StoreError
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+    from sim.experiments.store import StoreError
 
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
     ref = tmp_path / "ref"
@@ -244,10 +246,10 @@ def test_full_disk_mid_comparison_keeps_earlier_results(tmp_path, monkeypatch):
 def test_corrupted_result_and_stray_temporary_folders(tmp_path):
     from conftest import scenario
 
-    from analysis.results import load_results
-    from sim.engines import SerialEngine
-    from sim.runner import run_comparison
-    from sim.store import StoreError
+    from analysis.comparison.results import load_results
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+    from sim.experiments.store import StoreError
 
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
     run_comparison(scs, "a", 2, 1, 20, tmp_path, SerialEngine())
@@ -267,9 +269,9 @@ def test_manifest_of_another_version_is_refused_and_kept(tmp_path):
 
     from conftest import scenario
 
-    from sim.engines import SerialEngine
-    from sim.runner import run_comparison
-    from sim.store import StoreError
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+    from sim.experiments.store import StoreError
 
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
     run_comparison(scs, "a", 2, 1, 20, tmp_path, SerialEngine())
@@ -287,9 +289,9 @@ def test_manifest_of_another_version_is_refused_and_kept(tmp_path):
 def test_unsafe_scenario_names_cannot_escape_the_results_folder(tmp_path):
     from conftest import scenario
 
-    from sim.engines import SerialEngine
-    from sim.runner import run_comparison
-    from sim.store import StoreError
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+    from sim.experiments.store import StoreError
 
     for bad in ("../evil", "a/b", "..", ".hidden"):
         with pytest.raises(StoreError, match="cannot name a results folder"):
@@ -304,8 +306,8 @@ def test_a_dask_worker_killed_mid_run_still_gives_identical_results(tmp_path):
 
     from conftest import scenario
 
-    from sim.engines import DaskEngine, SerialEngine
-    from sim.runner import run_comparison
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import DaskEngine, SerialEngine
 
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
     run_comparison(scs, "a", 3, 6, 20, tmp_path / "ref", SerialEngine())
@@ -354,9 +356,9 @@ def test_read_only_output_folder_is_a_clear_error(tmp_path, monkeypatch):
 
     from conftest import scenario
 
-    from sim.engines import SerialEngine
-    from sim.runner import run_comparison
-    from sim.store import StoreError
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+    from sim.experiments.store import StoreError
 
     def read_only(self, *a, **kw):
         raise OSError(30, "Read-only file system")

@@ -5,8 +5,10 @@ import pytest
 from conftest import SHIPPED, scenario
 
 from sim import ChannelModel
-from sim.demand import LOST, OPEN, WON
-from sim.ledger import CHANNELS
+from sim.vocab import TURNOVER_CHANNELS as CHANNELS
+from sim.vocab import DealStatus
+
+OPEN, WON, LOST = DealStatus.OPEN, DealStatus.WON, DealStatus.LOST
 
 
 @pytest.fixture(scope="module", params=SHIPPED + ["small"])
@@ -16,10 +18,10 @@ def checked_run(request):
     m = ChannelModel(sc, rng=11)
     for _ in range(sc.weeks):
         m.step()
-        assert (m.stock.on_hand >= -1e-9).all(), f"negative stock in week {m.week}"
-        assert (m.stock.backlog >= -1e-9).all()
-        assert (m.stock.pipeline >= -1e-9).all()
-        assert ((m.book.commitment >= 0) & (m.book.commitment <= 1)).all()
+        assert (m.distributors.on_hand >= -1e-9).all(), f"negative stock in week {m.week}"
+        assert (m.distributors.backlog >= -1e-9).all()
+        assert (m.distributors.pipeline >= -1e-9).all()
+        assert ((m.channel.commitment >= 0) & (m.channel.commitment <= 1)).all()
     return m
 
 
@@ -51,8 +53,8 @@ def test_every_deal_is_won_lost_or_still_open(checked_run):
     k = m.kpis()
     assert np.isin(d.status, [OPEN, WON, LOST]).all()
     won = d.status == WON
-    assert ((d.winner >= 0) & (d.winner < m.book.n))[won].all()
-    assert (d.winner[d.status == LOST] == m.book.n).all()
+    assert ((d.winner >= 0) & (d.winner < m.channel.n))[won].all()
+    assert (d.winner[d.status == LOST] == m.channel.n).all()
     still_open = d.status == OPEN
     assert (d.decide[still_open] > m.week).all()
     assert (d.decide[~still_open] <= m.week).all()

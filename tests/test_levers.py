@@ -4,7 +4,8 @@ import pytest
 from conftest import FIXTURES, scenario
 
 from sim import run_experiment
-from sim.levers import OUTCOMES, set_values
+from sim.experiments.outcomes import OUTCOMES
+from sim.experiments.settings import set_values
 from sim.scenario import ScenarioError
 
 SMALL = FIXTURES / "small.yaml"

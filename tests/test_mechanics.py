@@ -6,11 +6,12 @@ import yaml
 from conftest import FIXTURES, model, scenario
 
 from sim import ChannelModel, run_model
-from sim.book import DIRECT, DIST, MARKET, PART
-from sim.demand import PROJECT
-from sim.rollout import Schedule
+from sim.market.rollout import Schedule
 from sim.scenario import Scenario, deep_merge, with_values
-from sim.scenario.market import SEGMENTS
+from sim.vocab import SEGMENTS, Role, Segment
+
+DIST, PART, DIRECT, MARKET = Role.DISTRIBUTOR, Role.PARTNER, Role.DIRECT, Role.MARKETPLACE
+PROJECT = Segment.PROJECT
 
 SMALL = yaml.safe_load((FIXTURES / "small.yaml").read_text())
 
@@ -20,7 +21,8 @@ def build(**override) -> Scenario:
 
 
 def _bids(m: ChannelModel, rows, version=1):
-    return m.market.reach(rows, m.policies[version], m.market.effort())
+    incumbent = m.customers.incumbent[m.deals.customer[rows]]
+    return m.channel.reach(rows, m.policies[version], m.deals, incumbent, m.channel.effort())
 
 
 def test_territory_rules_limit_who_bids():
@@ -31,7 +33,7 @@ def test_territory_rules_limit_who_bids():
     m.run_for(20)
     rows = np.arange(m.deals.n)
     bid = _bids(m, rows, 0)
-    book, seg, reg = m.book, m.deals.segment[rows], m.deals.region[rows]
+    book, seg, reg = m.channel, m.deals.segment[rows], m.deals.region[rows]
     d, a = np.nonzero(bid)
     assert len(d) > 0
     role = book.role[a]
@@ -51,7 +53,7 @@ def test_registered_projects_are_protected():
     reg = m.deals.registered[rows]
     assert (reg >= 0).sum() > 3
     bid = _bids(m, rows[reg >= 0], 0)
-    partners = m.book.role == PART
+    partners = m.channel.role == PART
     for i, r in enumerate(reg[reg >= 0]):
         assert set(np.flatnonzero(bid[i] & partners)) <= {r}
 
@@ -121,7 +123,7 @@ def test_network_changes_prune_upgrade_and_retype():
     assert (after["state"] == "removed").sum() > 0
     assert (before["state"] == "removed").sum() == 0
     assert (after["kind"] == "service").sum() > (before["kind"] == "service").sum()
-    assert (m.book.tier == 2).any()
+    assert (m.channel.tier == 2).any()
 
 
 def test_uncertain_values_change_the_run_and_are_validated():
@@ -145,7 +147,7 @@ def test_adding_agents_at_rollout_keeps_the_pairing():
     a, b = run_model(base, 8), run_model(grow, 8)
     ka, kb = a.kpis(), b.kpis()
     n_regions = len(base.market.regions)
-    assert b.book.n == a.book.n + 2 * n_regions
+    assert b.channel.n == a.channel.n + 2 * n_regions
     # identical until the new agents sign, and the same deals throughout
     np.testing.assert_array_equal(ka["deals_created"], kb["deals_created"])
     before = ka["week"] < 20

@@ -29,7 +29,7 @@ def test_every_customer_and_channel_agent_is_a_mesa_agent():
     # agents sit in the cells of their home region
     assert len(m.space.all_cells) == len(sc.market.regions)
     for agent in by_type[Distributor]:
-        assert agent.cell.coordinate == m.book.region[agent.idx]
+        assert agent.cell.coordinate == m.channel.region[agent.idx]
     assert m.spec is sc
 
 
@@ -52,8 +52,8 @@ def test_defection_hands_customers_and_specs_to_the_competitor():
     m.deals.spec_agent[rows[:2]] = j
     agent.defect()
     assert agent.state == "defected"
-    assert (m.customers.incumbent[:3] == m.book.competitor).all()
+    assert (m.customers.incumbent[:3] == m.channel.competitor).all()
     assert (m.deals.spec[rows[:2]] == -1).all()
     m.run_for(5)
     assert agent.state == "defected"
-    assert m.book.week["sell_through"][j] == 0
+    assert m.channel.week["sell_through"][j] == 0

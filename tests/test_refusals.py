@@ -107,7 +107,7 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_with_the_estimate(tmp_path):
 
 
 def test_memory_limit_is_read_from_the_container_first(monkeypatch):
-    from sim import preflight
+    from sim.experiments import preflight
 
     monkeypatch.delenv(preflight.MEMORY_ENV, raising=False)
     monkeypatch.setattr(preflight, "_cgroup_limit", lambda: (3_000_000_000, 1_000_000_000))
@@ -118,7 +118,7 @@ def test_memory_limit_is_read_from_the_container_first(monkeypatch):
 
 
 def test_every_shipped_scenario_is_accepted_at_its_defaults():
-    from sim.preflight import check_runs
+    from sim.experiments.preflight import check_runs
 
     for f in sorted(SCENARIOS.glob("*.yaml")):
         sc = load_scenario(f)
@@ -330,14 +330,17 @@ def test_a_python_tag_builds_nothing(tmp_path):
 
 
 # -- the memory estimate against measured peaks ------------------------------------------
+# The peak resident memory of this process alone: VmHWM (ru_maxrss would also count the
+# memory of the test process it was forked from, which Linux carries across exec).
 PEAK = """
-import json, resource, runpy, sys
+import runpy, sys
 sys.argv = ["channelsim", *sys.argv[1:]]
 try:
     runpy.run_module("analysis.cli", run_name="__main__")
 except SystemExit:
     pass
-print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024), file=sys.stderr)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+print(int(hwm.split()[1]) * 1024, file=sys.stderr)
 """
 
 
@@ -358,7 +361,7 @@ def _sized(tmp_path, customers: int, weeks: int, scale: int) -> Path:
 
 
 def _estimate_holds(tmp_path, customers, weeks, scale):
-    from sim.preflight import run_bytes
+    from sim.experiments.preflight import run_bytes
 
     f = _sized(tmp_path, customers, weeks, scale)
     peak = _measured_peak(tmp_path, "run", f, "--out", tmp_path / "o")

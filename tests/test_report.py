@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from analysis import charts as ch
-from analysis.comparison import compare
-from analysis.diagnose import DealExportError, diagnose_deals, read_deal_export
-from analysis.report import build_report, render_charts
-from analysis.results import Results
+from analysis.comparison.diagnose import DealExportError, diagnose_deals, read_deal_export
+from analysis.comparison.paired import compare
+from analysis.comparison.results import Results
+from analysis.report import charts as ch
+from analysis.report.html import build_report, render_charts
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_bad_deal_exports_are_refused(tmp_path, text, reason):
 
 
 def test_diagnosis_of_a_simulated_baseline(res):
-    from analysis.diagnose import diagnose_results
+    from analysis.comparison.diagnose import diagnose_results
 
     d = diagnose_results(res)
     assert list(d.network.index) == [1]

@@ -9,10 +9,6 @@ from sim.rng import hash_pairs, hash_uniform
 from sim.rules import rebates as rb
 from sim.rules.choice import UtilityWeights, choose, gumbel, logit_shares, utility
 from sim.rules.commitment import (
-    ACTIVE,
-    DEFECTED,
-    INACTIVE,
-    REMOVED,
     CommitmentWeights,
     commitment_target,
     next_state,
@@ -20,6 +16,10 @@ from sim.rules.commitment import (
 )
 from sim.rules.inventory import cover_factor, loading_extra, moving_average, order_up_to
 from sim.rules.pricing import is_dumping, quote_price, stack_discounts
+from sim.vocab import State
+
+ACTIVE, INACTIVE, DEFECTED, REMOVED = (State.ACTIVE, State.INACTIVE, State.DEFECTED,
+                                       State.REMOVED)
 
 
 # -- choice -----------------------------------------------------------------------------

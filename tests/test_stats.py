@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.stats import bootstrap, dip_and_recovery, paired_t, rolling_mean, wilson
+from analysis.comparison.stats import bootstrap, dip_and_recovery, paired_t, rolling_mean, wilson
 
 
 def test_paired_t_matches_scipy():

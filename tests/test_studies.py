@@ -8,10 +8,10 @@ import pytest
 import yaml
 from conftest import FIXTURES, cli, scenario
 
-from analysis.discovery import box_stats, find_rules
-from analysis.optimize import Evaluation, Lever, best, search
-from analysis.sensitivity import Factor, Tornado
-from sim.points import per_point
+from analysis.studies.discovery import box_stats, find_rules
+from analysis.studies.optimize import Evaluation, Lever, best, search
+from analysis.studies.per_point import per_point
+from analysis.studies.sensitivity import Factor, Tornado
 from sim.scenario import load_scenario
 from sim.scenario.writer import overrides
 
@@ -82,7 +82,7 @@ def test_prim_finds_a_second_mechanism_outside_the_first_box():
 
 
 def test_a_stale_stored_run_is_not_reused(tmp_path):
-    from sim.store import OutcomeStore
+    from sim.experiments.store import OutcomeStore
 
     store = OutcomeStore.open(tmp_path, {"kind": "test"})
     store.write_outcome("strategy", 3, 1, {"a": 0.5}, {"turnover": 7.0})

@@ -45,7 +45,7 @@ def test_reform_grows_distributor_turnover_in_weeks_52_to_91_without_new_agents(
     for s in SEEDS:
         k, kb = model("case_reform", s).kpis(), model("case_baseline", s).kpis()
         assert k["agents_contracted"].max() <= kb["agents_contracted"].iloc[0]
-        assert model("case_reform", s).book.n == model("case_baseline", s).book.n
+        assert model("case_reform", s).channel.n == model("case_baseline", s).channel.n
 
 
 def test_abrupt_discount_cut_makes_distributors_destock():

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, cli
 
-from sim.sweep import design, parse_vary
+from sim.experiments.designs import design, parse_vary
 
 
 def test_parse_and_design():

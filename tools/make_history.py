@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.history import history_table  # noqa: E402
+from analysis.studies.history import history_table  # noqa: E402
 from sim import load_scenario, run_model  # noqa: E402
-from sim.history import weeks_for  # noqa: E402
-from sim.levers import set_values  # noqa: E402
+from sim.experiments.history import weeks_for  # noqa: E402
+from sim.experiments.settings import set_values  # noqa: E402
 
 
 def main() -> None:

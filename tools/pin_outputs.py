@@ -57,8 +57,8 @@ def comparison_hash(folder: Path) -> str:
     sys.path.insert(0, str(ROOT))
     from analysis import compare
     from sim import load_scenario
-    from sim.engines import SerialEngine
-    from sim.runner import run_comparison
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
 
     fixtures = ROOT / "tests" / "fixtures"
     scs = {n: load_scenario(fixtures / f"{n}.yaml") for n in COMPARISON["scenarios"]}

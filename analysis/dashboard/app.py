@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
-from analysis.charts.style import CHANNEL_COLOURS, MONEY
 from analysis.dashboard.model import DashboardModel, dashboard_scenario
+from analysis.report.charts.style import CHANNEL_COLOURS, MONEY
 
 _start = dashboard_scenario().policy
 

@@ -1,10 +1,19 @@
-"""Mesa agents: customers and the four kinds of channel agent."""
+"""Who acts in the market: one population per role, and Mesa agents as views on them.
 
-from sim.agents.base import ChannelAgent
-from sim.agents.customer import Customer
-from sim.agents.direct_rep import DirectRep
-from sim.agents.distributor import Distributor
-from sim.agents.marketplace import Marketplace
-from sim.agents.partner import Partner
+* :class:`~sim.agents.customers.Customers` raise deals and choose among offers;
+* :class:`~sim.agents.channel.ChannelAgents` put effort into the market, hear of deals and
+  quote (``sim.agents.motivation`` moves their commitment and tiers);
+* :class:`~sim.agents.distributors.Distributors` hold stock, deliver and replenish;
+* :class:`~sim.agents.partners.Partners` spec the brand into projects and register them.
+"""
+
+from sim.agents.views import (
+    ChannelAgent,
+    Customer,
+    DirectRep,
+    Distributor,
+    Marketplace,
+    Partner,
+)
 
 __all__ = ["ChannelAgent", "Customer", "DirectRep", "Distributor", "Marketplace", "Partner"]

@@ -120,3 +120,133 @@ def choose_among_bids(deal: np.ndarray, z_bids: np.ndarray, z_outside: np.ndarra
     uniq, pos = np.unique(deal[idx], return_index=True)
     first[uniq] = idx[pos]
     return first, (first >= 0) & (best_z >= z_outside)
+
+
+def _check_nest(nest: float, scale: float) -> None:
+    if not (0.0 < nest <= 1.0 and scale > 0.0):
+        raise ValueError(f"need 0 < nest <= 1 and scale > 0, got nest={nest!r}, scale={scale!r}")
+
+
+def inclusive_values(
+    deal: np.ndarray, u_bids: np.ndarray, n_deals: int, nest: float, scale: float = 1.0
+) -> np.ndarray:
+    """Inclusive value of the brand nest per deal, from offers listed as (deal, utility) pairs.
+
+    ``I_i = m_i + nest * scale * ln sum_j exp((U_j - m_i) / (nest * scale))`` over the
+    offers ``j`` of deal ``i``, with ``m_i = max_j U_j`` (utility units; stable for small
+    ``nest * scale``).
+
+    Args:
+        deal: deal position of each offer in ``[0, n_deals)``, sorted ascending.
+        u_bids: deterministic utility of each offer (dimensionless).
+        n_deals: number of deals.
+        nest: dissimilarity ``lambda`` in (0, 1].
+        scale: noise scale ``sigma`` > 0.
+
+    Returns:
+        ``I`` per deal (length ``n_deals``), ``-inf`` where a deal has no offer.
+
+    """
+    _check_nest(nest, scale)
+    deal, u = np.asarray(deal, dtype=np.intp), np.asarray(u_bids, dtype=float)
+    m = np.full(n_deals, -np.inf)
+    np.maximum.at(m, deal, u)
+    s = np.bincount(deal, weights=np.exp((u - m[deal]) / (nest * scale)), minlength=n_deals)
+    out, has = np.full(n_deals, -np.inf), s > 0
+    out[has] = m[has] + nest * scale * np.log(s[has])
+    return out
+
+
+def nested_shares(
+    u_brand: np.ndarray,
+    available: np.ndarray,
+    u_outside: np.ndarray,
+    nest: float,
+    scale: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dense nested-logit shares: brand offers in one nest, the competitor alone.
+
+    ``P(brand) = 1 / (1 + exp((U_c - I) / scale))`` with ``I`` as in
+    :func:`inclusive_values`, and ``P(j | brand) = exp(U_j / (nest * scale)) /
+    sum_k exp(U_k / (nest * scale))`` over the available offers.
+
+    Args:
+        u_brand: ``[D, J]`` utilities of the brand offers (dimensionless).
+        available: ``[D, J]`` mask of the offers actually made.
+        u_outside: ``[D]`` utility of the competitor.
+        nest: dissimilarity ``lambda`` in (0, 1].
+        scale: noise scale ``sigma`` > 0.
+
+    Returns:
+        ``(P_brand [D], P_j_given_brand [D, J])``; rows with no available offer get
+        ``P_brand = 0`` and zeros.
+
+    """
+    _check_nest(nest, scale)
+    ok = np.asarray(available, dtype=bool)
+    u, has = np.where(ok, np.asarray(u_brand, dtype=float), -np.inf), ok.any(axis=-1)
+    m0 = np.where(has, u.max(axis=-1), 0.0)
+    e = np.exp((u - m0[:, None]) / (nest * scale))
+    s = np.where(has, e.sum(axis=-1), 1.0)
+    cond, inc = e / s[:, None], m0 + nest * scale * np.log(s)
+    x = (inc - np.asarray(u_outside, dtype=float)) / scale
+    p_brand = np.where(has, np.exp(-np.logaddexp(0.0, -x)), 0.0)
+    return p_brand, cond
+
+
+def choose_nested(
+    deal: np.ndarray,
+    u_bids: np.ndarray,
+    g_bids: np.ndarray,
+    u_outside: np.ndarray,
+    g_nest: np.ndarray,
+    g_outside: np.ndarray,
+    nest: float,
+    scale: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact nested-logit draw for offers listed as (deal, utility) pairs.
+
+    The brand wins deal ``i`` iff ``I_i + scale * g_nest_i >= U_c,i + scale * g_outside_i``
+    (ties to the brand); its offer is ``argmax_j (U_j + nest * scale * g_j)`` (ties to the
+    first). ``I`` uses utilities only and the nest draw is per deal, so an arm with fewer
+    offers on a deal shares every remaining draw (common random numbers).
+
+    Why this is the nested logit (``G``, ``G_*`` independent standard Gumbel):
+    (1) ``sigma G_a - sigma G_b`` is logistic with scale ``sigma``, so
+    ``P(brand) = P(I + sigma G_nest >= U_c + sigma G_comp) = 1 / (1 + exp((U_c - I) / sigma))``.
+    (2) ``argmax_j (U_j + lambda sigma G_j)`` is a logit with scale ``lambda sigma``:
+    ``P(j | brand) = exp(U_j / (lambda sigma)) / sum_k exp(U_k / (lambda sigma))``.
+    (3) The ``G_j`` are independent of ``(G_nest, G_comp)``, so ``P(j) = P(brand) P(j | brand)``.
+    This is McFadden's GEV model with ``G(y) = (sum_j y_j^(1/lambda))^lambda + y_c``,
+    ``y = exp(U / sigma)``: with ``S = sum_k y_k^(1/lambda)`` (so ``S^lambda = exp(I / sigma)``),
+    ``P(j) = y_j dG/dy_j / G = (y_j^(1/lambda) / S) * S^lambda / (S^lambda + y_c)``, the
+    product of (2) and (1). Two-level reading: ``max_j (U_j + lambda sigma G_j)`` is
+    distributed as ``I + lambda sigma G`` (max-stability); in the GEV vector the nest maximum
+    is ``I + sigma G'`` and its argmax is independent of its value, just as our argmax is of
+    ``I + sigma G_nest``. The offers' noisy utilities are not a GEV vector, but the choice
+    law is the same, which is all the model uses. Cardell (1997) samples a true GEV vector as
+    ``U_j + sigma (C_lambda + lambda G_j)`` with ``C_lambda`` a per-nest draw from his
+    C(lambda) law; not used here (no closed-form quantile).
+
+    Args:
+        deal: deal position of each offer, sorted ascending.
+        u_bids: utility of each offer (dimensionless).
+        g_bids: standard Gumbel draw of each offer.
+        u_outside: utility of the competitor, one per deal.
+        g_nest: standard Gumbel draw of the brand nest, one per deal.
+        g_outside: standard Gumbel draw of the competitor, one per deal.
+        nest: dissimilarity ``lambda`` in (0, 1].
+        scale: noise scale ``sigma`` > 0.
+
+    Returns:
+        ``(best, chose_offer)`` as in :func:`choose_among_bids`: index into the offers of
+        each deal's best offer inside the nest (-1 where it has none) and whether the brand
+        nest wins the deal (False where it has no offer).
+
+    """
+    u_out = np.asarray(u_outside, dtype=float)
+    inc = inclusive_values(deal, u_bids, len(u_out), nest, scale)
+    z_bids = np.asarray(u_bids, dtype=float) + nest * scale * np.asarray(g_bids, dtype=float)
+    best, _ = choose_among_bids(np.asarray(deal, dtype=np.intp), z_bids, u_out)
+    wins = inc + scale * np.asarray(g_nest) >= u_out + scale * np.asarray(g_outside)
+    return best, (best >= 0) & wins

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ACTIVE, INACTIVE, DEFECTED, REMOVED, NOT_CONTRACTED = 0, 1, 2, 3, 4
-STATE_NAMES = ("active", "inactive", "defected", "removed", "not_contracted")
+from sim.vocab import State
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,9 @@ def next_state(
     ``c < defect_threshold``; reaching ``defect_weeks`` makes the agent defect for good.
     Defected, removed and not-yet-contracted agents keep their state.
     """
-    contracted = (state == ACTIVE) | (state == INACTIVE)
+    contracted = (state == State.ACTIVE) | (state == State.INACTIVE)
     low = contracted & (c < defect_threshold)
     weeks_low = np.where(low, weeks_low + 1, 0)
-    new = np.where(c >= active_threshold, ACTIVE, INACTIVE)
-    new = np.where(low & (weeks_low >= defect_weeks), DEFECTED, new)
+    new = np.where(c >= active_threshold, State.ACTIVE, State.INACTIVE)
+    new = np.where(low & (weeks_low >= defect_weeks), State.DEFECTED, new)
     return np.where(contracted, new, state), weeks_low

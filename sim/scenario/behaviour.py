@@ -5,9 +5,6 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from sim.scenario.market import (
-    PARTNER_KINDS,
-    ROLES,
-    SEGMENTS,
     Finite,
     Fraction,
     Money,
@@ -18,6 +15,7 @@ from sim.scenario.market import (
     Weeks,
     WeeksOrNone,
 )
+from sim.vocab import KINDS, ROLES, SEGMENTS
 
 
 def _reach_default() -> dict[str, dict[str, float]]:
@@ -38,6 +36,9 @@ class Reach(Strict):
     incumbent: Fraction = Field(0.9, description="Chance the customer's incumbent hears of it.")
     effort_exponent: NonNeg = 0.5
     inactive_effort: Fraction = 0.2
+    max_reach: Fraction = Field(0.98, description="Highest chance of hearing of a deal.")
+    incumbent_effort_share: Fraction = Field(
+        0.5, description="Share of the incumbent's chance that follows its effort.")
 
     @model_validator(mode="after")
     def _complete(self) -> Reach:
@@ -67,6 +68,8 @@ class Pricing(Strict):
             "dealer": 0.5, "project": 0.9, "service": 0.8, "specifier": 0.0,
         }
     )
+    expertise_commitment_share: Fraction = Field(
+        0.5, description="Share of a reseller's expertise that follows its commitment.")
     in_stock_weeks: NonNeg = 1.0
     factory_weeks: NonNeg = 2.0
     made_to_order_weeks: NonNeg = 8.0
@@ -80,7 +83,7 @@ class Pricing(Strict):
 
     @model_validator(mode="after")
     def _expertise_complete(self) -> Pricing:
-        needed = ("distributor", "direct", "marketplace", *PARTNER_KINDS)
+        needed = ("distributor", "direct", "marketplace", *KINDS)
         missing = [k for k in needed if k not in self.expertise]
         if missing:
             raise ValueError(f"expertise: lacks {missing}")
@@ -124,6 +127,9 @@ class Commitment(Strict):
     active_threshold: Fraction = 0.3
     defect_threshold: Fraction = 0.12
     defect_weeks: Weeks = 26
+    max_incentive_rate: Fraction = Field(
+        0.2, description="Incentives per unit of purchases beyond which commitment moves no "
+        "further.")
     announcement_weight: NonNeg = Field(
         0.5, description="How much an announced margin change moves commitment in advance."
     )

@@ -9,12 +9,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.errors import UserError
 from sim.scenario.messages import problems
 from sim.scenario.schema import Scenario, check_uncertain_path
 from sim.scenario.yaml_file import YamlError, parse, read_text
 
 
-class ScenarioError(Exception):
+class ScenarioError(UserError):
     """A scenario file could not be loaded; ``problems`` holds ``(file, field, reason)``."""
 
     def __init__(self, problems: list[tuple[str, str, str]]):

@@ -10,8 +10,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.vocab import KINDS, ROLES, SEGMENTS
+
 # Bounds that keep every valid scenario computable: a number beyond them is a typo or a
-# unit mistake, and the memory check (``sim.preflight``) refuses runs that would not fit.
+# unit mistake, and the memory check (``sim.experiments.preflight``) refuses runs that would
+# not fit.
 MAX_NUMBER = 1e9       # any weight, rate or size
 MAX_MONEY = 1e12       # any amount of money
 MAX_WEEKS = 5200       # any horizon or duration: a hundred years of weeks
@@ -29,12 +32,10 @@ PositiveInt = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 Weeks = Annotated[int, Field(ge=1, le=MAX_WEEKS)]
 WeeksOrNone = Annotated[int, Field(ge=0, le=MAX_WEEKS)]
 
-Segment = Literal["small", "mid", "key", "project"]
-SEGMENTS: tuple[str, ...] = ("small", "mid", "key", "project")
-Role = Literal["distributor", "partner", "direct", "marketplace"]
-ROLES: tuple[str, ...] = ("distributor", "partner", "direct", "marketplace")
-PartnerKind = Literal["integrator", "dealer", "project", "service", "specifier"]
-PARTNER_KINDS: tuple[str, ...] = ("integrator", "dealer", "project", "service", "specifier")
+# The words a scenario file may use, from the one vocabulary (``sim.vocab``).
+Segment = Literal[SEGMENTS]
+Role = Literal[ROLES]
+PartnerKind = Literal[KINDS]
 
 
 class Strict(BaseModel):
@@ -118,6 +119,17 @@ class Market(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Market:
+        self._check_regions()
+        total = sum(self.segment_shares.get(s, 0.0) for s in SEGMENTS)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment_shares: must sum to 1 (got {total:g})")
+        for field in ("deal_rate", "deal_size", "street_discount"):
+            missing = [s for s in SEGMENTS if s not in getattr(self, field)]
+            if missing:
+                raise ValueError(f"{field}: lacks segments {missing}")
+        return self
+
+    def _check_regions(self) -> None:
         if len(set(self.regions)) != len(self.regions):
             raise ValueError("regions: must be unique")
         known = set(self.regions)
@@ -132,14 +144,6 @@ class Market(Strict):
                 self.region_weights.get(r, 1.0) > 0 for r in self.regions):
             raise ValueError("region_weights: every region has weight 0; no customer would "
                              "be placed anywhere")
-        total = sum(self.segment_shares.get(s, 0.0) for s in SEGMENTS)
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"segment_shares: must sum to 1 (got {total:g})")
-        for field in ("deal_rate", "deal_size", "street_discount"):
-            missing = [s for s in SEGMENTS if s not in getattr(self, field)]
-            if missing:
-                raise ValueError(f"{field}: lacks segments {missing}")
-        return self
 
 
 class Competitor(Strict):

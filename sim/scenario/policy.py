@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.market import (
-    SEGMENTS,
     Fraction,
     Money,
     NonNeg,
@@ -19,9 +18,9 @@ from sim.scenario.market import (
     Weeks,
     WeeksOrNone,
 )
+from sim.vocab import SEGMENTS, TIERS
 
-Tier = Literal["base", "silver", "gold"]
-TIERS: tuple[str, ...] = ("base", "silver", "gold")
+Tier = Literal[TIERS]
 
 
 def _tiers(base: float, silver: float, gold: float) -> dict[str, float]:
@@ -108,6 +107,8 @@ class Training(Strict):
 
     enabled: bool = False
     expertise_boost: Fraction = 0.25
+    spec_in_boost: NonNeg = Field(
+        0.5, description="Relative rise in a trained partner's chance to spec the brand in.")
     weekly_cost_per_partner: Money = 100.0
 
 

@@ -1,0 +1,48 @@
+"""The ``calibrate`` command: fit a scenario's settings to a client's sales history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from analysis.cli.common import load, writable_file
+from analysis.cli.options import DaskLocal, Quiet, Scheduler, Seed, Workers
+from analysis.cli.studies import _ranges, _study
+
+
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="The scenario to calibrate (the baseline).",
+                                         metavar="FILE")],
+    history: Annotated[Path, typer.Option(help="The client's history (CSV or .xlsx).")],
+    fit: Annotated[list[str], typer.Option(help="PATH=LOW:HIGH, a setting to fit.")],
+    reps: Annotated[int, typer.Option(min=2, help="Replications per candidate.")] = 5,
+    budget: Annotated[int, typer.Option(min=10, help="Candidates the search may try.")] = 60,
+    holdout: Annotated[int, typer.Option(
+        min=0, help="Keep the last N months out of the fit and check the forecast on them.")] =
+    0,
+    out: Annotated[Path, typer.Option(help="The calibrated scenario file to write.")] = Path(
+        "calibrated.yaml"),
+    also: Annotated[list[Path] | None, typer.Option(
+        help="A strategy to calibrate the same way (written beside --out as "
+             "<name>_calibrated.yaml); repeatable.")] = None,
+    results: Annotated[Path, typer.Option(help="Study folder (resumable).")] = Path(
+        "results/calibrate"),
+    seed: Seed = 1, workers: Workers = None, scheduler: Scheduler = None,
+    dask_local: DaskLocal = False, quiet: Quiet = False,
+):
+    """Fit settings to a sales history (simulated method of moments); write the scenario."""
+    from analysis.studies.calibrate_scenario import Fitting, calibrate_scenario
+    from analysis.studies.calibration import Parameter
+
+    sc = load(file)
+    strategies = {f: load(f) for f in also or []}
+    writable_file(out, "--out")
+    params = [Parameter(p, lo, hi) for p, lo, hi, _ in _ranges(fit, "--fit")]
+    fitting = Fitting(params, budget, holdout, strategies)
+    result = _study(lambda runs: calibrate_scenario(sc, file, history, fitting, out, runs),
+                    reps, None, seed, (workers, scheduler, dask_local), results, quiet)
+    from analysis.cli.terminal import print_study
+
+    print_study(result, quiet)

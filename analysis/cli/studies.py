@@ -1,0 +1,171 @@
+"""The stress-test commands: sweep, sensitivity, discover, optimize.
+
+Each parses its options and calls one study function of ``analysis.studies`` (which runs on
+the engines of ``compare`` into a resumable folder and writes its tables, charts and
+``study.json`` for ``report``), then prints what it found.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from analysis.cli.common import (
+    load,
+    refusals,
+    runs_from,
+    show_notes,
+    with_progress,
+    writable_file,
+)
+from analysis.cli.options import (
+    DaskLocal,
+    NoUncertainty,
+    Quiet,
+    Reps,
+    Scheduler,
+    Seed,
+    Weeks,
+    Workers,
+)
+
+Scenario = Annotated[Path, typer.Argument(help="Scenario file.", metavar="FILE")]
+
+
+def _study(work, reps, weeks, seed, engine_options, out, quiet):
+    """Run a study function ``work(runs)`` with progress; print its notes; return it."""
+    def go(progress):
+        return work(runs_from(reps, weeks, seed, engine_options, out, progress))
+
+    result = with_progress(go, quiet)
+    show_notes(result.notes, quiet)
+    return result
+
+
+def _ranges(texts: list[str], option: str, steps: bool = False):
+    from analysis.studies.common import parse_ranges
+
+    with refusals():
+        return parse_ranges(texts, option, steps)
+
+
+def sweep(
+    file: Scenario,
+    vary: Annotated[list[str], typer.Option(
+        help="PATH=LOW:HIGH:STEPS, e.g. policy.discounts.promo=0:0.1:5 (repeatable).")],
+    samples: Annotated[int | None, typer.Option(
+        min=2, help="Latin hypercube of this many points instead of the full grid.")] = None,
+    reps: Reps = 10, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
+    scheduler: Scheduler = None, dask_local: DaskLocal = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/sweep"),
+    quiet: Quiet = False,
+):
+    """Vary levers or uncertainties over a grid; turnover change and P(shrink) at each point."""
+    from analysis.studies.sweep import run_sweep
+
+    base, varies = load(file), _ranges(vary, "--vary", steps=True)
+    result = _study(lambda runs: run_sweep(base, varies, samples, runs), reps, weeks, seed,
+                    (workers, scheduler, dask_local), out, quiet)
+    paths = [p for p, *_ in varies]
+    from analysis.cli.terminal import print_study
+
+    print_study(result, False, ["point", *paths, "turnover_change_pct", "p_shrink",
+                                "margin_change_pct"], "sweep")
+
+
+def sensitivity(
+    file: Annotated[Path, typer.Argument(
+        help="Scenario (the strategy, with --against).", metavar="FILE")],
+    against: Annotated[Path | None, typer.Option(
+        help="Baseline: outcomes become paired changes against it.")] = None,
+    method: Annotated[str, typer.Option(help="tornado, morris or sobol.")] = "morris",
+    samples: Annotated[int | None, typer.Option(
+        min=2, help="Morris trajectories (default 10) or Sobol base samples (default 64).")] =
+    None,
+    output: Annotated[str, typer.Option(
+        help="turnover, margin, p_shrink, conflicts_per_100_deals, top20_share, ...")] =
+    "turnover",
+    factor: Annotated[list[str] | None, typer.Option(
+        help="PATH=LOW:HIGH: also vary this setting (set on both sides if it is one of the "
+             "baseline's uncertainties, else on the strategy only).")] = None,
+    reps: Reps = 5, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
+    scheduler: Scheduler = None, dask_local: DaskLocal = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/sensitivity"),
+    quiet: Quiet = False,
+):
+    """Which uncertainty (or lever) moves the outcome most: tornado, Morris or Sobol."""
+    from analysis.studies.sensitivity import run_sensitivity
+
+    strategy = load(file)
+    base = load(against) if against is not None else None
+    extra = _ranges(factor or [], "--factor")
+    result = _study(lambda runs: run_sensitivity(strategy, base, method, samples, output,
+                                                 extra, runs),
+                    reps, weeks, seed, (workers, scheduler, dask_local), out, quiet)
+    from analysis.cli.terminal import print_study
+
+    print_study(result, quiet, table="sensitivity")
+
+
+def discover(
+    baseline: Annotated[Path, typer.Argument(help="The baseline (declares uncertainties).",
+                                             metavar="BASELINE")],
+    strategy: Annotated[Path, typer.Argument(help="The strategy to stress-test.",
+                                             metavar="STRATEGY")],
+    samples: Annotated[int, typer.Option(min=10, help="Futures sampled (Latin hypercube).")] =
+    100,
+    reps: Reps = 3,
+    threshold: Annotated[float, typer.Option(
+        help="A future counts as shrinking when the mean turnover change is below this "
+             "(percent).")] = 0.0,
+    weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
+    scheduler: Scheduler = None, dask_local: DaskLocal = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/discover"),
+    quiet: Quiet = False,
+):
+    """Under which conditions does the strategy shrink turnover? Scenario discovery (PRIM)."""
+    from analysis.studies.discovery import run_discovery
+
+    base, strat = load(baseline), load(strategy)
+    result = _study(lambda runs: run_discovery(base, strat, samples, threshold, runs), reps,
+                    weeks, seed, (workers, scheduler, dask_local), out, quiet)
+    from analysis.cli.terminal import print_study
+
+    print_study(result, quiet)
+
+
+def optimize(
+    file: Annotated[Path, typer.Argument(help="The starting scenario.", metavar="FILE")],
+    lever: Annotated[list[str], typer.Option(help="PATH=LOW:HIGH, a lever to search.")],
+    objective: Annotated[str, typer.Option(help="turnover or margin.")] = "turnover",
+    max_p_shrink: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Largest acceptable share of futures where turnover falls "
+                               "below the start.")] = 0.1,
+    trials: Annotated[int, typer.Option(min=2, help="Settings to try.")] = 30,
+    batch: Annotated[int, typer.Option(min=1, help="Settings tried at once.")] = 4,
+    reps: Reps = 5, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
+    scheduler: Scheduler = None, dask_local: DaskLocal = False,
+    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+        "results/optimize"),
+    save: Annotated[Path | None, typer.Option(
+        help="Scenario file for the best setting (default: OUT/best.yaml).")] = None,
+    no_uncertainty: NoUncertainty = False, quiet: Quiet = False,
+):
+    """Search the levers for the best turnover (or margin) with P(shrink) kept low (Optuna)."""
+    from analysis.studies.optimize import Goal, Lever, run_optimize
+
+    sc = load(file)
+    levers = [Lever(p, lo, hi) for p, lo, hi, _ in _ranges(lever, "--lever")]
+    if save is not None:
+        writable_file(save, "--save")
+    goal = Goal(objective, max_p_shrink, trials, batch, not no_uncertainty)
+    result = _study(lambda runs: run_optimize(sc, file, levers, goal, runs, save), reps,
+                    weeks, seed, (workers, scheduler, dask_local), out, quiet)
+    from analysis.cli.terminal import print_study
+
+    print_study(result, quiet)

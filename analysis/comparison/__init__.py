@@ -1,0 +1,1 @@
+"""Each strategy against the baseline: paired statistics, the pilot, agents at risk, words."""

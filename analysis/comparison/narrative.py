@@ -1,0 +1,63 @@
+"""Sentences that state what a comparison found, computed from its statistics."""
+
+from __future__ import annotations
+
+from analysis.comparison.paired import Comparison, StrategyResult
+from sim.vocab import WEEKS_PER_YEAR
+
+
+def headline(r: StrategyResult, weeks: int) -> str:
+    """One sentence per strategy for the executive summary."""
+    years = weeks / WEEKS_PER_YEAR
+    horizon = f"{years:.0f}-year" if abs(years - round(years)) < 0.05 else f"{weeks}-week"
+    grows = r.reps - round(r.p_shrink.estimate * r.reps)
+    pct = r.turnover_change_pct
+    verb = "raises" if pct.estimate >= 0 else "lowers"
+    count = grows if pct.estimate >= 0 else r.reps - grows
+    s = (f"In {count} of {r.reps} simulated futures {r.title} {verb} {horizon} turnover: "
+         f"{pct.estimate:+.1f}% on average (95% CI {pct.low:+.1f}% to {pct.high:+.1f}%)")
+    d = r.dip
+    if d.depth_pct < -0.5:
+        s += f"; the worst dip is {d.depth_pct:+.1f}% around week {d.week}, "
+        s += (f"recovered by week {d.recovery_week}" if d.recovery_week is not None
+              else "not recovered by the end of the horizon")
+    else:
+        s += "; turnover never dips below the baseline's by more than 0.5%"
+    return s + "."
+
+
+def risk_sentence(r: StrategyResult, material: float) -> str:
+    """The probability figures in words."""
+    return (f"Turnover shrinks in {r.p_shrink.estimate:.0%} of futures "
+            f"(by more than {abs(material):.0%} in {r.p_shrink_material.estimate:.0%}); in the "
+            f"first 9 months after the start it is below the baseline in "
+            f"{r.p_shrink_9m.estimate:.0%}. Turnover in the quarter after the start is below the "
+            f"quarter before in {r.p_diet.estimate:.0%} of futures (under today's rules: "
+            f"{r.p_diet_baseline.estimate:.0%}).")
+
+
+def pilot_sentence(r: StrategyResult) -> str | None:
+    """What the pilot would have said, against the truth."""
+    if r.pilot is None:
+        return None
+    s = r.pilot.summary()
+    said = (f"A pilot in {', '.join(r.pilot.pilot_regions)} would have measured "
+            f"{s['pilot_measured_pct']:+.1f}% against the control regions; the true effect in "
+            f"the pilot regions was {s['pilot_true_pct']:+.1f}%")
+    if not r.pilot.rollout_in_horizon:
+        return said + " (the horizon ends before the full rollout)."
+    return (said + f" and the full rollout's {s['rollout_true_pct']:+.1f}%. The pilot points "
+            f"the wrong way in {s['pilot_p_wrong_sign']:.0%} of futures and misses the rollout "
+            f"effect by more than half in {s['pilot_p_miss_by_half']:.0%}.")
+
+
+def sentences(comp: Comparison) -> dict[str, list[str]]:
+    """All sentences per strategy, headline first."""
+    out = {}
+    for name, r in comp.strategies.items():
+        lines = [headline(r, comp.weeks), risk_sentence(r, comp.material)]
+        p = pilot_sentence(r)
+        if p:
+            lines.append(p)
+        out[name] = lines
+    return out

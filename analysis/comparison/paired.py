@@ -1,0 +1,263 @@
+"""Each strategy against the baseline, paired by replication (common random numbers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.comparison.pilot import PilotResult, agents_at_risk, pilot_effects
+from analysis.comparison.results import Results
+from analysis.comparison.stats import (
+    Dip,
+    Interval,
+    bootstrap,
+    dip_and_recovery,
+    paired_t,
+    rolling_mean,
+    shrinks,
+    wilson,
+)
+from sim.experiments.outcomes import per_100_deals
+from sim.vocab import WEEKS_PER_QUARTER
+
+QUARTER = WEEKS_PER_QUARTER
+NINE_MONTHS = 3 * WEEKS_PER_QUARTER
+DIET_WINDOW = WEEKS_PER_QUARTER
+# The dip curve's 95% band: bootstrap means over futures, this many draws from this seed (a
+# fixed seed, so the same results give the same band).
+BAND_DRAWS = 1000
+BAND_SEED = 0
+KPI_CHANGES = ("conflicts_per_100_deals", "price_dumping", "agents_active", "top20_share",
+               "fill_rate")
+
+
+@dataclass
+class StrategyResult:
+    """Everything ``compare`` finds for one strategy (money in the scenario's currency)."""
+
+    name: str
+    reps: int
+    start_week: int
+    turnover_base: float  # mean cumulative baseline turnover over the horizon
+    turnover_change: Interval  # paired t interval of the cumulative difference
+    turnover_change_boot: Interval
+    turnover_change_pct: Interval
+    margin_change: Interval
+    margin_change_boot: Interval
+    margin_change_pct: Interval
+    quarters: pd.DataFrame
+    p_shrink: Interval
+    p_shrink_material: Interval
+    p_shrink_9m: Interval
+    p_shrink_9m_material: Interval
+    p_diet: Interval
+    p_diet_baseline: Interval
+    dip: Dip
+    dip_curve: pd.DataFrame  # week, diff (mean, 4-week rolling), low, high, baseline
+    share_not_recovered: float
+    kpi_changes: dict[str, Interval]
+    pairing_variance: float
+    unpaired_variance: float
+    pilot: PilotResult | None = None
+    at_risk: pd.DataFrame | None = None
+    per_rep: pd.DataFrame = field(default_factory=pd.DataFrame)
+    label: str = ""  # the name shown (the folder name ``name`` may be a safe spelling of it)
+
+    @property
+    def title(self) -> str:
+        """The strategy's name as the user wrote it."""
+        return self.label or self.name
+
+    @property
+    def pairing_gain(self) -> float:
+        """How many times smaller the paired variance is than the unpaired one."""
+        return self.unpaired_variance / self.pairing_variance if self.pairing_variance else np.inf
+
+
+@dataclass
+class Comparison:
+    """The comparison of several strategies with one baseline."""
+
+    baseline: str
+    material: float
+    weeks: int
+    currency: str
+    strategies: dict[str, StrategyResult]
+
+    def summary(self) -> pd.DataFrame:
+        """One row per strategy with the headline figures."""
+        return pd.DataFrame([summary_row(r, self.material) for r in self.strategies.values()])
+
+
+def _wide(k: pd.DataFrame, name: str, col: str) -> pd.DataFrame:
+    return k[k["scenario"] == name].pivot(index="rep", columns="week", values=col).sort_index()
+
+
+def _window_sum(wide: pd.DataFrame, lo: int, hi: int) -> np.ndarray:
+    cols = [w for w in wide.columns if lo <= w < hi]
+    return wide[cols].to_numpy().sum(axis=1)
+
+
+def _share(mask: np.ndarray) -> Interval:
+    return wilson(int(np.sum(mask)), len(mask))
+
+
+def _change(diff: np.ndarray, base: np.ndarray) -> tuple[Interval, Interval, Interval]:
+    t = paired_t(diff)
+    scale = 100.0 / base.mean() if base.mean() else 0.0
+    pct = Interval(t.estimate * scale, t.low * scale, t.high * scale)
+    return t, bootstrap(diff), pct
+
+
+def _kpi_window(k: pd.DataFrame, name: str, start: int) -> pd.DataFrame:
+    part = k[(k["scenario"] == name) & (k["week"] >= start)]
+    g = part.groupby("rep")
+    out = g[["price_dumping", "agents_active", "top20_share", "fill_rate"]].mean()
+    out["conflicts_per_100_deals"] = per_100_deals(g["conflicts"].sum(),
+                                                   g["deals_created"].sum())
+    return out.sort_index()
+
+
+def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
+                material: float) -> StrategyResult:
+    """Paired statistics of one strategy against the baseline from the KPI table."""
+    tb, ts = _wide(k, baseline, "turnover"), _wide(k, name, "turnover")
+    reps = tb.index.intersection(ts.index)
+    tb, ts = tb.loc[reps], ts.loc[reps]
+    mb, ms = _wide(k, baseline, "margin").loc[reps], _wide(k, name, "margin").loc[reps]
+    weeks = tb.columns.to_numpy()
+    cum_b, cum_s = tb.to_numpy().sum(axis=1), ts.to_numpy().sum(axis=1)
+    diff = cum_s - cum_b
+    t_change = _change(diff, cum_b)
+    m_change = _change(ms.to_numpy().sum(axis=1) - mb.to_numpy().sum(axis=1),
+                       mb.to_numpy().sum(axis=1))
+
+    quarter = (weeks - 1) // QUARTER + 1
+    rows = []
+    for q in np.unique(quarter):
+        cols = weeks[quarter == q]
+        row = {"quarter": int(q), "weeks": f"{cols[0]}-{cols[-1]}"}
+        for label, s_arm, b_arm in (("turnover", ts, tb), ("margin", ms, mb)):
+            base_q = b_arm[cols].to_numpy().sum(axis=1)
+            t, boot, pct = _change(s_arm[cols].to_numpy().sum(axis=1) - base_q, base_q)
+            row.update({f"{label}_change": t.estimate, f"{label}_low": t.low,
+                        f"{label}_high": t.high, f"{label}_boot_low": boot.low,
+                        f"{label}_boot_high": boot.high, f"{label}_change_pct": pct.estimate})
+        rows.append(row)
+
+    end9 = start + NINE_MONTHS
+    d9 = _window_sum(ts, start, end9) - _window_sum(tb, start, end9)
+    b9 = _window_sum(tb, start, end9)
+    # the "diet": 13 weeks after the start against the 13 weeks before, each arm on its own
+    s_after = _window_sum(ts, start, start + DIET_WINDOW)
+    s_before = _window_sum(ts, start - DIET_WINDOW, start)
+    b_after = _window_sum(tb, start, start + DIET_WINDOW)
+    b_before = _window_sum(tb, start - DIET_WINDOW, start)
+
+    d_weekly = rolling_mean(ts.to_numpy() - tb.to_numpy())
+    b_weekly = rolling_mean(tb.to_numpy())
+    curve, base_curve = d_weekly.mean(axis=0), b_weekly.mean(axis=0)
+    rng = np.random.default_rng(BAND_SEED)
+    boot = d_weekly[rng.integers(0, len(reps), size=(BAND_DRAWS, len(reps)))].mean(axis=1)
+    lo, hi = np.quantile(boot, [0.025, 0.975], axis=0)
+    dip = dip_and_recovery(weeks, curve, base_curve, start)
+    not_recovered = np.mean([dip_and_recovery(weeks, d_weekly[i], b_weekly[i], start)
+                             .recovery_week is None for i in range(len(reps))])
+
+    kb, ks = _kpi_window(k, baseline, start).loc[reps], _kpi_window(k, name, start).loc[reps]
+    kpi_changes = {c: paired_t((ks[c] - kb[c]).to_numpy()) for c in KPI_CHANGES}
+
+    per_rep = pd.DataFrame({"rep": reps, "turnover_baseline": cum_b, "turnover_strategy": cum_s,
+                            "turnover_change": diff, "change_9m": d9})
+    return StrategyResult(
+        name=name, reps=len(reps), start_week=start, turnover_base=float(cum_b.mean()),
+        turnover_change=t_change[0], turnover_change_boot=t_change[1],
+        turnover_change_pct=t_change[2], margin_change=m_change[0],
+        margin_change_boot=m_change[1], margin_change_pct=m_change[2],
+        quarters=pd.DataFrame(rows),
+        p_shrink=_share(shrinks(diff)), p_shrink_material=_share(shrinks(diff, cum_b, material)),
+        p_shrink_9m=_share(shrinks(d9)), p_shrink_9m_material=_share(shrinks(d9, b9, material)),
+        p_diet=_share(s_after < s_before), p_diet_baseline=_share(b_after < b_before),
+        dip=dip,
+        dip_curve=pd.DataFrame({"week": weeks, "diff": curve, "low": lo, "high": hi,
+                                "baseline": base_curve}),
+        share_not_recovered=float(not_recovered), kpi_changes=kpi_changes,
+        pairing_variance=float(np.var(diff, ddof=1)) if len(diff) > 1 else 0.0,
+        unpaired_variance=float(np.var(cum_s, ddof=1) + np.var(cum_b, ddof=1))
+        if len(diff) > 1 else 0.0,
+        per_rep=per_rep,
+    )
+
+
+def compare(results, baseline: str | None = None, strategies: list[str] | None = None,
+            material: float = -0.01, starts: dict[str, int] | None = None) -> Comparison:
+    """Compare strategies with the baseline, replication by replication.
+
+    Args:
+        results: a comparison folder (``channelsim compare --out``) or its loaded
+            :class:`~analysis.results.Results`, or a KPI table with
+            ``scenario, rep, week`` columns (then the pilot and agents-at-risk parts, which
+            need the other tables, are left out).
+        baseline: the baseline's name (default: the folder's baseline).
+        strategies: names to compare (default: every other scenario).
+        material: the materiality threshold as a fraction of baseline turnover (-0.01: a
+            shrink worse than 1%).
+        starts: first week of each strategy (default: from the folder's manifest, else 1).
+
+    """
+    manifest, by_region, agents = None, None, None
+    if isinstance(results, (str, Path)):
+        results = Results(results)
+    if isinstance(results, Results):
+        manifest = results.manifest
+        k, by_region, agents = (results.table(t) for t in ("kpis", "by_region", "agents"))
+    else:
+        k = results
+    names = list(dict.fromkeys(k["scenario"]))
+    baseline = baseline or (manifest["baseline"] if manifest else names[0])
+    strategies = strategies or [n for n in (manifest["order"] if manifest else names)
+                                if n != baseline]
+    out = {}
+    for name in strategies:
+        ro = manifest["scenarios"][name]["rollout"] if manifest else None
+        start = (starts or {}).get(name) or (ro["start_week"] if ro else 1)
+        r = compare_one(k, baseline, name, start, material)
+        r.label = manifest["scenarios"][name].get("label", name) if manifest else name
+        if ro is not None and by_region is not None:
+            r.pilot = pilot_effects(by_region, baseline, name, ro,
+                                    manifest["scenarios"][name]["regions"])
+        if agents is not None:
+            r.at_risk = agents_at_risk(agents, baseline, name, start)
+        out[name] = r
+    currency = manifest["scenarios"][baseline]["currency"] if manifest else ""
+    return Comparison(baseline, material, int(k["week"].max()), currency, out)
+
+
+def summary_row(r: StrategyResult, material: float) -> dict:
+    """The headline figures of one strategy, flat, for tables and CSV."""
+    row = {
+        "strategy": r.title, "reps": r.reps, "start_week": r.start_week,
+        "turnover_change": r.turnover_change.estimate,
+        "turnover_change_pct": r.turnover_change_pct.estimate,
+        "turnover_change_pct_low": r.turnover_change_pct.low,
+        "turnover_change_pct_high": r.turnover_change_pct.high,
+        "turnover_change_boot_low": r.turnover_change_boot.low,
+        "turnover_change_boot_high": r.turnover_change_boot.high,
+        "margin_change_pct": r.margin_change_pct.estimate,
+        "p_shrink": r.p_shrink.estimate,
+        f"p_shrink_worse_than_{abs(material):.0%}": r.p_shrink_material.estimate,
+        "p_shrink_9m": r.p_shrink_9m.estimate,
+        "p_diet": r.p_diet.estimate, "p_diet_baseline": r.p_diet_baseline.estimate,
+        "dip_pct": r.dip.depth_pct, "dip_week": r.dip.week,
+        "recovery_week": r.dip.recovery_week if r.dip.recovery_week is not None else -1,
+        "share_not_recovered": r.share_not_recovered,
+        "pairing_gain": r.pairing_gain,
+    }
+    for c, v in r.kpi_changes.items():
+        row[f"change_{c}"] = v.estimate
+    if r.pilot is not None:
+        row.update(r.pilot.summary())
+    return row

@@ -1,0 +1,64 @@
+"""Loading stored results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.experiments.store import ResultStore
+
+
+def load_results(path: str | Path, table: str = "kpis") -> pd.DataFrame:
+    """All replications of a comparison as one table: ``scenario, rep, week, ...``.
+
+    Args:
+        path: the ``--out`` folder of ``channelsim compare``.
+        table: ``kpis`` (default), ``by_region``, ``conflicts`` or ``agents``.
+
+    """
+    return ResultStore(Path(path)).read(table)
+
+
+def load_manifest(path: str | Path) -> dict:
+    """The manifest of a comparison folder (seed, weeks, scenarios, rollouts)."""
+    return ResultStore(Path(path)).manifest()
+
+
+class Results:
+    """A comparison folder with its tables loaded once, on first use."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.manifest = load_manifest(self.path)
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """``kpis``, ``by_region``, ``conflicts`` or ``agents`` of every replication."""
+        if name not in self._tables:
+            self._tables[name] = load_results(self.path, name)
+        return self._tables[name]
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """The weekly KPIs of every scenario and replication."""
+        return self.table("kpis")
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenario names, baseline first."""
+        return list(self.manifest["order"])
+
+    @property
+    def baseline(self) -> str:
+        """The baseline's name."""
+        return self.manifest["baseline"]
+
+    @property
+    def currency(self) -> str:
+        """The baseline's currency."""
+        return self.manifest["scenarios"][self.baseline]["currency"]
+
+    def rollout(self, name: str) -> dict | None:
+        """Pilot and rollout weeks of a strategy (None for the baseline)."""
+        return self.manifest["scenarios"][name]["rollout"]

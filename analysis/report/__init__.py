@@ -1,0 +1,1 @@
+"""What a person sees: the HTML report, the slide deck, charts, the summary files."""

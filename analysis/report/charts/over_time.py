@@ -1,0 +1,137 @@
+"""Charts over time: turnover fans, the paired difference, channel mix, health, stock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.comparison.paired import StrategyResult
+from analysis.comparison.results import Results
+from analysis.report.charts.style import (
+    CHANNEL_COLOURS,
+    LOSS,
+    figure,
+    mark_rollout,
+    scenario_colour,
+    tidy,
+)
+from sim.vocab import WEEKS_PER_QUARTER
+
+CHANNELS = ("direct", "distributor", "partner", "marketplace")
+
+
+def _quantiles(wide: pd.DataFrame) -> pd.DataFrame:
+    q = wide.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).T
+    q.columns = ["p05", "p25", "p50", "p75", "p95"]
+    return q
+
+
+def turnover_fan(res: Results, smooth: int = 4):
+    """Weekly turnover per scenario: median with 50% and 90% bands across futures."""
+    k = res.kpis
+    fig, ax = figure()
+    finals = {}
+    for name in res.scenarios:
+        wide = k[k["scenario"] == name].pivot(index="rep", columns="week", values="turnover")
+        wide = wide.T.rolling(smooth, min_periods=1).mean().T
+        q = _quantiles(wide)
+        c = scenario_colour(res.scenarios, name)
+        ax.fill_between(q.index, q["p05"], q["p95"], color=c, alpha=0.10, lw=0)
+        ax.fill_between(q.index, q["p25"], q["p75"], color=c, alpha=0.22, lw=0)
+        ax.plot(q.index, q["p50"], color=c, lw=1.8 if name == res.baseline else 1.4, label=name)
+        finals[name] = q["p50"].iloc[-WEEKS_PER_QUARTER:].mean()
+    for name in res.scenarios[1:]:
+        mark_rollout(ax, res.rollout(name))
+        break
+    best = max(finals, key=finals.get)
+    tidy(ax, f"{best} ends with the highest weekly turnover (median, {smooth}-week mean)",
+         "week", f"turnover per week ({res.currency})")
+    ax.legend(fontsize=8, ncol=2, frameon=False)
+    return fig
+
+
+def difference_fan(res: Results, r: StrategyResult):
+    """The paired difference strategy − baseline per week, with the dip and recovery marked."""
+    c = r.dip_curve
+    fig, ax = figure()
+    ax.fill_between(c["week"], c["low"], c["high"], color="#1b9e77", alpha=0.2, lw=0,
+                    label="95% band of the mean")
+    ax.plot(c["week"], c["diff"], color="#1b9e77", lw=1.8, label="mean difference (4-week)")
+    ax.axhline(0, color="black", lw=0.8)
+    mark_rollout(ax, res.rollout(r.name))
+    d = r.dip
+    ax.annotate(f"dip {d.depth_pct:+.1f}% (week {d.week})", (d.week, d.depth),
+                xytext=(10, -18), textcoords="offset points", color=LOSS, fontsize=9,
+                arrowprops={"arrowstyle": "->", "color": LOSS})
+    if d.recovery_week is not None:
+        ax.axvline(d.recovery_week, color="#555555", lw=0.8)
+        ax.text(d.recovery_week, 0.02, f" recovered, week {d.recovery_week}",
+                transform=ax.get_xaxis_transform(), fontsize=8)
+        when = f"recovers by week {d.recovery_week}"
+    else:
+        when = "does not recover within the horizon"
+    tidy(ax, f"{r.name}: worst dip {d.depth_pct:+.1f}% of baseline turnover, {when}",
+         "week", f"strategy − baseline, per week ({res.currency})")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return fig
+
+
+def channel_mix(res: Results, name: str):
+    """Stacked weekly turnover by channel (mean across futures)."""
+    k = res.kpis[res.kpis["scenario"] == name]
+    m = k.groupby("week")[[f"turnover_{c}" for c in CHANNELS]].mean().rolling(
+        4, min_periods=1).mean()
+    fig, ax = figure()
+    ax.stackplot(m.index, *[m[f"turnover_{c}"].clip(lower=0) for c in CHANNELS],
+                 labels=list(CHANNELS), colors=[CHANNEL_COLOURS[c] for c in CHANNELS],
+                 alpha=0.85)
+    share = m.sum() / m.sum().sum()
+    top = share.idxmax().removeprefix("turnover_")
+    mark_rollout(ax, res.rollout(name))
+    tidy(ax, f"{name}: {top} carries {share.max():.0%} of turnover",
+         "week", f"turnover per week ({res.currency}, 4-week mean)")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=4)
+    return fig
+
+
+def network_health(res: Results, name: str):
+    """Contracted, active and defected distributors and partners over time."""
+    k = res.kpis[res.kpis["scenario"] == name].groupby("week")[
+        ["agents_contracted", "agents_active", "agents_defected"]].mean()
+    fig, ax = figure()
+    for col, colour in (("agents_contracted", "#404040"), ("agents_active", "#27ae60"),
+                        ("agents_defected", LOSS)):
+        ax.plot(k.index, k[col], color=colour, lw=1.6, label=col.removeprefix("agents_"))
+    mark_rollout(ax, res.rollout(name))
+    end = k.iloc[-1]
+    tidy(ax, f"{name}: {end['agents_active']:.0f} of {end['agents_contracted']:.0f} contracted "
+             "agents are active at the end", "week", "agents (mean across futures)",
+         money_axis=None)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def stock_bridge(res: Results, name: str):
+    """Distributors' sell-in, sell-through (at purchase price) and stock change by quarter."""
+    a = res.table("agents")
+    a = a[(a["scenario"] == name) & (a["role"] == "distributor")]
+    k = res.kpis[res.kpis["scenario"] == name]
+    q_of = (a["week"] - 1) // WEEKS_PER_QUARTER + 1
+    sell_in = a.assign(q=q_of).groupby(["rep", "q"])["purchases"].sum().groupby("q").mean()
+    inv = k.assign(q=(k["week"] - 1) // WEEKS_PER_QUARTER + 1).groupby(["rep", "q"])[
+        "channel_inventory_value"].last().groupby("q").mean()
+    change = inv.diff().fillna(0.0)
+    through = sell_in - change
+    fig, ax = figure()
+    x = np.arange(len(sell_in))
+    ax.bar(x - 0.27, sell_in.to_numpy(), 0.27, color="#e07b39", label="sell-in (purchases)")
+    ax.bar(x, through.to_numpy(), 0.27, color="#3a9d5d", label="sell-through at purchase price")
+    ax.bar(x + 0.27, change.to_numpy(), 0.27, color=np.where(change < 0, LOSS, "#7f8c8d"),
+           label="change in channel stock")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(x, [f"Q{q}" for q in sell_in.index])
+    worst = change.idxmin()
+    tidy(ax, f"{name}: channel stock falls most in Q{worst} ({change.min():+,.0f} "
+             f"{res.currency})", "quarter", f"per quarter ({res.currency}, mean of futures)")
+    ax.legend(fontsize=8, frameon=False)
+    return fig

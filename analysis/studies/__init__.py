@@ -1,0 +1,1 @@
+"""Stress tests and calibration: sweep, sensitivity, discovery, optimisation, calibration."""

@@ -1,0 +1,159 @@
+"""What every study shares: how it runs, what it returns, and its progress count.
+
+A study (sweep, sensitivity, discovery, optimisation, calibration) is a function of the
+scenarios and its own settings plus a :class:`Runs` (futures, horizon, seed, engine,
+folder, progress); it runs on the engines of ``compare`` into a resumable folder, writes
+its tables, charts and ``study.json`` there, and returns a :class:`StudyResult` whose
+sentences say what it found. The command line only parses, calls and prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.report.study_files import save_study
+from sim.errors import UserError
+from sim.experiments.designs import open_study
+from sim.experiments.preflight import check_runs
+
+
+class StudyError(UserError, ValueError):
+    """A study's settings cannot give an answer; the message says which and why."""
+
+
+@dataclass
+class Runs:
+    """How a study runs.
+
+    Attributes:
+        reps: replications (simulated futures) per point.
+        weeks: weeks per replication (None: the scenario's own horizon).
+        seed: the study's seed (replication seeds spawn from it).
+        engine: ``"serial"``, ``"processes"``, ``"dask"`` or an engine object.
+        out: the study's folder (resumable: a rerun skips what is stored).
+        progress: called as ``progress(job, done, total)`` after each stored run.
+        command: the command line that reproduces the study (shown in its report).
+        workers: replications running at once on this machine (for the memory check).
+
+    """
+
+    reps: int = 5
+    weeks: int | None = None
+    seed: int = 1
+    engine: object = "processes"
+    out: Path = Path("results/study")
+    progress: Callable | None = None
+    command: str = ""
+    workers: int = 1
+
+    def horizon(self, scenario) -> int:
+        """The weeks to simulate for ``scenario``."""
+        return self.weeks or scenario.weeks
+
+    def check(self, scenarios: dict, weeks: int, sources: dict | None = None,
+              tables: bool = False) -> list[str]:
+        """Refuse what cannot run here (PreflightError); notes on a partial horizon.
+
+        ``tables``: the study keeps every run's tables (a sweep) rather than outcomes.
+        """
+        return check_runs(scenarios, weeks, self.workers, self.reps, tables, sources)
+
+    def open(self, kind: str, scenarios: dict, weeks: int, settings: dict):
+        """The study's folder (StoreError if it holds another study)."""
+        return open_study(self.out, kind, scenarios, self.reps, self.seed, weeks, settings)
+
+
+@dataclass
+class StudyResult:
+    """What a study found, as written to its folder.
+
+    Attributes:
+        kind: ``sweep``, ``sensitivity``, ``discover``, ``optimize`` or ``calibrate``.
+        title, subtitle: the report's heading and one line on what was run.
+        sentences: the findings, headline first.
+        tables: tables by file stem, in the order the report shows them.
+        figures: matplotlib figures by file stem (closed once saved).
+        folder: the study's folder.
+        loss: True when the headline is a risk to turnover (the report marks it red).
+        written: scenario files the study wrote (an optimum, a calibrated baseline).
+        notes: what a partial horizon leaves out.
+
+    """
+
+    kind: str
+    title: str
+    subtitle: str
+    sentences: list[str]
+    tables: dict[str, pd.DataFrame]
+    figures: dict
+    folder: Path
+    loss: bool = False
+    written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def save(self, command: str = "") -> StudyResult:
+        """Write the tables (CSV), charts (PNG) and ``study.json`` to the folder."""
+        save_study(self, command)
+        return self
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One of the study's tables."""
+        return self.tables[name]
+
+
+class Tally:
+    """One progress count over several engine runs (a search runs a batch at a time).
+
+    ``part(n)`` gives the progress callback of the next run of ``n`` jobs: its counts carry
+    on from the runs before, against ``total`` (raised if the runs turn out to be more).
+    """
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def part(self, n: int):
+        """The callback for the next ``n`` jobs (None when nobody listens)."""
+        first = self.done
+        self.done += n
+        self.total = max(self.total, self.done)
+        if self.progress is None:
+            return None
+
+        def update(job, done: int, _total: int) -> None:
+            self.progress(job, first + done, self.total)
+
+        return update
+
+
+def parse_ranges(texts: list[str], option: str, steps: bool = False) -> list[tuple]:
+    """``PATH=LOW:HIGH[:STEPS]`` settings as ``(path, low, high, steps)`` (StudyError)."""
+    from sim.experiments.designs import parse_vary
+
+    out = []
+    for text in texts:
+        try:
+            path, lo, hi, n = parse_vary(text)
+        except ValueError as exc:
+            raise StudyError(f"{option} {exc}") from None
+        if n and not steps:
+            raise StudyError(f"{option} '{text}': expected PATH=LOW:HIGH")
+        out.append((path, lo, hi, n))
+    return out
+
+
+def check_paths(scenario, paths: list[str], option: str) -> None:
+    """StudyError with one line per path that is not a numeric setting of ``scenario``."""
+    from sim.scenario.schema import check_numeric_path
+
+    problems = []
+    for p in paths:
+        try:
+            check_numeric_path(scenario, p)
+        except ValueError as exc:
+            problems.append(f"{option} {p}: {exc}")
+    if problems:
+        raise StudyError("\n".join(problems))

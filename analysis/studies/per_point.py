@@ -1,0 +1,40 @@
+"""Each point of a study's design, summarised: the strategy's means and the paired changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.comparison.stats import shrinks
+from sim.experiments.outcomes import OUTCOMES
+
+
+def per_point(runs: pd.DataFrame, strategy: str, base: str | None = None,
+              base_point: int | None = None) -> pd.DataFrame:
+    """Each point's outcomes: the strategy's means, and against ``base`` the paired changes.
+
+    Against a base, ``turnover_change_pct`` and ``margin_change_pct`` are the changes of
+    the replication means in percent of the base's, and ``p_shrink`` is the share of
+    replications in which the strategy's turnover is below the base's (paired by
+    replication, :func:`analysis.comparison.stats.shrinks`). The base is taken at the same
+    point, or at ``base_point`` for all.
+    """
+    s = runs[runs["scenario"] == strategy].set_index(["point", "rep"])[list(OUTCOMES)]
+    out = s.groupby(level="point").mean()
+    if base is None:
+        return out
+    b = runs[runs["scenario"] == base]
+    if base_point is not None:
+        one = b[b["point"] == base_point].set_index("rep")[list(OUTCOMES)]
+        b = pd.concat({p: one for p in out.index}, names=["point"])
+    else:
+        b = b.set_index(["point", "rep"])[list(OUTCOMES)]
+    bm = b.groupby(level="point").mean()
+    for k in ("turnover", "margin"):
+        out[f"{k}_change_pct"] = 100.0 * (out[k] - bm[k]) / bm[k].abs()
+    diff = s["turnover"] - b["turnover"].reindex(s.index)
+    shrink = pd.Series(shrinks(diff.to_numpy()).astype(float), index=s.index)
+    out["p_shrink"] = shrink.groupby(level="point").mean()
+    out["change_conflicts_per_100_deals"] = (out["conflicts_per_100_deals"]
+                                             - bm["conflicts_per_100_deals"])
+    return out.replace([np.inf, -np.inf], np.nan)

@@ -1,0 +1,251 @@
+"""The channel agents: distributors, partners, direct reps and the marketplace listing.
+
+One population holds every channel agent's row (arrays indexed by agent; the Mesa agents
+of ``sim.agents.views`` are views on them) and makes their weekly decisions about deals:
+the effort each puts into the market, which deals it hears of and bids on (reach), and
+what it quotes (pricing). Indices are stable for the whole run: an agent that leaves
+keeps its row with a state that bars it from the market.
+
+Formulas and assumptions: ``docs/model.md`` (reach, quoting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.market.deals import DealBook, Offers
+from sim.market.policy import CompiledPolicy
+from sim.rng import COMPETITOR_HASH_ID, SALT_COMPLY, SALT_REACH, hash_pairs, hash_uniform
+from sim.rules.pricing import is_dumping, quote_price
+from sim.scenario import Scenario
+from sim.vocab import KINDS, ROLES, SEGMENTS, WEEKS_PER_YEAR, Kind, Role, Segment, State
+
+TRAIL = WEEKS_PER_YEAR  # weeks of sell-through kept for concentration and tier reviews
+
+
+def _nonzero_2d(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-d mask: (row, column) of its true entries in row-major order.
+
+    Computed from the flat positions, which for a mask of deals by agents is several
+    times faster than ``np.nonzero`` and gives the same arrays.
+    """
+    n_cols = mask.shape[1]
+    if n_cols == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    return np.divmod(np.flatnonzero(mask), n_cols)
+
+
+@dataclass
+class ChannelAgents:
+    """Every channel agent's row, and the decisions they take on the week's deals."""
+
+    role: np.ndarray
+    kind: np.ndarray  # partner kind (``sim.vocab.Kind``), -1 for other roles
+    region: np.ndarray
+    size: np.ndarray
+    alt_margin: np.ndarray
+    commitment: np.ndarray
+    state: np.ndarray
+    tier: np.ndarray
+    supplier: np.ndarray  # a dealer's distributor in two-tier buying, -1 if none
+    names: list[str]
+    trained: np.ndarray = field(init=False)
+    weeks_low: np.ndarray = field(init=False)
+    commitment_ref: np.ndarray = field(init=False)
+    margin_real: np.ndarray = field(init=False)
+    margin_ref: np.ndarray = field(init=False)
+    sell_through_ewma: np.ndarray = field(init=False)
+    purchases_ewma: np.ndarray = field(init=False)
+    incentives_ewma: np.ndarray = field(init=False)
+    conflicts_lost_ewma: np.ndarray = field(init=False)
+    trailing: np.ndarray = field(init=False)  # [TRAIL, n] weekly sell-through ring
+    week: dict[str, np.ndarray] = field(init=False)  # this week's per-agent counters
+
+    WEEKLY = ("sell_through", "margin_money", "purchases", "incentives", "conflicts_lost",
+              "units_won", "deals_won")
+
+    def __post_init__(self) -> None:
+        n = len(self.role)
+        self.trained = np.zeros(n, dtype=bool)
+        self.weeks_low = np.zeros(n, dtype=np.int64)
+        self.commitment_ref = self.commitment.copy()
+        self.margin_real = np.zeros(n)
+        self.margin_ref = np.zeros(n)
+        self.sell_through_ewma = np.zeros(n)
+        self.purchases_ewma = np.zeros(n)
+        self.incentives_ewma = np.zeros(n)
+        self.conflicts_lost_ewma = np.zeros(n)
+        self.trailing = np.zeros((TRAIL, n))
+        self.week = {k: np.zeros(n) for k in self.WEEKLY}
+        self.ids = np.append(np.arange(n), COMPETITOR_HASH_ID)
+
+    def configure(self, sc: Scenario, geo: np.ndarray, catalogue) -> None:
+        """Read the behavioural settings the agents' decisions use."""
+        r, pr = sc.behaviour.reach, sc.behaviour.pricing
+        self.reach_settings = r
+        self.geo = geo
+        self.catalogue = catalogue
+        self.street = np.array([sc.market.street_discount[s] for s in SEGMENTS])
+        self.base_reach = np.array([[r.base[ROLES[x]][s] for s in SEGMENTS]
+                                    for x in self.role]).reshape(self.n, len(SEGMENTS))
+        self.role_expertise = np.array([pr.expertise.get(x, 0.0) for x in ROLES])
+        self.kind_expertise = np.array([pr.expertise[k] for k in KINDS])
+        self.expertise_commitment = pr.expertise_commitment_share
+        mg = pr.margins
+        self.margins = mg
+        self.margin_floor = np.where(self.role == Role.DISTRIBUTOR, mg.distributor_floor,
+                                     np.where(self.role == Role.PARTNER, mg.partner_floor, 0.0))
+        self.pricing = pr
+
+    @property
+    def n(self) -> int:
+        """Number of channel agents (the competitor's option index)."""
+        return len(self.role)
+
+    @property
+    def competitor(self) -> int:
+        """Index used for the competitor brand in choices and incumbency."""
+        return len(self.role)
+
+    def contracted(self) -> np.ndarray:
+        """Mask of distributors and partners under contract (active or on paper)."""
+        return self.channel_partners() & ((self.state == State.ACTIVE)
+                                          | (self.state == State.INACTIVE))
+
+    def channel_partners(self) -> np.ndarray:
+        """Mask of distributors and partners (the agents whose commitment moves)."""
+        return (self.role == Role.DISTRIBUTOR) | (self.role == Role.PARTNER)
+
+    def reset_week(self) -> None:
+        """Zero this week's counters."""
+        for arr in self.week.values():
+            arr.fill(0.0)
+
+    # -- effort and reach -----------------------------------------------------------------
+    def effort(self) -> np.ndarray:
+        """Effort per agent: ``c ** exponent``, damped when inactive, 0 when out of contract."""
+        r = self.reach_settings
+        e = self.commitment ** r.effort_exponent
+        e = np.where(self.state == State.INACTIVE, r.inactive_effort * e, e)
+        e = np.where((self.state == State.ACTIVE) | (self.state == State.INACTIVE), e, 0.0)
+        return np.where((self.role == Role.DIRECT) | (self.role == Role.MARKETPLACE), 1.0, e)
+
+    def expertise(self, pol: CompiledPolicy) -> np.ndarray:
+        """Seller expertise per agent: its kind's, scaled by commitment, plus training.
+
+        ``e = base * ((1 - s) + s * c)`` with ``s`` the share of expertise that follows
+        commitment (``behaviour.pricing.expertise_commitment_share``).
+        """
+        base = np.where(self.role == Role.PARTNER, self.kind_expertise[np.maximum(self.kind, 0)],
+                        self.role_expertise[self.role])
+        s = self.expertise_commitment
+        e = base * ((1.0 - s) + s * self.commitment)
+        if pol.policy.training.enabled:
+            e = e + pol.policy.training.expertise_boost * self.trained
+        return np.where((self.role == Role.DIRECT) | (self.role == Role.MARKETPLACE), base, e)
+
+    def reach(self, rows: np.ndarray, pol: CompiledPolicy, deals: DealBook,
+              incumbent: np.ndarray, effort: np.ndarray) -> np.ndarray:
+        """Which agents learn of each deal and may bid: ``bid[D, A]``.
+
+        ``P(reach) = base[role, segment] * geo[region, home] * size * effort * gains``,
+        raised to ``incumbent * ((1 - s) + s * effort)`` for the customer's own supplier
+        (``s``: ``behaviour.reach.incumbent_effort_share``), capped at ``max_reach``; zero
+        where the policy does not allow the agent to bid. Drawn from the deal's key, so both
+        arms of a comparison agree.
+
+        Args:
+            rows: the deals' rows in the book.
+            pol: the policy they are decided under.
+            deals: the deal book.
+            incumbent: each deal's customer's incumbent (an agent, the competitor or -1).
+            effort: each agent's effort this week.
+
+        """
+        r = self.reach_settings
+        cap = r.max_reach
+        seg, reg = deals.segment[rows], deals.region[rows]
+        allowed = pol.allowed.transpose(1, 2, 0) & (effort > 0)  # [R, S, A]
+        by_rs = (self.base_reach.T[None, :, :] * self.geo[:, self.region][:, None, :]
+                 * (self.size * effort * pol.home_gain) * pol.reach_factor.T[None, :, :])
+        p = np.where(allowed, np.minimum(by_rs, cap), 0.0)[reg, seg]
+        own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
+        if len(own):
+            j = incumbent[own]
+            s = r.incumbent_effort_share
+            boost = r.incumbent * ((1.0 - s) + s * effort[j])
+            ok = allowed[reg[own], seg[own], j]
+            p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, cap)), 0.0)
+        bid = hash_uniform(deals.key[rows], self.ids[:-1], SALT_REACH) < p
+        registered = deals.registered[rows]
+        has_reg = registered >= 0
+        if has_reg.any() and pol.policy.deal_registration:
+            # A registered project is protected: other partners do not pursue it, and the
+            # partner who registered it always does.
+            reg_col = registered[has_reg]
+            bid[np.ix_(has_reg, self.role == Role.PARTNER)] = False
+            bid[has_reg, reg_col] = allowed[reg[has_reg], seg[has_reg], reg_col]
+        return bid
+
+    # -- offers -------------------------------------------------------------------------
+    def bid(self, rows: np.ndarray, pol: CompiledPolicy, deals: DealBook,
+            incumbent: np.ndarray, distributors) -> Offers:
+        """Every offer on the deals in ``rows`` under ``pol``: who bids and at what price.
+
+        Args:
+            rows: the deals' rows in the book.
+            pol: the policy they are decided under.
+            deals: the deal book.
+            incumbent: each deal's customer's incumbent.
+            distributors: the distributors' population (stock decides delivery times).
+
+        """
+        p = pol.policy
+        bid = self.reach(rows, pol, deals, incumbent, self.effort())
+        d, a = _nonzero_2d(bid)
+        keys = deals.key[rows]
+        seg, prod = deals.segment[rows], deals.product[rows]
+        lst_d = self.catalogue.list_price[prod]
+        lst, seg_b = lst_d[d], seg[d]
+        registered = deals.registered[rows][d]
+        project_price = (seg_b == Segment.PROJECT) & (
+            (not p.deal_registration) | (registered < 0) | (registered == a))
+        everyone = np.arange(self.n)
+        disc = np.where(project_price, pol.purchase_discount(self, everyone, True)[a],
+                        pol.purchase_discount(self, everyone, False)[a])
+        role = self.role[a]
+        direct_cost = 1.0 - self.margins.direct_max_discount
+        cost = lst * np.where(role == Role.DIRECT, direct_cost, 1.0 - disc)
+        resale = np.zeros(len(d))
+        if p.min_resale_price.enabled:
+            comply = hash_pairs(keys[d], a, SALT_COMPLY) < p.min_resale_price.enforcement
+            level = np.array([p.min_resale_price.level[s] for s in SEGMENTS])[seg_b]
+            resale = np.where(comply, level * lst, 0.0)
+        rivals = np.maximum(np.bincount(d, minlength=len(rows)) - 1, 0)[d]
+        price = quote_price(lst, cost, self.street[seg_b], rivals, self.margins.price_war_step,
+                            self.margin_floor[a], resale)
+        price = np.where(role == Role.MARKETPLACE,
+                         np.maximum(lst * (1.0 - p.marketplace.price_discount), resale), price)
+        floor = np.array([p.recommended_min_price[s] for s in SEGMENTS])[seg_b]
+        dumping = is_dumping(price, lst, floor)
+        delivery = distributors.delivery(self, pol, prod[d], deals.units[rows][d], a)
+        return Offers(rows, d, a, price, cost, dumping, delivery, self.expertise(pol)[a])
+
+    # -- contracts ----------------------------------------------------------------------
+    def assign_suppliers(self) -> None:
+        """Give each dealer the biggest contracted distributor at home (else anywhere)."""
+        dists = np.flatnonzero((self.role == Role.DISTRIBUTOR) & self.contracted())
+        for j in np.flatnonzero(self.role == Role.PARTNER):
+            if len(dists) == 0:
+                self.supplier[j] = -1
+                continue
+            home = dists[self.region[dists] == self.region[j]]
+            pool = home if len(home) else dists
+            self.supplier[j] = pool[np.argmax(self.size[pool])]
+
+    def retype(self, j: int, kind: str) -> None:
+        """Change a partner's kind (a network change of a strategy)."""
+        self.kind[j] = Kind.of(kind)
+        self.assign_suppliers()

@@ -1,0 +1,228 @@
+"""The distributors: stock, serving a sale, delivery times, and orders (the sell-in).
+
+A distributor's stock has one row per distributor and one column per product line
+(lines that are not stocked keep zero stock and are bought to order). Each week goods
+ordered ``lead_time`` weeks ago arrive and serve the backlog first; sales are shipped from
+stock or wait in backlog; then each distributor orders up to its level on a moving-average
+forecast (``sim.rules.inventory.order_up_to``), scaled by the cover it chooses to hold and
+topped up by forward buying and rebate loading (``docs/model.md``, stock).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.market.ledger import nonzero_sum
+from sim.market.policy import CompiledPolicy
+from sim.rules.inventory import cover_factor, loading_extra, moving_average, order_up_to
+from sim.scenario import Scenario
+from sim.vocab import Role
+
+
+class Distributors:
+    """On-hand, backlog and pipeline of every distributor, and its ordering decisions."""
+
+    def __init__(self, sc: Scenario, agents: np.ndarray, catalogue,
+                 initial_forecast: np.ndarray):
+        inv, pr = sc.behaviour.inventory, sc.behaviour.pricing
+        self.agents = agents
+        self.settings = inv
+        self.pricing = pr
+        self.catalogue = catalogue
+        # Stock row of each channel agent (-1 for agents without stock), so that looking up
+        # the hundreds of bids a week is one indexing step instead of a Python loop.
+        self._row_index = np.full(int(agents.max()) + 1 if len(agents) else 0, -1,
+                                  dtype=np.int64)
+        self._row_index[agents] = np.arange(len(agents))
+        self.row_of = {int(a): i for i, a in enumerate(agents)}
+        self.stocked = catalogue.stocked.astype(bool)
+        self.lead = inv.lead_time
+        self.safety = inv.safety_weeks
+        f0 = initial_forecast * self.stocked
+        self.history = np.repeat(f0[None], inv.forecast_weeks, axis=0)
+        self.pipeline = np.repeat(f0[None], self.lead + 1, axis=0)
+        self.on_hand = (self.lead + 1 + self.safety) * f0 - self.lead * f0
+        self.backlog = np.zeros_like(f0)
+        self.demand = np.zeros_like(f0)
+        self.shipped = np.zeros_like(f0)
+
+    def rows(self, agents: np.ndarray) -> np.ndarray:
+        """Stock rows of the given distributor agents.
+
+        Raises:
+            KeyError: an agent that holds no stock (not a distributor).
+
+        """
+        agents = np.asarray(agents, dtype=np.int64)
+        ok = (agents >= 0) & (agents < len(self._row_index))
+        rows = self._row_index[np.where(ok, agents, 0)] if len(self._row_index) else agents
+        bad = ~ok | (rows < 0)
+        if bad.any():
+            raise KeyError(int(agents[np.argmax(bad)]))
+        return rows
+
+    # -- the week -----------------------------------------------------------------------
+    def receive(self, week: int) -> None:
+        """Goods ordered ``lead_time`` weeks ago arrive; backlog is served first."""
+        slot = week % (self.lead + 1)
+        self.on_hand += self.pipeline[slot]
+        self.pipeline[slot] = 0.0
+        fill = np.minimum(self.on_hand, self.backlog)
+        self.on_hand -= fill
+        self.backlog -= fill
+        self.demand.fill(0.0)
+        self.shipped.fill(0.0)
+
+    def delivery(self, channel, pol: CompiledPolicy, product: np.ndarray, units: np.ndarray,
+                 a: np.ndarray) -> np.ndarray:
+        """Delivery time (weeks) each bidder ``a`` can promise on a sale of ``units``.
+
+        Distributors ship from their own stock; two-tier dealers from their distributor's,
+        a week later; a shortfall waits for the lead time; others ship from the factory;
+        made-to-order lines take the made-to-order time whoever sells them.
+        """
+        pr = self.pricing
+        stocked = self.stocked[product]
+        base = np.where(channel.role[a] == Role.MARKETPLACE, pr.in_stock_weeks,
+                        pr.factory_weeks)
+        is_dist = channel.role[a] == Role.DISTRIBUTOR
+        dealer = pol.two_tier_mask(channel, a)
+        source = np.where(is_dist, a, np.where(dealer, channel.supplier[a], -1))
+        from_stock = source >= 0
+        if from_stock.any():
+            srow = self.rows(source[from_stock])
+            have = self.on_hand[srow, product[from_stock]] >= units[from_stock]
+            weeks = np.where(have, pr.in_stock_weeks, pr.in_stock_weeks + self.lead)
+            base[from_stock] = weeks + np.where(dealer[from_stock], 1.0, 0.0)
+        return np.where(stocked, base, pr.made_to_order_weeks)
+
+    def serve(self, dist: np.ndarray, unit_price: np.ndarray, segment: np.ndarray,
+              product: np.ndarray, units: np.ndarray, channel, ledger) -> None:
+        """Distributors ``dist`` supply sales: stocked lines from stock, others bought to order.
+
+        Args:
+            dist: the supplying distributor of each sale.
+            unit_price: what it pays the manufacturer per unit of a line bought to order.
+            segment: each sale's customer segment.
+            product: each sale's product line.
+            units: each sale's units.
+            channel: the channel agents (their purchases are counted).
+            ledger: the books (made-to-order purchases are the manufacturer's turnover now).
+
+        """
+        if len(dist) == 0:
+            return
+        rows = self.rows(dist)
+        asked, shipped = self._take(rows, product, units)
+        ledger.add("units_ordered_from_stock", asked)
+        ledger.add("units_from_stock", shipped)
+        mto = ~self.stocked[product]
+        if mto.any():
+            buy = (unit_price * units)[mto]
+            ledger.turnover("distributor", buy, channel.region[dist[mto]], segment[mto])
+            ledger.add("cogs", (self.catalogue.unit_cost[product] * units)[mto].sum())
+            np.add.at(channel.week["purchases"], dist[mto], buy)
+
+    def _take(self, rows: np.ndarray, product: np.ndarray, units: np.ndarray):
+        """Ship sales of stocked lines from stock; what is short goes to backlog.
+
+        Returns:
+            (units asked of stock, units shipped from stock) for the fill rate.
+
+        """
+        keep = self.stocked[product]
+        rows, product, units = rows[keep], product[keep], units[keep]
+        if len(rows) == 0:
+            return 0.0, 0.0
+        asked = np.zeros_like(self.on_hand)
+        np.add.at(asked, (rows, product), units)
+        ship = np.minimum(self.on_hand, asked)
+        self.on_hand -= ship
+        self.backlog += asked - ship
+        self.demand += asked
+        self.shipped += ship
+        return nonzero_sum(asked), nonzero_sum(ship)
+
+    # -- ordering -----------------------------------------------------------------------
+    def unit_prices(self, channel, policies: list[CompiledPolicy],
+                    version: np.ndarray) -> np.ndarray:
+        """What each distributor pays per unit of each line under the policy in force."""
+        d = self.agents
+        disc = np.zeros(len(d))
+        for k, pol in enumerate(policies):
+            mine = version[d] == k
+            disc = np.where(mine, pol.purchase_discount(channel, d), disc)
+        return self.catalogue.list_price[None, :] * (1.0 - disc[:, None])
+
+    def replenish(self, week: int, channel, policies: list[CompiledPolicy],
+                  version: np.ndarray, announced: np.ndarray, incentives,
+                  expected_margin: np.ndarray) -> np.ndarray:
+        """Place this week's orders (units, distributors x lines): the manufacturer's sell-in.
+
+        Each distributor orders up to ``cover x level + extra`` (``order_up_to``): the cover
+        falls below 1 when its expected margin or its commitment falls below its own recent
+        normal (``cover_factor``); ahead of an announced cut in its discount it buys
+        ``forward_weeks`` of forecast on top; near the end of a rebate period it buys toward
+        the next rebate tier (``loading_extra``). Each behaviour can be switched off.
+
+        Args:
+            week: the current week.
+            channel: the channel agents (commitment, contract state).
+            policies: the policy versions (0 today's, 1 the strategy's).
+            version: the version in force in each agent's home region.
+            announced: per agent, a change is announced for its region and not yet in force.
+            incentives: period volumes and rebate thresholds.
+            expected_margin: each agent's expected margin under the policy in force.
+
+        """
+        inv = self.settings
+        d = self.agents
+        unit_price = self.unit_prices(channel, policies, version)
+        cover = np.ones(len(d))
+        if inv.destocking:
+            cover = cover_factor(expected_margin[d], channel.margin_ref[d],
+                                 channel.commitment[d], channel.commitment_ref[d],
+                                 inv.destock_elasticity, inv.min_cover_factor)
+        extra_weeks = np.zeros(len(d))
+        if inv.forward_buying:
+            now = policies[0].purchase_discount(channel, d)
+            later = policies[1].purchase_discount(channel, d)
+            extra_weeks = np.where(announced[d] & (later < now - 1e-9), inv.forward_weeks, 0.0)
+        extra_money = np.zeros(len(d))
+        if inv.rebate_loading:
+            for k, pol in enumerate(policies):
+                per = pol.policy.rebates.period_weeks
+                if pol.policy.rebates.scheme == "none":
+                    continue
+                mine = version[d] == k
+                left = per - (week % per)
+                extra = loading_extra(incentives.volume[d], incentives.next_threshold(pol)[d],
+                                      inv.loading_reach, left, inv.loading_weeks)
+                extra_money = np.where(mine, extra, extra_money)
+        ordering = channel.contracted()[d]
+        return self._order(week, ordering, cover, extra_weeks, extra_money, unit_price), \
+            unit_price
+
+    def _order(self, week: int, ordering: np.ndarray, cover: np.ndarray,
+               extra_weeks: np.ndarray, extra_money: np.ndarray,
+               unit_price: np.ndarray) -> np.ndarray:
+        """Place this week's orders (units); they arrive after the lead time."""
+        self.history[week % len(self.history)] = self.demand
+        forecast = moving_average(self.history)
+        mix = forecast / np.maximum(forecast.sum(axis=1, keepdims=True), 1e-12)
+        extra = extra_weeks[:, None] * forecast + np.divide(
+            extra_money[:, None] * mix, unit_price, out=np.zeros_like(forecast),
+            where=unit_price > 0)
+        q = order_up_to(forecast, self.on_hand, self.pipeline.sum(axis=0), self.backlog,
+                        self.lead, self.safety, cover[:, None], extra)
+        q = np.where(ordering[:, None] & self.stocked[None, :], q, 0.0)
+        self.pipeline[(week + self.lead) % (self.lead + 1)] += q
+        return q
+
+    # -- what the books need ------------------------------------------------------------
+    def inventory(self, unit_price: np.ndarray) -> tuple[float, float, float]:
+        """(stock value at purchase prices, units on hand, weekly units asked of stock)."""
+        if len(self.agents) == 0:
+            return 0.0, 0.0, 0.0
+        return (nonzero_sum(self.on_hand * unit_price), nonzero_sum(self.on_hand),
+                nonzero_sum(self.history) / len(self.history))

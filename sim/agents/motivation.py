@@ -1,0 +1,123 @@
+"""The channel agents' motivation: commitment, tiers, activity and defection, weekly.
+
+Commitment moves with the realised margin against the competitor's line, incentives,
+training, tier, volume and conflicts lost (``sim.rules.commitment``); low commitment makes
+an agent inactive, lasting low commitment makes it defect (``docs/model.md``, motivation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents.channel import TRAIL, ChannelAgents
+from sim.rules.commitment import (
+    CommitmentWeights,
+    commitment_target,
+    next_state,
+    update_commitment,
+)
+from sim.vocab import Role, State, Tier
+
+# The reference margin and commitment (a reseller's own recent normal) drift at this share
+# of the speed of the realised ones, so that a change is felt before it becomes the norm.
+REFERENCE_SPEED = 0.5
+
+
+def expected_margins(policies, channel: ChannelAgents, agent_version: np.ndarray,
+                     street_mid: float) -> np.ndarray:
+    """Margin each reseller expects under the policy in force in its home region."""
+    out = np.zeros(channel.n)
+    for v, pol in enumerate(policies):
+        mask = agent_version == v
+        out[mask] = pol.expected_margin(channel, street_mid)[mask]
+    return out
+
+
+class Motivation:
+    """Moves commitment with margin, incentives, training, tier, volume and conflicts."""
+
+    def __init__(self, settings, channel: ChannelAgents, policies, street_mid: float,
+                 typical_deal_value: float):
+        c = settings
+        self.c = c
+        self.w = CommitmentWeights(c.bias, c.margin_weight, c.incentive_weight,
+                                   c.training_weight, c.tier_weight, c.volume_weight,
+                                   c.conflict_weight)
+        self.alpha = 1.0 / c.memory_weeks
+        self.channel, self.policies = channel, policies
+        self.street_mid, self.typical_deal_value = street_mid, typical_deal_value
+        m0 = self.expected(np.zeros(channel.n, dtype=np.int64))
+        channel.margin_real[:] = m0
+        channel.margin_ref[:] = m0
+
+    def expected(self, agent_version: np.ndarray) -> np.ndarray:
+        """Margin each reseller expects under the policy version in force for it."""
+        return expected_margins(self.policies, self.channel, agent_version, self.street_mid)
+
+    def update(self, week: int, agent_version: np.ndarray, announced: np.ndarray) -> np.ndarray:
+        """Advance every channel partner's commitment and state by one week.
+
+        Args:
+            week: the current week.
+            agent_version: policy version in force in each agent's home region.
+            announced: bool per agent, a change is announced for its region.
+
+        Returns:
+            The agents that defect this week (the caller carries the defection out).
+
+        """
+        book, a = self.channel, self.alpha
+        st = book.week
+        m_exp = self.expected(agent_version)
+        sold = st["sell_through"] > 0
+        realised = np.where(sold, st["margin_money"] / np.where(sold, st["sell_through"], 1.0),
+                            m_exp)
+        book.margin_real += a * (realised - book.margin_real)
+        book.margin_ref += REFERENCE_SPEED * a * (m_exp - book.margin_ref)
+        book.sell_through_ewma += a * (st["sell_through"] - book.sell_through_ewma)
+        book.purchases_ewma += a * (st["purchases"] - book.purchases_ewma)
+        book.incentives_ewma += a * (st["incentives"] - book.incentives_ewma)
+        book.conflicts_lost_ewma += a * (st["conflicts_lost"] - book.conflicts_lost_ewma)
+        gap = book.margin_real - book.alt_margin
+        if announced.any():
+            future = self.expected(np.ones(book.n, dtype=np.int64))
+            gap = gap + np.where(announced, self.c.announcement_weight * (future - m_exp), 0.0)
+        # A typical deal in the denominator keeps the rate finite for agents that buy
+        # little (specifiers earn spec-in bonuses without buying anything).
+        incentive = book.incentives_ewma / (book.purchases_ewma + self.typical_deal_value)
+        volume = np.log1p(book.sell_through_ewma / self.typical_deal_value)
+        tiers_on = np.array([pol.policy.tiers.enabled for pol in self.policies])[agent_version]
+        rate = np.minimum(incentive, self.c.max_incentive_rate)
+        target = commitment_target(self.w, gap, rate, book.trained,
+                                   np.where(tiers_on, book.tier, 0), volume,
+                                   book.conflicts_lost_ewma)
+        moving = book.contracted()
+        book.commitment = np.where(moving, update_commitment(book.commitment, target,
+                                                             self.c.speed), book.commitment)
+        book.commitment_ref += REFERENCE_SPEED * a * (book.commitment - book.commitment_ref)
+        before = book.state.copy()
+        book.state, book.weeks_low = next_state(
+            book.state, book.commitment, book.weeks_low, self.c.active_threshold,
+            self.c.defect_threshold, self.c.defect_weeks)
+        book.trailing[week % TRAIL] = st["sell_through"]
+        return np.flatnonzero((book.state == State.DEFECTED) & (before != State.DEFECTED))
+
+    def review_tiers(self, week: int, agent_version: np.ndarray) -> None:
+        """Re-rank contracted agents into tiers where the policy in force uses tiers."""
+        book = self.channel
+        recent = book.trailing.sum(axis=0)
+        for v, pol in enumerate(self.policies):
+            t = pol.policy.tiers
+            if not t.enabled or week % t.review_weeks != 0:
+                continue
+            for role in (Role.DISTRIBUTOR, Role.PARTNER):
+                idx = np.flatnonzero((agent_version == v) & (book.role == role)
+                                     & book.contracted())
+                if len(idx) == 0:
+                    continue
+                order = idx[np.argsort(-recent[idx], kind="stable")]
+                n_gold = int(round(t.gold_share * len(idx)))
+                n_silver = int(round(t.silver_share * len(idx)))
+                book.tier[order] = Tier.BASE
+                book.tier[order[:n_gold]] = Tier.GOLD
+                book.tier[order[n_gold:n_gold + n_silver]] = Tier.SILVER

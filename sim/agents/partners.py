@@ -1,0 +1,79 @@
+"""The partners' part in a project's specification phase: spec-in and deal registration.
+
+Integrators, project and service companies and specifiers influence which brand is
+specified into a project before it goes to tender; with deal registration, the selling
+partner with the strongest claim registers the project and is protected in its tender.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.market.deals import DealBook
+from sim.market.policy import CompiledPolicy
+from sim.rng import SALT_SPEC_IN, SALT_SPEC_REACH, hash_uniform
+from sim.vocab import Kind, Role, Segment
+
+SPEC_KINDS = (Kind.INTEGRATOR, Kind.PROJECT, Kind.SERVICE, Kind.SPECIFIER)
+
+
+def _argmax_rows(a: np.ndarray) -> np.ndarray:
+    """Row-wise argmax that also works when there are no columns (no agents)."""
+    return np.argmax(a, axis=1) if a.shape[1] else np.zeros(a.shape[0], dtype=np.int64)
+
+
+class Partners:
+    """The specification behaviour of the partners among the channel agents."""
+
+    def __init__(self, channel, pricing, reach):
+        self.channel = channel
+        self.pricing = pricing
+        self.max_reach = reach.max_reach
+        # Which kinds can specify, as a lookup by kind index (np.isin is slow on small
+        # arrays, and this is asked every week); the extra last entry, False, is where the
+        # kind -1 of agents that are not partners lands.
+        self.spec_kind = np.isin(np.arange(len(Kind) + 1), SPEC_KINDS)
+
+    def specify(self, rows: np.ndarray, pol: CompiledPolicy, deals: DealBook) -> np.ndarray:
+        """Project deals entering their specification phase: spec-in and registration.
+
+        Partners that can specify (integrators, project and service companies, specifiers)
+        hear of the project with probability ``base[partner, project] * geo * size *
+        effort``; each that does specs the brand in with probability ``spec_in * c *
+        (1 + b * trained) * (1 + bonus / (bonus + half))`` (``b``: the training's spec-in
+        boost). Where nobody does, the competitor is specified with probability
+        ``competitor_spec_in``. With deal registration, the reached selling partner with the
+        strongest claim registers it.
+
+        Returns:
+            The agent credited with each spec-in (-1 where none), for the spec-in bonus.
+
+        """
+        ch, p = self.channel, pol.policy
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.int64)
+        effort = ch.effort()
+        reg = deals.region[rows]
+        can = (ch.role == Role.PARTNER) & self.spec_kind[ch.kind] & (effort > 0)
+        prob = (ch.base_reach[:, Segment.PROJECT][None, :] * ch.geo[reg][:, ch.region]
+                * ch.size * effort)
+        prob = np.minimum(prob, self.max_reach) * can
+        keys = deals.key[rows]
+        reached = hash_uniform(keys, ch.ids[:-1], SALT_SPEC_REACH) < prob
+        pr = self.pricing
+        bonus = p.spec_in_bonus / (p.spec_in_bonus + pr.spec_bonus_half) if p.spec_in_bonus else 0
+        boost = p.training.spec_in_boost
+        p_spec = pr.spec_in * ch.commitment * (1.0 + boost * ch.trained) * (1.0 + bonus)
+        u_spec = hash_uniform(keys, ch.ids, SALT_SPEC_IN)
+        success = reached & (u_spec[:, :-1] < np.minimum(p_spec, 1.0))
+        score = np.where(success, prob - u_spec[:, :-1], -np.inf)
+        any_spec = success.any(axis=1)
+        credited = np.where(any_spec, _argmax_rows(score), -1)
+        comp_spec = ~any_spec & (u_spec[:, -1] < pr.competitor_spec_in)
+        deals.spec[rows] = np.where(any_spec, 1, np.where(comp_spec, -1, 0))
+        deals.spec_agent[rows] = credited
+        if p.deal_registration:
+            sellers = reached & (ch.kind[None, :] != Kind.SPECIFIER)
+            claim = np.where(sellers, prob - u_spec[:, :-1], -np.inf)
+            deals.registered[rows] = np.where(sellers.any(axis=1), _argmax_rows(claim), -1)
+        return credited

@@ -1,0 +1,4 @@
+"""What no single agent owns.
+
+The deals, the policy, settlement, incentives, the books, the competitor and the rollout.
+"""

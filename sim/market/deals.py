@@ -1,0 +1,121 @@
+"""The deals of a run, and the offers made on a batch of them.
+
+Customers raise deals (``sim.agents.customers``); a project deal waits through its
+specification phase and tender, so the book keeps a calendar of decision weeks. Every deal
+keeps its row for the whole run; its status, winner, specification and registration are
+columns of the book.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.vocab import DealStatus
+
+_FIELDS = {
+    "customer": np.int64, "region": np.int64, "segment": np.int64, "product": np.int64,
+    "units": np.float64, "created": np.int64, "decide": np.int64, "key": np.uint64,
+    "spec": np.int8, "spec_agent": np.int64, "registered": np.int64, "version": np.int8,
+    "status": np.int8, "winner": np.int64,
+}
+
+
+class DealBook:
+    """Every deal of the run in growable column arrays (one row per deal)."""
+
+    def __init__(self, capacity: int = 1024):
+        self.n = 0
+        self.cols = {k: np.zeros(capacity, dtype=t) for k, t in _FIELDS.items()}
+        self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def append(self, **values: np.ndarray) -> np.ndarray:
+        """Add deals; return their row indices."""
+        m = len(values["customer"])
+        need = self.n + m
+        cap = len(self.cols["customer"])
+        if need > cap:
+            new = max(need, 2 * cap)
+            for k, arr in self.cols.items():
+                grown = np.zeros(new, dtype=arr.dtype)
+                grown[: self.n] = arr[: self.n]
+                self.cols[k] = grown
+        rows = np.arange(self.n, need)
+        for k, arr in self.cols.items():
+            arr[self.n:need] = values.get(k, 0)
+        self.n = need
+        # Rows grouped by decision week, each group in row order (a stable sort): one
+        # sort instead of a mask per week.
+        decide = np.asarray(values["decide"])
+        order = np.argsort(decide, kind="stable")
+        weeks, starts = np.unique(decide[order], return_index=True)
+        if m:
+            for week, part in zip(weeks.tolist(), np.split(rows[order], starts[1:]),
+                                  strict=True):
+                self._calendar[week].append(part)
+        return rows
+
+    def due(self, week: int) -> np.ndarray:
+        """Rows of the deals decided in ``week`` (removed from the calendar)."""
+        parts = self._calendar.pop(week, [])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def open_rows(self) -> np.ndarray:
+        """Rows of deals not decided yet."""
+        return np.flatnonzero(self.status == DealStatus.OPEN)
+
+    def drop_agent(self, agent: int, to_competitor: bool) -> None:
+        """An agent leaves: its open specifications and registrations lapse.
+
+        A defecting agent takes its specifications to the competitor (the project is now
+        specified for the competitor's brand); a removed one leaves them unspecified.
+        """
+        open_rows = self.open_rows()
+        mine = open_rows[self.spec_agent[open_rows] == agent]
+        if to_competitor:
+            self.spec[mine] = -1
+        self.spec_agent[mine] = -1
+        registered = open_rows[self.registered[open_rows] == agent]
+        self.registered[registered] = -1
+
+
+@dataclass
+class Offers:
+    """Offers on a batch of ``D`` deals: the ``N`` bids as (deal, agent) pairs.
+
+    Attributes:
+        rows: the deals' rows in the deal book.
+        d, a: deal position and agent of each bid (``N``), ordered by deal.
+        price, cost: quoted unit price and the bidder's unit cost, per bid (money).
+        dumping: per bid, quoted below the recommended minimum.
+        delivery: weeks to delivery each bidder can promise.
+        expertise: the bidder's expertise in [0, 1].
+        z: utility plus scaled noise of each bid (set by the customer's choice).
+        winner: agent index per deal, or ``A`` for the competitor (set by the choice).
+        won_bid: index into the bids of each deal's winning bid, -1 if the competitor won.
+
+    """
+
+    rows: np.ndarray
+    d: np.ndarray
+    a: np.ndarray
+    price: np.ndarray
+    cost: np.ndarray
+    dumping: np.ndarray
+    delivery: np.ndarray
+    expertise: np.ndarray
+    z: np.ndarray | None = None
+    winner: np.ndarray | None = None
+    won_bid: np.ndarray | None = None
+
+    def bids_per_deal(self) -> np.ndarray:
+        """Number of brand bids on each deal."""
+        return np.bincount(self.d, minlength=len(self.rows))

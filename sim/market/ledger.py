@@ -1,0 +1,191 @@
+"""The books: where every unit of money lands each week, and the four output tables.
+
+Weekly figures accumulate into preallocated arrays; DataFrames are built once, on demand.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations_with_replacement
+
+import numpy as np
+import pandas as pd
+
+from sim.vocab import KINDS, ROLES, SEGMENTS, STATES, TURNOVER_CHANNELS, State
+
+KPI_COLUMNS = (
+    "week", "turnover", "turnover_direct", "turnover_distributor", "turnover_partner",
+    "turnover_marketplace", "sell_through", "margin", "rebates", "marketing_funds",
+    "channel_inventory_value", "deals_created", "deals_won", "deals_lost", "conflicts",
+    "poaching", "price_dumping", "agents_contracted", "agents_active", "agents_defected",
+    "top20_share", "mean_commitment", "fill_rate", "inventory_days",
+    # Beyond the required set: what the accounting and the service KPIs are built from.
+    "cogs", "direct_cost", "units_from_stock", "units_ordered_from_stock", "deals_unserved",
+)
+ACCUMULATED = ("turnover_direct", "turnover_distributor", "turnover_partner",
+               "turnover_marketplace", "sell_through", "rebates", "marketing_funds", "cogs",
+               "direct_cost", "deals_created", "deals_won", "deals_lost", "conflicts",
+               "poaching", "price_dumping", "units_from_stock", "units_ordered_from_stock",
+               "deals_unserved")
+ROLE_PAIRS = list(combinations_with_replacement(range(len(ROLES)), 2))
+CONFLICT_TYPES = tuple(f"{ROLES[a]}_vs_{ROLES[b]}" for a, b in ROLE_PAIRS)
+_PAIR_INDEX = np.zeros((len(ROLES), len(ROLES)), dtype=np.int64)
+for _i, (_a, _b) in enumerate(ROLE_PAIRS):
+    _PAIR_INDEX[_a, _b] = _PAIR_INDEX[_b, _a] = _i
+UNASSIGNED = len(SEGMENTS)  # by-region column for money with no segment (stock, rebates)
+REGION_FIELDS = ("turnover", "sell_through", "deals_won", "conflicts")
+
+
+def nonzero_sum(values) -> float:
+    """Sum of the non-zero entries.
+
+    Floating-point sums depend on the array's length; skipping zeros makes a total over
+    agents identical in two arms that differ only by agents who have not sold anything
+    yet (a strategy that adds agents), so paired differences stay exactly zero.
+    """
+    if isinstance(values, (float, int, np.floating, np.integer)):
+        return float(values)         # a single number: nothing to skip (most calls)
+    a = np.asarray(values, dtype=float)
+    return float(a[a != 0].sum()) if a.ndim else float(a)
+
+
+def conflict_type(role_a: np.ndarray, role_b: np.ndarray) -> np.ndarray:
+    """Index into ``CONFLICT_TYPES`` for each pair of roles (order does not matter)."""
+    return _PAIR_INDEX[role_a, role_b]
+
+
+def top_share(sales: np.ndarray, share: float = 0.2) -> float:
+    """Share of total ``sales`` made by the top ``ceil(share * n)`` sellers (0 if no sales)."""
+    total = float(sales.sum())
+    if len(sales) == 0 or total <= 0:
+        return 0.0
+    k = math.ceil(share * len(sales))
+    return float(np.sort(sales)[::-1][:k].sum() / total)
+
+
+class Ledger:
+    """Weekly accumulators and the run's recorded history."""
+
+    def __init__(self, weeks: int, n_regions: int, channel, region_names: list[str]):
+        self.weeks = weeks
+        self.region_names = region_names
+        self.now = dict.fromkeys(ACCUMULATED, 0.0)
+        self.region = np.zeros((len(REGION_FIELDS), n_regions, len(SEGMENTS) + 1))
+        self.conflict_counts = np.zeros(len(CONFLICT_TYPES))
+        self.kpi = np.zeros((weeks, len(KPI_COLUMNS)))
+        self.by_region = np.zeros((weeks, len(REGION_FIELDS), n_regions, len(SEGMENTS) + 1))
+        self.conflicts = np.zeros((weeks, len(CONFLICT_TYPES)))
+        self.agents = np.zeros((weeks, channel.n, 5))
+        self.recorded = 0
+
+    def add(self, column: str, amount) -> None:
+        """Add a number, or the sum of an array, to one of this week's totals."""
+        self.now[column] += nonzero_sum(amount)
+
+    def turnover(self, channel: str, amounts: np.ndarray, regions: np.ndarray,
+                 segments: np.ndarray | int = UNASSIGNED) -> None:
+        """Book manufacturer turnover in ``turnover_<channel>`` by region and segment."""
+        amounts = np.asarray(amounts, dtype=float)
+        if amounts.size == 0:
+            return
+        self.now[f"turnover_{channel}"] += nonzero_sum(amounts)
+        if np.shape(regions) == amounts.shape:
+            # One region per amount (every caller): indexing broadcasts a single segment
+            # itself, adding in the same order, without two broadcast_to calls.
+            np.add.at(self.region[0], (regions, segments), amounts)
+        else:
+            seg = np.broadcast_to(segments, amounts.shape)
+            np.add.at(self.region[0], (np.broadcast_to(regions, amounts.shape), seg), amounts)
+
+    def regional(self, field: str, amounts, regions, segments) -> None:
+        """Add to a by-region figure (sell-through, deals won, conflicts)."""
+        np.add.at(self.region[REGION_FIELDS.index(field)], (regions, segments), amounts)
+
+    def conflict(self, types: np.ndarray) -> None:
+        """Count conflicts by type."""
+        self.conflict_counts += np.bincount(types, minlength=len(CONFLICT_TYPES))
+
+    def close_week(self, week: int, channel, inventory_value: float,
+                   inventory_units: float, weekly_units: float) -> dict[str, float]:
+        """Record the week (weeks < 1 are warm-up and not kept); reset the accumulators."""
+        n = self.now
+        row = dict(n)
+        row["week"] = week
+        row["turnover"] = sum(n[f"turnover_{c}"] for c in TURNOVER_CHANNELS)
+        row["margin"] = row["turnover"] - n["cogs"] - n["marketing_funds"] - n["direct_cost"]
+        row["channel_inventory_value"] = inventory_value
+        contracted = channel.contracted()
+        partners = channel.channel_partners()
+        row["agents_contracted"] = int(contracted.sum())
+        row["agents_active"] = int((contracted & (channel.state == State.ACTIVE)).sum())
+        row["agents_defected"] = int((partners & (channel.state == State.DEFECTED)).sum())
+        row["top20_share"] = top_share(channel.trailing.sum(axis=0)[contracted])
+        row["mean_commitment"] = (float(channel.commitment[contracted].mean())
+                                  if contracted.any() else 0.0)
+        asked = n["units_ordered_from_stock"]
+        row["fill_rate"] = n["units_from_stock"] / asked if asked > 0 else 1.0
+        row["inventory_days"] = (min(3650.0, 7.0 * inventory_units / weekly_units)
+                                 if weekly_units > 0 else 0.0)
+        if week >= 1:
+            if week > self.weeks:
+                self._grow(max(week, 2 * self.weeks))
+            i = week - 1
+            self.kpi[i] = [row[c] for c in KPI_COLUMNS]
+            self.by_region[i] = self.region
+            self.conflicts[i] = self.conflict_counts
+            self.agents[i, :, 0] = channel.week["sell_through"]
+            self.agents[i, :, 1] = channel.week["purchases"]
+            self.agents[i, :, 2] = channel.commitment
+            self.agents[i, :, 3] = channel.state
+            self.agents[i, :, 4] = channel.kind
+            self.recorded = week
+        for k in n:
+            n[k] = 0.0
+        self.region.fill(0.0)
+        self.conflict_counts.fill(0.0)
+        return row
+
+    def _grow(self, weeks: int) -> None:
+        for name in ("kpi", "by_region", "conflicts", "agents"):
+            old = getattr(self, name)
+            new = np.zeros((weeks, *old.shape[1:]))
+            new[: len(old)] = old
+            setattr(self, name, new)
+        self.weeks = weeks
+
+    def tables(self, channel) -> dict[str, pd.DataFrame]:
+        """The four output tables over the weeks recorded so far."""
+        w = self.recorded
+        weeks = np.arange(1, w + 1)
+        kpis = pd.DataFrame(self.kpi[:w], columns=list(KPI_COLUMNS))
+        for c in ("week", "deals_created", "deals_won", "deals_lost", "conflicts", "poaching",
+                  "price_dumping", "agents_contracted", "agents_active", "agents_defected",
+                  "deals_unserved"):
+            kpis[c] = kpis[c].astype(np.int64)
+        n_reg, n_seg = self.by_region.shape[2:]
+        seg_names = [*SEGMENTS, "unassigned"]
+        idx = pd.MultiIndex.from_product([weeks, self.region_names, seg_names],
+                                         names=["week", "region", "segment"])
+        by_region = pd.DataFrame(
+            {f: self.by_region[:w, i].reshape(-1) for i, f in enumerate(REGION_FIELDS)},
+            index=idx).reset_index()
+        by_region["deals_won"] = by_region["deals_won"].astype(np.int64)
+        by_region["conflicts"] = by_region["conflicts"].astype(np.int64)
+        conflicts = pd.DataFrame({
+            "week": np.repeat(weeks, len(CONFLICT_TYPES)),
+            "conflict_type": np.tile(CONFLICT_TYPES, w),
+            "count": self.conflicts[:w].reshape(-1).astype(np.int64),
+        })
+        a = channel.n
+        agents = pd.DataFrame({
+            "week": np.repeat(weeks, a),
+            "agent_id": np.tile(channel.names, w),
+            "role": np.tile([ROLES[r] for r in channel.role], w),
+            "kind": np.array([*KINDS, ""])[self.agents[:w, :, 4].astype(int).reshape(-1)],
+            "region": np.tile([self.region_names[r] for r in channel.region], w),
+            "sell_through": self.agents[:w, :, 0].reshape(-1),
+            "purchases": self.agents[:w, :, 1].reshape(-1),
+            "commitment": self.agents[:w, :, 2].reshape(-1),
+            "state": np.array(STATES)[self.agents[:w, :, 3].astype(int).reshape(-1)],
+        })
+        return {"kpis": kpis, "by_region": by_region, "conflicts": conflicts, "agents": agents}

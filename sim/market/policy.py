@@ -1,0 +1,134 @@
+"""A channel policy compiled into the arrays the market reads (who may bid, at what price)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.pricing import stack_discounts
+from sim.scenario.policy import Policy
+from sim.vocab import KINDS, ROLES, SEGMENTS, TIERS, Kind, Role, Segment
+
+# How hard a rep paid on any sale still chases deals outside its assigned accounts.
+UNASSIGNED_CHASE = 0.5
+
+
+class CompiledPolicy:
+    """One policy, resolved against the network: masks and discount tables.
+
+    Attributes:
+        policy: the policy as written in the scenario.
+        allowed: ``[A, R, S]`` may agent ``a`` bid for a deal of region ``r``, segment ``s``.
+        reach_factor: ``[A, S]`` multiplier on reach (direct reps' focus on their accounts).
+        home_gain: ``[A]`` multiplier on reach for agents held to their home region.
+        tier_discount: ``[2, 3]`` channel discount for (distributor, partner) x tier.
+
+    """
+
+    def __init__(self, p: Policy, channel, n_regions: int):
+        self.policy = p
+        n_seg = len(SEGMENTS)
+        sellers = ~((channel.role == Role.PARTNER) & (channel.kind == Kind.SPECIFIER))
+        sellers &= (channel.role != Role.MARKETPLACE) | p.marketplace.enabled
+        allowed = np.broadcast_to(sellers[:, None, None], (channel.n, n_regions, n_seg)).copy()
+        home = channel.region[:, None] == np.arange(n_regions)[None, :]  # [A, R]
+        if p.has_territory("exclusive_regions"):
+            held = np.isin(channel.role, [Role.of(r) for r in p.exclusive_roles])
+            allowed &= np.where(held[:, None], home, True)[:, :, None]
+            # Held to home, an agent spends there the effort it used to spread around.
+            self.home_gain = np.where(held, 1.0 + p.territory_focus_gain, 1.0)
+        else:
+            self.home_gain = np.ones(channel.n)
+        if p.has_territory("segment_split"):
+            names = [(ROLES[r], KINDS[k] if r == Role.PARTNER else None)
+                     for r, k in zip(channel.role, channel.kind, strict=True)]
+            ok = np.array([[role in p.segment_roles[s] or kind in p.segment_roles[s]
+                            for s in SEGMENTS] for role, kind in names],
+                          dtype=bool).reshape(channel.n, n_seg)
+            allowed &= ok[:, None, :]
+        factor = np.ones((channel.n, n_seg))
+        if p.direct.accounts == "key_accounts":
+            chase = UNASSIGNED_CHASE if p.direct.compensation == "any_sale" else 0.0
+            off_key = np.arange(n_seg) != Segment.KEY
+            factor[np.ix_(channel.role == Role.DIRECT, off_key)] = chase
+            if p.direct.compensation == "assigned_only":
+                factor[np.ix_(channel.role == Role.DIRECT, ~off_key)] = 1.0 + p.direct.focus_gain
+        self.allowed = allowed
+        self.reach_factor = factor
+        self.tier_discount = np.array([[p.discounts.distributor[t] for t in TIERS],
+                                       [p.discounts.partner[t] for t in TIERS]])
+        self._cache_key: tuple | None = None
+        self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._rebate_roles: tuple[np.ndarray, np.ndarray] | None = None
+        self._margin_key: tuple | None = None
+        self._margin: np.ndarray | None = None
+
+    def purchase_discount(self, channel, agents: np.ndarray,
+                          project_price: np.ndarray | bool = False) -> np.ndarray:
+        """Effective discount off list on an agent's purchases from the manufacturer.
+
+        Components: the channel discount of the agent's role and tier, the promo discount,
+        and the special project price where ``project_price`` is true; combined by the
+        policy's stacking rule (``sim.rules.pricing.stack_discounts``). A dealer buying
+        two-tier gets its distributor's dealer discount instead.
+        """
+        regular, project, _ = self._per_agent(channel)
+        if isinstance(project_price, bool) or np.ndim(project_price) == 0:  # bool: fast path
+            return (project if project_price else regular)[agents]
+        return np.where(project_price, project[agents], regular[agents])
+
+    def two_tier_mask(self, channel, agents: np.ndarray) -> np.ndarray:
+        """True for dealers that buy through a distributor under this policy."""
+        return self._per_agent(channel)[2][agents]
+
+    def _per_agent(self, channel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Discounts (regular, project) and two-tier flags of every agent.
+
+        They change only when tiers, kinds or suppliers do, so they are computed once per
+        such change: the market asks for them many times a week.
+        """
+        key = (channel.tier.tobytes(), channel.kind.tobytes(), channel.supplier.tobytes())
+        if self._cache_key != key:
+            self._cache_key = key
+            role = channel.role
+            tier = channel.tier if self.policy.tiers.enabled else np.zeros_like(channel.tier)
+            by_tier = self.tier_discount[np.where(role == Role.DISTRIBUTOR, 0, 1), tier]
+            promo = np.full(by_tier.shape, self.policy.discounts.promo)
+            two_tier = (self.policy.two_tier & (role == Role.PARTNER)
+                        & (channel.kind == Kind.DEALER) & (channel.supplier >= 0))
+            out = []
+            for project in (0.0, self.policy.discounts.project):
+                parts = np.stack([by_tier, promo, np.full(by_tier.shape, project)], axis=-1)
+                d = stack_discounts(parts, self.policy.stacking, self.policy.max_total_discount)
+                out.append(np.where(two_tier, self.policy.discounts.dealer_via_distributor, d))
+            self._cache = (out[0], out[1], two_tier)
+        return self._cache
+
+    def expected_margin(self, channel, street_mid: float) -> np.ndarray:
+        """Margin a reseller expects on a typical mid-segment sale: ``1 - (1-d)/(1-street)``.
+
+        Returns:
+            One margin per agent (read-only: it is kept until the discounts change, as
+            the model asks for it several times a week).
+
+        """
+        per_agent = self._per_agent(channel)
+        key = (per_agent, channel.role, street_mid)
+        if self._margin_key is None or any(a is not b for a, b in zip(key, self._margin_key,
+                                                                      strict=True)):
+            agents = np.arange(channel.n)
+            d = self.purchase_discount(channel, agents)
+            m = 1.0 - (1.0 - d) / (1.0 - street_mid)
+            resellers = (channel.role == Role.DISTRIBUTOR) | (channel.role == Role.PARTNER)
+            self._margin = np.where(resellers, m, 0.0)
+            self._margin.flags.writeable = False
+            self._margin_key = key
+        return self._margin
+
+    def eligible_for_rebates(self, channel) -> np.ndarray:
+        """Agents whose purchases earn the volume rebate."""
+        # Agents never change role, so the mask is kept for the channel's role array (it is
+        # asked every week, and np.isin is slow on small arrays).
+        if self._rebate_roles is None or self._rebate_roles[0] is not channel.role:
+            self._rebate_roles = (channel.role, np.isin(
+                channel.role, [Role.of(r) for r in self.policy.rebates.roles]))
+        return self._rebate_roles[1]

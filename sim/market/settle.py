@@ -1,0 +1,127 @@
+"""Settling decided deals: who sold, where the money lands, conflicts and poaching.
+
+Accounting follows ``docs/model.md`` (accounting): a direct sale is turnover at the
+customer's price; a distributor's sale from stock is no turnover now (it returns as
+replenishment); a partner buying direct pays its purchase price; a dealer buying two-tier
+goes through its distributor; a marketplace sale brings the price less the marketplace's fee.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.market.deals import DealBook, Offers
+from sim.market.ledger import Ledger, conflict_type
+from sim.market.policy import CompiledPolicy
+from sim.vocab import DealStatus, Role, Segment, State
+
+
+def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
+           distributors, ledger: Ledger, catalogue) -> None:
+    """Book the outcome of every deal in ``o`` (decided by the customers) on the ledger.
+
+    Args:
+        o: the offers with their winners.
+        pol: the policy the deals were decided under.
+        deals: the deal book (status and winners are written).
+        channel: the channel agents (their weekly sales, purchases and margins).
+        customers: the customers (winners become incumbents).
+        distributors: the distributors (sales from stock).
+        ledger: the books.
+        catalogue: product lines' list prices and unit costs.
+
+    """
+    book, led, p = channel, ledger, pol.policy
+    rows, n_a = o.rows, book.n
+    seg, reg = deals.segment[rows], deals.region[rows]
+    cust, prod, units = deals.customer[rows], deals.product[rows], deals.units[rows]
+    won = o.winner < n_a
+    j = np.where(won, o.winner, 0)
+    price, cost = np.zeros(len(rows)), np.zeros(len(rows))
+    price[won] = o.price[o.won_bid[won]]
+    cost[won] = o.cost[o.won_bid[won]]
+    revenue = price * units
+    unit_cost = catalogue.unit_cost[prod]
+
+    deals.status[rows] = np.where(won, DealStatus.WON, DealStatus.LOST)
+    deals.winner[rows] = o.winner
+    led.add("deals_won", won.sum())
+    led.add("deals_lost", (~won).sum())
+    led.add("deals_unserved", (o.bids_per_deal() == 0).sum())
+    led.add("price_dumping", o.dumping.sum())
+    led.add("sell_through", revenue.sum())
+    led.regional("sell_through", revenue, reg, seg)
+    led.regional("deals_won", won.astype(float), reg, seg)
+    won_rows = np.flatnonzero(won)
+    jw = j[won_rows]
+    np.add.at(book.week["sell_through"], jw, revenue[won_rows])
+    np.add.at(book.week["deals_won"], jw, 1.0)
+    np.add.at(book.week["units_won"], jw, units[won_rows])
+    resellers = (book.role[jw] == Role.DISTRIBUTOR) | (book.role[jw] == Role.PARTNER)
+    np.add.at(book.week["margin_money"], jw[resellers],
+              ((price - cost) * units)[won_rows][resellers])
+
+    role = book.role[jw]
+    # Direct reps: the customer's price is turnover; commission is a sales cost.
+    sel = won_rows[role == Role.DIRECT]
+    led.turnover("direct", revenue[sel], reg[sel], seg[sel])
+    led.add("cogs", (unit_cost * units)[sel].sum())
+    led.add("direct_cost", p.direct.commission * revenue[sel].sum())
+    # Marketplace: price less fee.
+    sel = won_rows[role == Role.MARKETPLACE]
+    led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel], seg[sel])
+    led.add("cogs", (unit_cost * units)[sel].sum())
+    # Distributors sell from stock (sell-in comes with replenishment) or buy to order.
+    sel = won_rows[role == Role.DISTRIBUTOR]
+    distributors.serve(j[sel], cost[sel], seg[sel], prod[sel], units[sel], book, led)
+    # Partners: two-tier dealers draw on their distributor; the others buy direct.
+    sel = won_rows[role == Role.PARTNER]
+    tt = pol.two_tier_mask(book, j[sel])
+    via = sel[tt]
+    sup = book.supplier[j[via]]
+    sup_cost = catalogue.list_price[prod[via]] * (1.0 - pol.purchase_discount(book, sup))
+    distributors.serve(sup, sup_cost, seg[via], prod[via], units[via], book, led)
+    own = sel[~tt]
+    buy = cost[own] * units[own]
+    led.turnover("partner", buy, reg[own], seg[own])
+    led.add("cogs", (unit_cost * units)[own].sum())
+    np.add.at(book.week["purchases"], j[own], buy)
+
+    if n_a:  # with no channel agent at all there is nobody to fight or poach
+        _conflicts(o, book, led, won, j, seg, reg)
+        inc = customers.incumbent[deals.customer[o.rows]]
+        led.add("poaching", _poaching(o, book, inc, deals.registered[o.rows], pol, won, j, seg))
+    customers.settle_winners(cust, o.winner)
+
+
+def _conflicts(o: Offers, book, led: Ledger, won, j, seg, reg) -> None:
+    """A deal pursued by two or more brand agents is a conflict, typed by the two best."""
+    n_brand = o.bids_per_deal()
+    c = np.flatnonzero(n_brand >= 2)
+    led.add("conflicts", len(c))
+    if len(c) == 0:
+        return
+    # the two best bids of each deal: bids sorted by deal, then by score, best first
+    order = np.lexsort((-o.z, o.d))
+    start = np.searchsorted(o.d[order], c)
+    first, second = o.a[order[start]], o.a[order[start + 1]]
+    led.conflict(conflict_type(book.role[first], book.role[second]))
+    led.regional("conflicts", np.ones(len(c)), reg[c], seg[c])
+    in_conflict = n_brand[o.d] >= 2
+    lost = in_conflict & won[o.d] & (o.a != j[o.d])
+    np.add.at(book.week["conflicts_lost"], o.a[lost], 1.0)
+
+
+def _poaching(o: Offers, book, inc, registered, pol, won, j, seg) -> int:
+    """Wins on another agent's ground: its customer, its registration, its accounts."""
+    n_a = book.n
+    inc_ok = (inc >= 0) & (inc < n_a)
+    inc_c = np.where(inc_ok, inc, 0)
+    inc_brand = (inc_ok & (inc != j) & (book.role[inc_c] != Role.MARKETPLACE)
+                 & ((book.state[inc_c] == State.ACTIVE) | (book.state[inc_c] == State.INACTIVE)))
+    reg_other = (registered >= 0) & (registered != j)
+    accounts = pol.policy.direct.accounts == "key_accounts"
+    direct_won = book.role[j] == Role.DIRECT
+    acct = accounts & (((seg == Segment.KEY) & ~direct_won) | ((seg != Segment.KEY) & direct_won))
+    return (won & (inc_brand | reg_other | acct)).sum()
+
