@@ -29,20 +29,21 @@ SEEDS = 30
 STATS = ("cumulative_turnover", "conflicts", "top20_share")
 
 
-def one(seed: int) -> dict:
-    """The three statistics of one run of the shipped baseline."""
+def one(seed: int, values: dict | None = None) -> dict:
+    """The three statistics of one run of the shipped baseline (with ``values`` set)."""
     from sim import load_scenario, simulate
 
-    k = simulate(load_scenario(ROOT / "scenarios" / "case_baseline.yaml"), seed)
+    k = simulate(load_scenario(ROOT / "scenarios" / "case_baseline.yaml"), seed,
+                 uncertain=values or None)
     return {"seed": seed, "cumulative_turnover": float(k["turnover"].sum()),
             "conflicts": float(k["conflicts"].sum()),
             "top20_share": float(k["top20_share"].tail(52).mean())}
 
 
-def record(path: Path) -> None:
+def record(path: Path, values: dict | None = None) -> None:
     """Run seeds 1..30 (on all cores) and write their statistics to ``path``."""
     with ProcessPoolExecutor() as pool:
-        rows = list(pool.map(one, range(1, SEEDS + 1)))
+        rows = list(pool.map(one, range(1, SEEDS + 1), [values] * SEEDS))
     pd.DataFrame(rows).to_csv(path, index=False)
     print(f"written to {path}")
 
@@ -69,6 +70,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("record")
     r.add_argument("path", type=Path)
+    r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="an uncertain setting to fix for the runs (e.g. choice.brand_nest=1)")
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
@@ -76,7 +79,7 @@ def main() -> None:
     c.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "DRAWS.md")
     args = parser.parse_args()
     if args.cmd == "record":
-        record(args.path)
+        record(args.path, {k: float(v) for k, v in (a.split("=") for a in args.set)})
     else:
         compare(args.before, args.after, args.what, args.out)
 

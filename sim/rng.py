@@ -28,9 +28,13 @@ STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 # Salts keep the per-deal hashes of different purposes independent.
 SALT_REACH, SALT_SPEC_REACH, SALT_SPEC_IN, SALT_NOISE, SALT_COMPLY = 1, 2, 3, 4, 5
 SALT_DEAL = 6
+SALT_NEST = 7
 # The competitor's id in per-deal hashes: fixed, so that a strategy adding agents (whose rows
 # come after everyone else's) leaves every other draw as in its baseline.
 COMPETITOR_HASH_ID = 2**40
+# The brand nest's id in the per-deal hash of its noise (the choice between the brand's
+# offers as a whole and the competitor's).
+NEST_HASH_ID = 2**40 + 1
 
 
 def as_seed_sequence(seed) -> np.random.SeedSequence:

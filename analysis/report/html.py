@@ -17,23 +17,29 @@ from analysis.comparison.scenario_diff import scenario_diff
 from analysis.report.charts import all_charts
 from sim.experiments.store import ResultStore, write_atomic
 
-ASSUMPTIONS = (
-    "One step is one week; customers' needs arrive as deals (Poisson by customer and "
-    "segment); project deals pass a specification phase and a tender before they are decided.",
-    "A channel agent hears of a deal with a probability that grows with its size, effort "
-    "(commitment) and relationship; a deal no brand agent hears of goes to the competitor.",
-    "Resellers quote the segment's street price less a step per rival brand bidder, never "
-    "below their margin floor or an enforced minimum resale price.",
-    "Customers choose by multinomial logit on price, delivery, expertise, relationship and "
-    "specification, with the competitor always available.",
-    "Distributors replenish order-up-to on a moving-average forecast; they destock when margin "
-    "or commitment falls, buy forward before an announced cut and load toward rebate tiers.",
-    "Commitment follows margin against the competitor's line, incentives, training, tier, "
-    "volume and conflicts lost; low commitment makes an agent inactive, lasting low commitment "
-    "makes it defect with its customers and open specifications.",
-    "Strategies and baseline run on common random numbers; uncertain parameters are drawn per "
-    "replication (Latin hypercube) and shared by every scenario of that replication.",
-)
+
+def assumption_rows(baseline: dict, uncertain: list[str]) -> list[list[str]]:
+    """The model's assumptions as the report shows them, from the schema's metadata.
+
+    One row per assumption (``sim.scenario.reference.assumptions``): the setting, the value
+    the baseline used (or "drawn per future"), its plausible range and its meaning.
+    """
+    from sim.scenario.reference import assumptions
+    from sim.scenario.schema import resolve_path
+
+    rows = []
+    for e in assumptions():
+        try:
+            value = resolve_path(baseline, e.path)
+        except KeyError:
+            continue
+        if isinstance(value, dict | list):
+            continue
+        used = "drawn per future" if e.path in uncertain else f"{value:g}" if isinstance(
+            value, float) else str(value)
+        plausible = "" if not e.plausible else f"{e.plausible[0]:g} to {e.plausible[1]:g}"
+        rows.append([e.path, used, plausible, e.meaning])
+    return rows
 
 
 def templates() -> Environment:
@@ -135,7 +141,8 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         sentences=lines, results=comp.strategies, baseline=res.baseline,
         reps=man["reps"], summary_header=[h for h, _, _ in SUMMARY_COLUMNS],
         summary_rows=rows, chart_sections=sections, diffs=diffs,
-        diagnosis=diagnosis_html(diagnose_results(res)), assumptions=ASSUMPTIONS,
+        diagnosis=diagnosis_html(diagnose_results(res)),
+        assumptions=assumption_rows(base_doc["scenario"], uncertain),
         version=man["channelsim_version"], seed=man["seed"], weeks=man["weeks"],
         uncertain=", ".join(uncertain),
         command=(f"channelsim compare {' '.join(n + '.yaml' for n in res.scenarios)} "

@@ -6,9 +6,11 @@ inversion of one uniform per customer and week, and a deal's key and attributes 
 of (week, customer, deal number): a setting that raises the rates adds deals and leaves
 the others as they were (see :mod:`sim.rng`).
 
-The choice is the customer's: among the brand's offers on a deal and the competitor's,
-by the utility of ``sim.rules.choice`` with per-deal noise hashed from the deal's key, so
-two arms of a comparison draw the same noise for the same (deal, option).
+The choice is the customer's: the brand's offers on a deal form one nest against the
+competitor's (a nested logit, ``sim.rules.choice.choose_nested``): the customer weighs the
+brand as a whole (its best offers' inclusive value), then picks among its offers. Every
+noise term is hashed from the deal's key (and the offer's agent), so two arms of a
+comparison draw the same noise for the same (deal, option), whatever else they offer.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from scipy.special import ndtri
 from sim.market.deals import DealBook, Offers
 from sim.rng import (
     COMPETITOR_HASH_ID,
+    NEST_HASH_ID,
     SALT_DEAL,
+    SALT_NEST,
     SALT_NOISE,
     deal_keys,
     hash_pairs,
     hash_uniform,
     poisson_from_uniform,
 )
-from sim.rules.choice import UtilityWeights, choose_among_bids, gumbel, utility
+from sim.rules.choice import UtilityWeights, choose_nested, gumbel, utility
 from sim.scenario import Scenario
 from sim.vocab import SEGMENTS, WEEKS_PER_YEAR, Segment
 
@@ -65,6 +69,7 @@ class Customers:
         self.weights = UtilityWeights(c.price, c.delivery, c.expertise, c.relationship,
                                       c.specification, c.brand_constant)
         self.noise_scale = c.noise_scale
+        self.brand_nest = c.brand_nest
 
     @property
     def n(self) -> int:
@@ -104,7 +109,7 @@ class Customers:
 
     # -- choice -------------------------------------------------------------------------
     def choose(self, o: Offers, deals: DealBook, competitor, catalogue, n_agents: int) -> Offers:
-        """Pick each deal's winner among the brand's offers and the competitor's (in ``o``).
+        """Pick each deal's winner: the brand's nest of offers or the competitor, then an offer.
 
         Utility as in :func:`sim.rules.choice.utility`: the offer's price over list, its
         delivery, the seller's expertise on the product's complexity, whether the seller is
@@ -122,15 +127,15 @@ class Customers:
         price_rel, delivery, expertise = competitor.offer(deals.segment[rows], prod)
         u_comp = utility(self.weights, price_rel, delivery, cx, expertise,
                          (inc == n_agents).astype(float), -spec, 0.0)
-        scale = self.noise_scale
-        z_bid = u_bid + scale * gumbel(hash_pairs(keys[d], a, SALT_NOISE))
-        z_comp = u_comp + scale * gumbel(hash_pairs(
-            keys, np.full(len(rows), COMPETITOR_HASH_ID), SALT_NOISE))
-        best, takes = choose_among_bids(d, z_bid, z_comp)
+        scale, nest = self.noise_scale, self.brand_nest
+        g_bid = gumbel(hash_pairs(keys[d], a, SALT_NOISE))
+        g_comp = gumbel(hash_pairs(keys, np.full(len(rows), COMPETITOR_HASH_ID), SALT_NOISE))
+        g_nest = gumbel(hash_pairs(keys, np.full(len(rows), NEST_HASH_ID), SALT_NEST))
+        best, takes = choose_nested(d, u_bid, g_bid, u_comp, g_nest, g_comp, nest, scale)
         o.won_bid = np.where(takes, best, -1)
         o.winner = np.where(takes, a[np.maximum(o.won_bid, 0)] if len(a) else n_agents,
                             n_agents)
-        o.z = z_bid
+        o.z = u_bid + nest * scale * g_bid  # the offers' ranking inside the brand nest
         return o
 
     def settle_winners(self, customers_of_deals: np.ndarray, winner: np.ndarray) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
+from sim.scenario.about import setting
 from sim.scenario.market import (
     Finite,
     Fraction,
@@ -28,17 +29,29 @@ def _reach_default() -> dict[str, dict[str, float]]:
 
 
 class Reach(Strict):
-    """Probability that a channel agent learns of a deal (before effort and size)."""
+    """How channel agents hear of deals (``docs/model.md``, reach)."""
 
-    base: dict[Role, dict[Segment, Fraction]] = Field(default_factory=_reach_default)
-    neighbour: Fraction = Field(0.3, description="Factor for a deal in a neighbouring region.")
-    remote: Fraction = Field(0.05, description="Factor for a deal in any other region.")
-    incumbent: Fraction = Field(0.9, description="Chance the customer's incumbent hears of it.")
-    effort_exponent: NonNeg = 0.5
-    inactive_effort: Fraction = 0.2
-    max_reach: Fraction = Field(0.98, description="Highest chance of hearing of a deal.")
-    incumbent_effort_share: Fraction = Field(
-        0.5, description="Share of the incumbent's chance that follows its effort.")
+    base: dict[Role, dict[Segment, Fraction]] = setting(
+        meaning="Chance an agent of the role at full effort and average size hears of a "
+        "deal of the segment in its home region.", plausible=(0.05, 0.9), basis="assumption",
+        factory=_reach_default)
+    neighbour: Fraction = setting(0.3, "Reach factor for a deal in a neighbouring region.",
+                                  plausible=(0.1, 0.5), basis="assumption")
+    remote: Fraction = setting(0.05, "Reach factor for a deal in any other region.",
+                               plausible=(0.0, 0.15), basis="assumption")
+    incumbent: Fraction = setting(0.9, "Chance the customer's incumbent supplier hears of its "
+                                  "deal at full effort.", plausible=(0.7, 0.98),
+                                  basis="assumption")
+    effort_exponent: NonNeg = setting(0.5, "Effort is commitment to this power.",
+                                      plausible=(0.3, 1.0), basis="assumption")
+    inactive_effort: Fraction = setting(0.2, "Effort of an agent on paper, as a share of its "
+                                        "committed effort.", plausible=(0.0, 0.5),
+                                        basis="assumption")
+    max_reach: Fraction = setting(0.98, "Highest chance of hearing of a deal.",
+                                  basis="convention")
+    incumbent_effort_share: Fraction = setting(
+        0.5, "Share of the incumbent's chance that follows its effort.", plausible=(0.2, 0.8),
+        basis="assumption")
 
     @model_validator(mode="after")
     def _complete(self) -> Reach:
@@ -50,36 +63,51 @@ class Reach(Strict):
 
 
 class Margins(Strict):
-    """Markup targets and floors of reselling agents, as fractions of the selling price."""
+    """Markup floors of reselling agents, as fractions of the selling price."""
 
-    distributor_floor: Fraction = 0.06
-    partner_floor: Fraction = 0.08
-    direct_max_discount: Fraction = 0.25
-    price_war_step: Fraction = Field(0.04, description="Extra discount per rival brand bidder.")
+    distributor_floor: Fraction = setting(0.06, "Lowest margin a distributor quotes at.",
+                                          unit="fraction of price", plausible=(0.03, 0.1),
+                                          basis="data")
+    partner_floor: Fraction = setting(0.08, "Lowest margin a partner quotes at.",
+                                      unit="fraction of price", plausible=(0.04, 0.12),
+                                      basis="data")
+    direct_max_discount: Fraction = setting(0.25, "Largest discount a direct rep may give.",
+                                            unit="fraction of list", plausible=(0.15, 0.35),
+                                            basis="policy")
+    price_war_step: Fraction = setting(
+        0.04, "Extra discount a reseller gives per rival bidder of the same brand.",
+        unit="fraction of list", plausible=(0.01, 0.08), basis="assumption")
+
+
+def _expertise() -> dict[str, float]:
+    return {"distributor": 0.4, "direct": 0.7, "marketplace": 0.0, "integrator": 1.0,
+            "dealer": 0.5, "project": 0.9, "service": 0.8, "specifier": 0.0}
 
 
 class Pricing(Strict):
     """What agents quote and how well they serve."""
 
-    margins: Margins = Field(default_factory=Margins)
-    expertise: dict[str, Fraction] = Field(
-        default_factory=lambda: {
-            "distributor": 0.4, "direct": 0.7, "marketplace": 0.0, "integrator": 1.0,
-            "dealer": 0.5, "project": 0.9, "service": 0.8, "specifier": 0.0,
-        }
-    )
-    expertise_commitment_share: Fraction = Field(
-        0.5, description="Share of a reseller's expertise that follows its commitment.")
-    in_stock_weeks: NonNeg = 1.0
-    factory_weeks: NonNeg = 2.0
-    made_to_order_weeks: NonNeg = 8.0
-    spec_in: Fraction = Field(0.35, description="Chance a committed partner specs the brand in.")
-    spec_bonus_half: Money = Field(
-        1000.0, description="Spec-in bonus (money) that raises the spec-in chance by half."
-    )
-    competitor_spec_in: Fraction = Field(
-        0.3, description="Chance the competitor is specified where the brand is not."
-    )
+    margins: Margins = setting(meaning="Margin floors and the price-war step.",
+                               basis="assumption", factory=Margins)
+    expertise: dict[str, Fraction] = setting(
+        meaning="Expertise of a seller by role or partner kind (0 to 1).",
+        plausible=(0.0, 1.0), basis="assumption", factory=_expertise)
+    expertise_commitment_share: Fraction = setting(
+        0.5, "Share of a reseller's expertise that follows its commitment.",
+        plausible=(0.2, 0.8), basis="assumption")
+    in_stock_weeks: NonNeg = setting(1.0, "Delivery from stock.", unit="weeks", basis="data")
+    factory_weeks: NonNeg = setting(2.0, "Delivery of a stocked line from the factory.",
+                                    unit="weeks", basis="data")
+    made_to_order_weeks: NonNeg = setting(8.0, "Delivery of a line made to order.",
+                                          unit="weeks", basis="data")
+    spec_in: Fraction = setting(0.35, "Chance a fully committed partner who hears of a project "
+                                "specs the brand in.", plausible=(0.15, 0.5), basis="assumption")
+    spec_bonus_half: Money = setting(
+        1000.0, "Spec-in bonus that raises the spec-in chance by half.", unit="money",
+        plausible=(300, 3000), basis="assumption")
+    competitor_spec_in: Fraction = setting(
+        0.3, "Chance the competitor is specified where the brand is not.",
+        plausible=(0.15, 0.5), basis="assumption")
 
     @model_validator(mode="after")
     def _expertise_complete(self) -> Pricing:
@@ -96,44 +124,72 @@ class Pricing(Strict):
 class Inventory(Strict):
     """Distributors' replenishment: order-up-to on a moving-average forecast."""
 
-    lead_time: Weeks = 2
-    forecast_weeks: Weeks = 8
-    safety_weeks: NonNeg = 3.0
-    destocking: bool = True
-    destock_elasticity: NonNeg = Field(
-        2.5, description="Relative fall in cover per relative fall in margin or commitment."
-    )
-    min_cover_factor: Fraction = 0.3
-    forward_buying: bool = True
-    forward_weeks: NonNeg = 4.0
-    rebate_loading: bool = True
-    loading_weeks: Weeks = 3
-    loading_reach: Fraction = Field(0.25, description="Load if the next tier is this close.")
+    lead_time: Weeks = setting(2, "Weeks from a distributor's order to its delivery.",
+                               unit="weeks", plausible=(1, 4), basis="data")
+    forecast_weeks: Weeks = setting(8, "Weeks of sales the forecast averages.", unit="weeks",
+                                    plausible=(4, 13), basis="assumption")
+    safety_weeks: NonNeg = setting(3.0, "Safety stock in weeks of forecast.", unit="weeks",
+                                   plausible=(1, 6), basis="data")
+    destocking: bool = setting(True, "Distributors cut their cover when margin or commitment "
+                               "falls.", basis="assumption")
+    destock_elasticity: NonNeg = setting(
+        2.5, "Relative fall in cover per relative fall in margin or commitment.",
+        plausible=(1.0, 4.0), basis="assumption")
+    min_cover_factor: Fraction = setting(0.3, "Lowest share of normal cover a distributor "
+                                         "keeps.", plausible=(0.2, 0.6), basis="assumption")
+    forward_buying: bool = setting(True, "Distributors buy ahead of an announced cut in their "
+                                   "discount.", basis="assumption")
+    forward_weeks: NonNeg = setting(4.0, "Weeks of forecast bought ahead of an announced cut.",
+                                    unit="weeks", plausible=(1, 8), basis="assumption")
+    rebate_loading: bool = setting(True, "Distributors buy toward the next rebate tier near a "
+                                   "period's end.", basis="assumption")
+    loading_weeks: Weeks = setting(3, "Last weeks of a rebate period in which they load.",
+                                   unit="weeks", plausible=(1, 4), basis="assumption")
+    loading_reach: Fraction = setting(0.25, "They load if the next tier is within this share of "
+                                      "its threshold.", plausible=(0.1, 0.4),
+                                      basis="assumption")
 
 
 class Commitment(Strict):
-    """Drivers of commitment to the brand (see ``sim.rules.commitment``)."""
+    """Drivers of commitment to the brand (``sim.rules.commitment``, ``docs/model.md``)."""
 
-    speed: Fraction = 0.08
-    bias: Finite = -0.5
-    alternative_margin: Fraction = Field(0.18, description="Margin on the competitor's line.")
-    margin_weight: NonNeg = 8.0
-    incentive_weight: NonNeg = 20.0
-    training_weight: NonNeg = 0.6
-    tier_weight: NonNeg = 0.3
-    volume_weight: NonNeg = 0.6
-    conflict_weight: NonNeg = 1.0
-    memory_weeks: Weeks = 13
-    active_threshold: Fraction = 0.3
-    defect_threshold: Fraction = 0.12
-    defect_weeks: Weeks = 26
-    max_incentive_rate: Fraction = Field(
-        0.2, description="Incentives per unit of purchases beyond which commitment moves no "
-        "further.")
-    announcement_weight: NonNeg = Field(
-        0.5, description="How much an announced margin change moves commitment in advance."
-    )
-
+    speed: Fraction = setting(0.08, "Share of the gap to its target commitment an agent closes "
+                              "each week.", unit="per week", plausible=(0.03, 0.15),
+                              basis="assumption")
+    bias: Finite = setting(-0.5, "Commitment target's intercept (logit scale).",
+                           plausible=(-1.5, 0.5), basis="assumption")
+    alternative_margin: Fraction = setting(0.18, "Margin a reseller earns on the competitor's "
+                                           "line.", unit="fraction of price",
+                                           plausible=(0.12, 0.25), basis="data")
+    margin_weight: NonNeg = setting(8.0, "Weight of the margin gap to the competitor's line.",
+                                    unit="per unit of margin", plausible=(5.0, 12.0),
+                                    basis="assumption")
+    incentive_weight: NonNeg = setting(20.0, "Weight of incentives received per unit of "
+                                       "purchases.", plausible=(10.0, 30.0), basis="assumption")
+    training_weight: NonNeg = setting(0.6, "Weight of being trained.", plausible=(0.0, 1.0),
+                                      basis="assumption")
+    tier_weight: NonNeg = setting(0.3, "Weight per tier step (silver 1, gold 2).",
+                                  plausible=(0.0, 0.6), basis="assumption")
+    volume_weight: NonNeg = setting(0.6, "Weight of the agent's own sales volume (log).",
+                                    plausible=(0.3, 1.0), basis="assumption")
+    conflict_weight: NonNeg = setting(1.0, "Weight of deals lost to the brand's own channels "
+                                      "(log of the weekly rate).", plausible=(0.5, 2.0),
+                                      basis="assumption")
+    memory_weeks: Weeks = setting(13, "Weeks over which realised margin and sales are "
+                                  "averaged.", unit="weeks", plausible=(8, 26),
+                                  basis="assumption")
+    active_threshold: Fraction = setting(0.3, "Commitment below which an agent is on paper.",
+                                         plausible=(0.2, 0.4), basis="assumption")
+    defect_threshold: Fraction = setting(0.12, "Commitment below which an agent heads to "
+                                         "defect.", plausible=(0.05, 0.2), basis="assumption")
+    defect_weeks: Weeks = setting(26, "Weeks below the defect threshold before it defects.",
+                                  unit="weeks", plausible=(13, 52), basis="assumption")
+    max_incentive_rate: Fraction = setting(
+        0.2, "Incentives per unit of purchases beyond which commitment moves no further.",
+        basis="convention")
+    announcement_weight: NonNeg = setting(
+        0.5, "How much an announced margin change moves commitment before it happens.",
+        plausible=(0.0, 1.0), basis="assumption")
 
     @model_validator(mode="after")
     def _thresholds(self) -> Commitment:
@@ -147,10 +203,11 @@ class Commitment(Strict):
 class Behaviour(Strict):
     """All behavioural parameters of channel agents."""
 
-    reach: Reach = Field(default_factory=Reach)
-    pricing: Pricing = Field(default_factory=Pricing)
-    inventory: Inventory = Field(default_factory=Inventory)
-    commitment: Commitment = Field(default_factory=Commitment)
-    warmup_weeks: WeeksOrNone = Field(
-        8, description="Weeks simulated before week 1 so stock and forecasts settle."
-    )
+    reach: Reach = setting(meaning="How agents hear of deals.", factory=Reach)
+    pricing: Pricing = setting(meaning="What agents quote and how well they serve.",
+                               factory=Pricing)
+    inventory: Inventory = setting(meaning="Distributors' stock.", factory=Inventory)
+    commitment: Commitment = setting(meaning="What moves commitment.", factory=Commitment)
+    warmup_weeks: WeeksOrNone = setting(
+        8, "Weeks simulated before week 1 so stock and forecasts settle.", unit="weeks",
+        basis="convention")

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, TypeAdapter
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap_optional(annotation: Any) -> Any:
     """``X`` for ``X | None`` and ``Annotated[X, ...]`` kept whole (constraints matter)."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -24,7 +24,7 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _base(annotation: Any) -> Any:
+def base_type(annotation: Any) -> Any:
     """The type under ``Annotated[...]``."""
     if typing.get_origin(annotation) is typing.Annotated:
         return typing.get_args(annotation)[0]
@@ -33,7 +33,7 @@ def _base(annotation: Any) -> Any:
 
 def _step(annotation: Any, part: str) -> Any:
     """The annotation one step down ``part`` (KeyError where there is no such step)."""
-    ann = _base(_unwrap(annotation))
+    ann = base_type(unwrap_optional(annotation))
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         if part not in ann.model_fields:
             raise KeyError(part)
@@ -43,7 +43,7 @@ def _step(annotation: Any, part: str) -> Any:
     origin = typing.get_origin(ann)
     if origin is dict:
         key, value = typing.get_args(ann)
-        keys = _literal_values(key)
+        keys = literal_values(key)
         if keys is not None and part not in keys:
             raise KeyError(part)
         return value
@@ -52,8 +52,9 @@ def _step(annotation: Any, part: str) -> Any:
     raise KeyError(part)
 
 
-def _literal_values(annotation: Any) -> tuple | None:
-    ann = _base(annotation)
+def literal_values(annotation: Any) -> tuple | None:
+    """The allowed values of a ``Literal`` annotation (None for any other)."""
+    ann = base_type(annotation)
     return typing.get_args(ann) if typing.get_origin(ann) is Literal else None
 
 
@@ -87,7 +88,7 @@ def all_paths(root: type[BaseModel]) -> tuple[str, ...]:
     out: list[str] = []
 
     def walk(ann: Any, path: str) -> None:
-        base = _base(_unwrap(ann))
+        base = base_type(unwrap_optional(ann))
         if path:
             out.append(path)
         if isinstance(base, type) and issubclass(base, BaseModel):
@@ -95,7 +96,7 @@ def all_paths(root: type[BaseModel]) -> tuple[str, ...]:
                 walk(f.annotation, f"{path}.{name}" if path else name)
         elif typing.get_origin(base) is dict:
             key, value = typing.get_args(base)
-            for k in _literal_values(key) or ():
+            for k in literal_values(key) or ():
                 walk(value, f"{path}.{k}")
 
     walk(root, "")

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.scenario.about import setting
 from sim.vocab import KINDS, ROLES, SEGMENTS
 
 # Bounds that keep every valid scenario computable: a number beyond them is a typo or a
@@ -47,8 +48,8 @@ class Strict(BaseModel):
 class Range(Strict):
     """A closed interval ``[low, high]``."""
 
-    low: Finite
-    high: Finite
+    low: Finite = setting(meaning="Lowest value.", basis="data")
+    high: Finite = setting(meaning="Highest value.", basis="data")
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -60,62 +61,74 @@ class Range(Strict):
 class WeekRange(Range):
     """A range of whole weeks ``[low, high]``, both at least 0."""
 
-    low: WeeksOrNone
-    high: WeeksOrNone
+    low: WeeksOrNone = setting(meaning="Fewest weeks.", unit="weeks", basis="data")
+    high: WeeksOrNone = setting(meaning="Most weeks.", unit="weeks", basis="data")
 
 
 class FractionRange(Range):
     """A range ``[low, high]`` inside [0, 1]."""
 
-    low: Fraction
-    high: Fraction
+    low: Fraction = setting(meaning="Lowest value.", basis="assumption")
+    high: Fraction = setting(meaning="Highest value.", basis="assumption")
 
 
 class DealSize(Strict):
     """Units per deal: lognormal with the given mean and log-sd."""
 
-    units_mean: Positive = 5.0
-    units_sigma: NonNeg = 0.6
+    units_mean: Positive = setting(5.0, "Mean units of product in a deal of the segment.",
+                                   unit="units", basis="data")
+    units_sigma: NonNeg = setting(0.6, "Log-standard deviation of units per deal.",
+                                  plausible=(0.3, 1.0), basis="data")
 
 
 def _per_segment(value: float) -> dict[str, float]:
     return {s: value for s in SEGMENTS}
 
 
+def _deal_sizes() -> dict[str, DealSize]:
+    return {"small": DealSize(units_mean=2.0), "mid": DealSize(units_mean=6.0),
+            "key": DealSize(units_mean=20.0),
+            "project": DealSize(units_mean=60.0, units_sigma=0.8)}
+
+
 class Market(Strict):
     """Regions, customers and their demand."""
 
-    regions: list[str] = Field(min_length=1)
-    region_links: list[tuple[str, str]] | None = Field(
-        None, description="Neighbouring regions; default: a ring in the order listed."
-    )
-    region_weights: dict[str, NonNeg] | None = Field(
-        None, description="Relative number of customers per region; default equal."
-    )
-    customers: Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] = 500
-    segment_shares: dict[Segment, Fraction] = Field(
-        default_factory=lambda: {"small": 0.6, "mid": 0.25, "key": 0.05, "project": 0.10}
-    )
-    deal_rate: dict[Segment, NonNeg] = Field(
-        default_factory=lambda: {"small": 0.08, "mid": 0.12, "key": 0.25, "project": 0.03},
-        description="Deals per customer per week (Poisson).",
-    )
-    deal_size: dict[Segment, DealSize] = Field(
-        default_factory=lambda: {
-            "small": DealSize(units_mean=2.0),
-            "mid": DealSize(units_mean=6.0),
-            "key": DealSize(units_mean=20.0),
-            "project": DealSize(units_mean=60.0, units_sigma=0.8),
-        }
-    )
-    spec_weeks: WeekRange = Field(default_factory=lambda: WeekRange(low=4, high=12))
-    tender_weeks: WeekRange = Field(default_factory=lambda: WeekRange(low=2, high=8))
-    growth: Annotated[float, Field(ge=-0.9, le=2.0)] = 0.0
-    competitor_incumbent_share: Fraction = 0.4
-    street_discount: dict[Segment, Fraction] = Field(
-        default_factory=lambda: {"small": 0.05, "mid": 0.10, "key": 0.18, "project": 0.20},
-        description="Discount off list a customer of the segment expects.",
-    )
+    regions: list[str] = setting(meaning="The regions of the market.", basis="data",
+                                 min_length=1)
+    region_links: list[tuple[str, str]] | None = setting(
+        None, "Pairs of neighbouring regions (default: a ring in the order listed).",
+        basis="data")
+    region_weights: dict[str, NonNeg] | None = setting(
+        None, "Relative number of customers per region (default: equal).", basis="data")
+    customers: Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] = setting(
+        500, "Customers in the market (buyers of the brand or the competitor).",
+        unit="customers", basis="data")
+    segment_shares: dict[Segment, Fraction] = setting(
+        meaning="Share of customers in each segment (sums to 1).", basis="data",
+        factory=lambda: {"small": 0.6, "mid": 0.25, "key": 0.05, "project": 0.10})
+    deal_rate: dict[Segment, NonNeg] = setting(
+        meaning="Deals a customer of the segment raises per week (Poisson mean).",
+        unit="deals per customer-week", basis="data",
+        factory=lambda: {"small": 0.08, "mid": 0.12, "key": 0.25, "project": 0.03})
+    deal_size: dict[Segment, DealSize] = setting(
+        meaning="Units per deal by segment.", basis="data", factory=_deal_sizes)
+    spec_weeks: WeekRange = setting(
+        meaning="Weeks a project spends in its specification phase (uniform in the range).",
+        unit="weeks", basis="data", factory=lambda: WeekRange(low=4, high=12))
+    tender_weeks: WeekRange = setting(
+        meaning="Weeks a project's tender lasts after its specification (uniform).",
+        unit="weeks", basis="data", factory=lambda: WeekRange(low=2, high=8))
+    growth: Annotated[float, Field(ge=-0.9, le=2.0)] = setting(
+        0.0, "Growth of the market's deal rates per year.", unit="fraction per year",
+        plausible=(-0.05, 0.1), basis="data")
+    competitor_incumbent_share: Fraction = setting(
+        0.4, "Share of customers who buy the competitor's brand at the start.",
+        plausible=(0.2, 0.7), basis="data")
+    street_discount: dict[Segment, Fraction] = setting(
+        meaning="Discount off list a customer of the segment expects (the street price).",
+        unit="fraction of list", basis="data",
+        factory=lambda: {"small": 0.05, "mid": 0.10, "key": 0.18, "project": 0.20})
 
     @model_validator(mode="after")
     def _consistent(self) -> Market:
@@ -149,36 +162,64 @@ class Market(Strict):
 class Competitor(Strict):
     """The competitor brand: the outside option in every choice."""
 
-    aggressiveness: Fraction = 0.5
-    max_extra_discount: Fraction = 0.10
-    delivery_weeks: NonNeg = 2.0
-    expertise: Fraction = 0.5
+    aggressiveness: Fraction = setting(
+        0.5, "How much of its largest extra discount the competitor uses.",
+        plausible=(0.3, 0.8), basis="assumption")
+    max_extra_discount: Fraction = setting(
+        0.10, "The competitor's largest discount below the street price.",
+        unit="fraction of list", plausible=(0.05, 0.15), basis="assumption")
+    delivery_weeks: NonNeg = setting(2.0, "The competitor's delivery time for stocked lines.",
+                                     unit="weeks", plausible=(1, 4), basis="data")
+    expertise: Fraction = setting(0.5, "The competitor's sellers' expertise.",
+                                  plausible=(0.3, 0.8), basis="assumption")
 
 
 class Choice(Strict):
-    """Customer utility weights for the multinomial logit (see ``sim.rules.choice``)."""
+    """How customers choose: utility weights and the nested logit's parameters.
 
-    price: NonNeg = 8.0
-    delivery: NonNeg = 0.15
-    expertise: NonNeg = 1.5
-    relationship: NonNeg = 1.0
-    specification: NonNeg = 2.0
-    brand_constant: Finite = 0.0
-    noise_scale: Positive = 1.0
+    See ``sim.rules.choice`` and ``docs/model.md`` (choice).
+    """
+
+    price: NonNeg = setting(8.0, "Utility lost per unit of price over list.",
+                            unit="per unit of price/list", plausible=(6.0, 10.0),
+                            basis="assumption")
+    delivery: NonNeg = setting(0.15, "Utility lost per week of delivery.", unit="per week",
+                               plausible=(0.05, 0.3), basis="assumption")
+    expertise: NonNeg = setting(1.5, "Utility of the seller's expertise on a complex product.",
+                                unit="per unit of complexity x expertise",
+                                plausible=(0.5, 2.5), basis="assumption")
+    relationship: NonNeg = setting(1.0, "Utility of buying again from the incumbent supplier.",
+                                   plausible=(0.5, 2.0), basis="assumption")
+    specification: NonNeg = setting(
+        2.0, "Utility of the brand being specified into the project (negative for the "
+        "competitor's specification).", plausible=(1.0, 3.0), basis="assumption")
+    brand_constant: Finite = setting(0.0, "Utility of the brand over the competitor, all else "
+                                     "equal.", plausible=(-0.5, 0.5), basis="assumption")
+    noise_scale: Positive = setting(1.0, "Scale of the choice noise (weights are relative to "
+                                    "it).", basis="convention")
+    brand_nest: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = setting(
+        0.5, "Dissimilarity of the brand's nest of offers: 1, each offer is a separate "
+        "alternative (plain logit); toward 0, only the brand's best offer counts.",
+        plausible=(0.3, 0.8), basis="literature",
+        cite="published nested-logit estimates reject 1 and mostly lie between 0.2 and 0.8; "
+        "same product through several channels argues for the lower half (docs/model.md)")
 
 
 class Product(Strict):
     """A product line."""
 
-    name: str
-    list_price: PositiveMoney
-    unit_cost: PositiveMoney
-    complexity: Fraction = 0.3
-    stocked: bool = True
-    mix: dict[Segment, NonNeg] = Field(
-        default_factory=lambda: _per_segment(1.0),
-        description="Relative weight of this line among a segment's deals.",
-    )
+    name: str = setting(meaning="The line's name.", basis="data")
+    list_price: PositiveMoney = setting(meaning="List price per unit.", unit="money",
+                                        basis="data")
+    unit_cost: PositiveMoney = setting(meaning="The manufacturer's cost per unit.",
+                                       unit="money", basis="data")
+    complexity: Fraction = setting(0.3, "How much the line needs an expert seller (0 to 1).",
+                                   plausible=(0.0, 1.0), basis="data")
+    stocked: bool = setting(True, "Distributors stock the line (else it is made to order).",
+                            basis="data")
+    mix: dict[Segment, NonNeg] = setting(
+        meaning="Relative weight of this line among a segment's deals.", basis="data",
+        factory=lambda: _per_segment(1.0))
 
     @model_validator(mode="after")
     def _cost_below_list(self) -> Product:
@@ -190,13 +231,18 @@ class Product(Strict):
 class Network(Strict):
     """The channel network as contracted at the start."""
 
-    distributors: NonNegInt = 5
-    partners: dict[PartnerKind, NonNegInt] = Field(
-        default_factory=lambda: {"integrator": 3, "dealer": 4, "project": 2, "service": 2,
-                                 "specifier": 2}
-    )
-    direct_reps: NonNegInt = 2
-    marketplace: bool = True
-    size_sigma: NonNeg = Field(1.0, description="Log-sd of agents' size (reach heterogeneity).")
-    initial_commitment: FractionRange = Field(
-        default_factory=lambda: FractionRange(low=0.3, high=0.8))
+    distributors: NonNegInt = setting(5, "Distributors under contract.", unit="agents",
+                                      basis="data")
+    partners: dict[PartnerKind, NonNegInt] = setting(
+        meaning="Partners under contract, by kind.", unit="agents", basis="data",
+        factory=lambda: {"integrator": 3, "dealer": 4, "project": 2, "service": 2,
+                         "specifier": 2})
+    direct_reps: NonNegInt = setting(2, "The manufacturer's own sales reps.", unit="reps",
+                                     basis="data")
+    marketplace: bool = setting(True, "A marketplace listing exists (it sells only where the "
+                                "policy enables it).", basis="data")
+    size_sigma: NonNeg = setting(1.0, "Log-standard deviation of agents' sizes (a few big, many "
+                                 "small).", plausible=(1.0, 2.0), basis="data")
+    initial_commitment: FractionRange = setting(
+        meaning="Range of the agents' commitment to the brand at the start.",
+        basis="assumption", factory=lambda: FractionRange(low=0.3, high=0.8))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
+from sim.scenario.about import setting
 from sim.scenario.market import (
     Fraction,
     Money,
@@ -30,13 +31,19 @@ def _tiers(base: float, silver: float, gold: float) -> dict[str, float]:
 class Discounts(Strict):
     """Channel discounts off list price, by channel and tier."""
 
-    distributor: dict[Tier, Fraction] = Field(default_factory=lambda: _tiers(0.28, 0.30, 0.32))
-    partner: dict[Tier, Fraction] = Field(default_factory=lambda: _tiers(0.20, 0.23, 0.26))
-    dealer_via_distributor: Fraction = Field(
-        0.18, description="Discount a dealer gets from its distributor in two-tier buying."
-    )
-    promo: Fraction = Field(0.0, description="Campaign discount for every reseller.")
-    project: Fraction = Field(0.05, description="Special project price on project deals.")
+    distributor: dict[Tier, Fraction] = setting(
+        meaning="A distributor's discount off list, by tier.", unit="fraction of list",
+        basis="policy", factory=lambda: _tiers(0.28, 0.30, 0.32))
+    partner: dict[Tier, Fraction] = setting(
+        meaning="A partner's discount off list when it buys direct, by tier.",
+        unit="fraction of list", basis="policy", factory=lambda: _tiers(0.20, 0.23, 0.26))
+    dealer_via_distributor: Fraction = setting(
+        0.18, "Discount a dealer gets from its distributor in two-tier buying.",
+        unit="fraction of list", basis="policy")
+    promo: Fraction = setting(0.0, "Campaign discount for every reseller.",
+                              unit="fraction of list", basis="policy")
+    project: Fraction = setting(0.05, "Special project price on project deals.",
+                                unit="fraction of list", basis="policy")
 
     @model_validator(mode="after")
     def _complete(self) -> Discounts:
@@ -53,39 +60,52 @@ def _by_segment(small: float, mid: float, key: float, project: float) -> dict[st
 class ResalePriceFloor(Strict):
     """Minimum resale price (fraction of list, by segment) and how strictly it is enforced."""
 
-    enabled: bool = False
-    level: dict[Segment, Fraction] = Field(
-        default_factory=lambda: _by_segment(0.90, 0.85, 0.80, 0.78))
-    enforcement: Fraction = Field(0.9, description="Share of quotes that respect the floor.")
+    enabled: bool = setting(False, "A minimum resale price is set.", basis="policy")
+    level: dict[Segment, Fraction] = setting(
+        meaning="The minimum resale price by segment.", unit="fraction of list",
+        basis="policy", factory=lambda: _by_segment(0.90, 0.85, 0.80, 0.78))
+    enforcement: Fraction = setting(0.9, "Share of quotes that respect the floor.",
+                                    plausible=(0.6, 1.0), basis="assumption")
 
 
 class DirectPlan(Strict):
     """Direct reps' account assignment and compensation."""
 
-    accounts: Literal["all", "key_accounts"] = "all"
-    compensation: Literal["any_sale", "assigned_only"] = "any_sale"
-    commission: Fraction = 0.03
-    weekly_cost_per_rep: Money = 2500.0
-    focus_gain: NonNeg = Field(
-        0.5, description="Extra reach on assigned accounts when reps chase nothing else.")
+    accounts: Literal["all", "key_accounts"] = setting(
+        "all", "Which customers the reps are assigned.", basis="policy")
+    compensation: Literal["any_sale", "assigned_only"] = setting(
+        "any_sale", "What the reps are paid on.", basis="policy")
+    commission: Fraction = setting(0.03, "Reps' commission on their sales.",
+                                   unit="fraction of sales", basis="policy")
+    weekly_cost_per_rep: Money = setting(2500.0, "Cost of a rep per week.", unit="money",
+                                         basis="data")
+    focus_gain: NonNeg = setting(
+        0.5, "Extra reach on assigned accounts when reps chase nothing else.",
+        plausible=(0.0, 1.0), basis="assumption")
 
 
 class RebateTier(Strict):
     """Volume threshold (purchases per period, money) and the rebate rate it earns."""
 
-    threshold: Money
-    rate: Fraction
+    threshold: Money = setting(meaning="Purchases in a period that earn the tier.",
+                               unit="money per period", basis="policy")
+    rate: Fraction = setting(meaning="The tier's rebate rate.", unit="fraction of purchases",
+                             basis="policy")
 
 
 class Rebates(Strict):
     """Volume rebates on purchases from the manufacturer."""
 
-    scheme: Literal["none", "retroactive", "marginal"] = "none"
-    period_weeks: Weeks = 13
-    tiers: list[RebateTier] = Field(default_factory=list)
-    roles: list[Literal["distributor", "partner"]] = Field(
-        default_factory=lambda: ["distributor", "partner"]
-    )
+    scheme: Literal["none", "retroactive", "marginal"] = setting(
+        "none", "How tiers apply: to the whole volume, or to the volume in each band.",
+        basis="policy")
+    period_weeks: Weeks = setting(13, "Length of a rebate period.", unit="weeks",
+                                  basis="policy")
+    tiers: list[RebateTier] = setting(meaning="Volume thresholds and their rates.",
+                                      basis="policy", factory=list)
+    roles: list[Literal["distributor", "partner"]] = setting(
+        meaning="Who earns the rebate.", basis="policy",
+        factory=lambda: ["distributor", "partner"])
 
     @model_validator(mode="after")
     def _increasing(self) -> Rebates:
@@ -98,27 +118,33 @@ class Rebates(Strict):
 class PlanBonus(Strict):
     """Bonus paid on a period's purchases when they reach last period's times (1 + growth)."""
 
-    rate: Fraction = 0.0
-    growth: float = Field(0.05, ge=-0.5, le=2.0)
+    rate: Fraction = setting(0.0, "Bonus rate on a period's purchases when on plan.",
+                             unit="fraction of purchases", basis="policy")
+    growth: float = setting(0.05, "Growth over last period's purchases the plan asks for.",
+                            unit="fraction", basis="policy", ge=-0.5, le=2.0)
 
 
 class Training(Strict):
     """Partner training programme."""
 
-    enabled: bool = False
-    expertise_boost: Fraction = 0.25
-    spec_in_boost: NonNeg = Field(
-        0.5, description="Relative rise in a trained partner's chance to spec the brand in.")
-    weekly_cost_per_partner: Money = 100.0
+    enabled: bool = setting(False, "Partners are trained.", basis="policy")
+    expertise_boost: Fraction = setting(0.25, "Expertise a trained partner gains.",
+                                        plausible=(0.1, 0.3), basis="assumption")
+    spec_in_boost: NonNeg = setting(
+        0.5, "Relative rise in a trained partner's chance to spec the brand in.",
+        plausible=(0.0, 0.5), basis="assumption")
+    weekly_cost_per_partner: Money = setting(100.0, "Cost of training a partner per week.",
+                                             unit="money", basis="data")
 
 
 class Tiers(Strict):
     """Formal tiers of distributors and partners by trailing sell-through."""
 
-    enabled: bool = False
-    gold_share: Fraction = 0.15
-    silver_share: Fraction = 0.25
-    review_weeks: Weeks = 13
+    enabled: bool = setting(False, "Resellers are ranked into tiers.", basis="policy")
+    gold_share: Fraction = setting(0.15, "Share of resellers in gold.", basis="policy")
+    silver_share: Fraction = setting(0.25, "Share of resellers in silver.", basis="policy")
+    review_weeks: Weeks = setting(13, "Weeks between tier reviews.", unit="weeks",
+                                  basis="policy")
 
     @model_validator(mode="after")
     def _shares(self) -> Tiers:
@@ -130,9 +156,11 @@ class Tiers(Strict):
 class MarketplacePolicy(Strict):
     """The brand's listing on an online marketplace."""
 
-    enabled: bool = False
-    fee: Fraction = 0.12
-    price_discount: Fraction = 0.12
+    enabled: bool = setting(False, "The brand sells on the marketplace.", basis="policy")
+    fee: Fraction = setting(0.12, "The marketplace's fee on a sale.", unit="fraction of price",
+                            basis="data")
+    price_discount: Fraction = setting(0.12, "The listing's discount off list.",
+                                       unit="fraction of list", basis="policy")
 
 
 def _segment_roles() -> dict[str, list[str]]:
@@ -145,41 +173,50 @@ def _segment_roles() -> dict[str, list[str]]:
 
 
 class Policy(Strict):
-    """Every lever the manufacturer controls (DOMAIN.md item 8)."""
+    """Every lever the manufacturer controls (``docs/model.md``, policy levers)."""
 
-    discounts: Discounts = Field(default_factory=Discounts)
-    stacking: Literal["stacked", "best_of"] = "stacked"
-    max_total_discount: Fraction = 0.45
-    recommended_min_price: dict[Segment, Fraction] = Field(
-        default_factory=lambda: _by_segment(0.88, 0.83, 0.76, 0.74),
-        description="Quotes below this fraction of list count as price dumping.",
-    )
-    min_resale_price: ResalePriceFloor = Field(default_factory=ResalePriceFloor)
-    territory: list[Literal["open", "exclusive_regions", "segment_split"]] = Field(
-        default_factory=lambda: ["open"],
-        description="Territory rules that apply together; 'open' alone means none.",
-    )
-    segment_roles: dict[Segment, list[Role | PartnerKind]] = Field(
-        default_factory=_segment_roles,
-        description="Under segment_split: roles, or partner kinds, allowed per segment.",
-    )
-    exclusive_roles: list[Literal["distributor", "partner"]] = Field(
-        default_factory=lambda: ["distributor", "partner"],
-        description="Who is held to its home region under exclusive_regions.",
-    )
-    territory_focus_gain: NonNeg = Field(
-        0.5, description="Extra reach at home for agents held to their home region.")
-    deal_registration: bool = False
-    two_tier: bool = True
-    direct: DirectPlan = Field(default_factory=DirectPlan)
-    rebates: Rebates = Field(default_factory=Rebates)
-    sales_bonus: Fraction = Field(0.0, description="Bonus on every purchase, whatever the sale.")
-    plan_bonus: PlanBonus = Field(default_factory=PlanBonus)
-    marketing_funds: Fraction = Field(0.0, description="Share of purchases paid as MDF.")
-    spec_in_bonus: Money = Field(0.0, description="Money per project specified by a partner.")
-    training: Training = Field(default_factory=Training)
-    tiers: Tiers = Field(default_factory=Tiers)
-    marketplace: MarketplacePolicy = Field(default_factory=MarketplacePolicy)
+    discounts: Discounts = setting(meaning="Channel discounts.", basis="policy",
+                                   factory=Discounts)
+    stacking: Literal["stacked", "best_of"] = setting(
+        "stacked", "Whether discounts add up or only the best one applies.", basis="policy")
+    max_total_discount: Fraction = setting(0.45, "Cap on all discounts together.",
+                                           unit="fraction of list", basis="policy")
+    recommended_min_price: dict[Segment, Fraction] = setting(
+        meaning="Quotes below this fraction of list count as price dumping.",
+        unit="fraction of list", basis="policy",
+        factory=lambda: _by_segment(0.88, 0.83, 0.76, 0.74))
+    min_resale_price: ResalePriceFloor = setting(meaning="A minimum resale price.",
+                                                 basis="policy", factory=ResalePriceFloor)
+    territory: list[Literal["open", "exclusive_regions", "segment_split"]] = setting(
+        meaning="Territory rules that apply together; 'open' alone means none.",
+        basis="policy", factory=lambda: ["open"])
+    segment_roles: dict[Segment, list[Role | PartnerKind]] = setting(
+        meaning="Under segment_split: roles, or partner kinds, allowed per segment.",
+        basis="policy", factory=_segment_roles)
+    exclusive_roles: list[Literal["distributor", "partner"]] = setting(
+        meaning="Who is held to its home region under exclusive_regions.", basis="policy",
+        factory=lambda: ["distributor", "partner"])
+    territory_focus_gain: NonNeg = setting(
+        0.5, "Extra reach at home for agents held to their home region.",
+        plausible=(0.0, 1.0), basis="assumption")
+    deal_registration: bool = setting(False, "The first partner to register a project is "
+                                      "protected in its tender.", basis="policy")
+    two_tier: bool = setting(True, "Dealers buy through a distributor.", basis="policy")
+    direct: DirectPlan = setting(meaning="The direct team's plan.", basis="policy",
+                                 factory=DirectPlan)
+    rebates: Rebates = setting(meaning="Volume rebates.", basis="policy", factory=Rebates)
+    sales_bonus: Fraction = setting(0.0, "Bonus on every purchase, whatever the sale.",
+                                    unit="fraction of purchases", basis="policy")
+    plan_bonus: PlanBonus = setting(meaning="A bonus for meeting the sales plan.",
+                                    basis="policy", factory=PlanBonus)
+    marketing_funds: Fraction = setting(0.0, "Share of purchases paid as marketing funds.",
+                                        unit="fraction of purchases", basis="policy")
+    spec_in_bonus: Money = setting(0.0, "Paid per project a partner specs the brand into.",
+                                   unit="money", basis="policy")
+    training: Training = setting(meaning="Partner training.", basis="policy", factory=Training)
+    tiers: Tiers = setting(meaning="Formal tiers.", basis="policy", factory=Tiers)
+    marketplace: MarketplacePolicy = setting(meaning="The marketplace listing.",
+                                             basis="policy", factory=MarketplacePolicy)
 
     @field_validator("territory", mode="before")
     @classmethod
@@ -219,15 +256,20 @@ class Policy(Strict):
 class NetworkChange(Strict):
     """A change to the network applied when a region switches to the new policy."""
 
-    action: Literal["prune_inactive", "upgrade_top", "retype", "add"]
-    roles: list[Literal["distributor", "partner"]] = Field(default_factory=lambda: ["partner"])
-    kinds: list[PartnerKind] | None = Field(None, description="Restrict to these partner kinds.")
-    share: Fraction = Field(
-        0.2, description="Share of the targeted agents affected (the weakest by sales for "
-        "prune_inactive and retype, the strongest for upgrade_top).")
-    to_kind: PartnerKind | None = None
-    to_tier: Literal["silver", "gold"] = "gold"
-    count: NonNegInt = Field(0, description="add: agents contracted in each switching region.")
+    action: Literal["prune_inactive", "upgrade_top", "retype", "add"] = setting(
+        meaning="What the change does.", basis="policy")
+    roles: list[Literal["distributor", "partner"]] = setting(
+        meaning="Whom it targets.", basis="policy", factory=lambda: ["partner"])
+    kinds: list[PartnerKind] | None = setting(None, "Restrict to these partner kinds.",
+                                              basis="policy")
+    share: Fraction = setting(
+        0.2, "Share of the targeted agents affected (the weakest by sales for prune_inactive "
+        "and retype, the strongest for upgrade_top).", basis="policy")
+    to_kind: PartnerKind | None = setting(None, "retype: the new kind.", basis="policy")
+    to_tier: Literal["silver", "gold"] = setting("gold", "upgrade_top: the new tier.",
+                                                 basis="policy")
+    count: NonNegInt = setting(0, "add: agents contracted in each switching region.",
+                               unit="agents", basis="policy")
 
     @model_validator(mode="after")
     def _retype_target(self) -> NetworkChange:
@@ -243,14 +285,22 @@ class NetworkChange(Strict):
 
 
 class Rollout(Strict):
-    """When a strategy's changes take effect (DOMAIN.md item 9)."""
+    """When a strategy's changes take effect (``docs/model.md``, rollout)."""
 
-    pilot_regions: list[str] = Field(default_factory=list)
-    pilot_week: Weeks | None = None
-    full_week: Weeks
-    grandfather_weeks: WeeksOrNone = 0
-    announce_weeks: WeeksOrNone = 0
-    network_changes: list[NetworkChange] = Field(default_factory=list)
+    pilot_regions: list[str] = setting(meaning="Regions that switch first (the pilot).",
+                                       basis="policy", factory=list)
+    pilot_week: Weeks | None = setting(None, "Week the pilot regions switch.", unit="week",
+                                       basis="policy")
+    full_week: Weeks = setting(meaning="Week every other region switches.", unit="week",
+                               basis="policy")
+    grandfather_weeks: WeeksOrNone = setting(
+        0, "Weeks a brand customer keeps the old rules after its region switches.",
+        unit="weeks", basis="policy")
+    announce_weeks: WeeksOrNone = setting(0, "Weeks the change is announced before it starts.",
+                                          unit="weeks", basis="policy")
+    network_changes: list[NetworkChange] = setting(
+        meaning="Changes to the network when a region switches.", basis="policy",
+        factory=list)
 
     @model_validator(mode="after")
     def _ordered(self) -> Rollout:

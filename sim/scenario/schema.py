@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import PrivateAttr, model_validator
 
+from sim.scenario.about import setting
 from sim.scenario.behaviour import Behaviour
 from sim.scenario.fields import check_value
 from sim.scenario.market import (
@@ -44,19 +45,28 @@ class Scenario(Strict):
     policy in; read it through :attr:`policy_before`.
     """
 
-    name: str = "scenario"
-    description: str = ""
-    currency: str = "EUR"
-    weeks: Weeks = 52
-    market: Market
-    competitor: Competitor = Field(default_factory=Competitor)
-    choice: Choice = Field(default_factory=Choice)
-    products: list[Product] = Field(default_factory=_default_products, min_length=1)
-    network: Network = Field(default_factory=Network)
-    behaviour: Behaviour = Field(default_factory=Behaviour)
-    policy: Policy = Field(default_factory=Policy)
-    rollout: Rollout | None = None
-    uncertainties: dict[str, Range] = Field(default_factory=dict)
+    name: str = setting("scenario", "The scenario's name (labels its results).",
+                        basis="convention")
+    description: str = setting("", "What the scenario is, in a sentence (shown in reports).",
+                               basis="convention")
+    currency: str = setting("EUR", "The currency of every amount of money.", basis="data")
+    weeks: Weeks = setting(52, "Weeks simulated.", unit="weeks", basis="convention")
+    market: Market = setting(meaning="The market the manufacturer does not control.",
+                             basis="data")
+    competitor: Competitor = setting(meaning="The competitor brand.", factory=Competitor)
+    choice: Choice = setting(meaning="How customers choose.", factory=Choice)
+    products: list[Product] = setting(meaning="The product lines.", basis="data",
+                                      factory=_default_products, min_length=1)
+    network: Network = setting(meaning="The channel network at the start.", basis="data",
+                               factory=Network)
+    behaviour: Behaviour = setting(meaning="How channel agents behave.", factory=Behaviour)
+    policy: Policy = setting(meaning="The manufacturer's channel policy.", basis="policy",
+                             factory=Policy)
+    rollout: Rollout | None = setting(None, "When a strategy's policy takes effect (a "
+                                      "scenario with a rollout is a strategy).", basis="policy")
+    uncertainties: dict[str, Range] = setting(
+        meaning="Settings not known for sure, by dotted path: each future draws a value in "
+        "its range.", basis="convention", factory=dict)
 
     _policy_before: Policy | None = PrivateAttr(default=None)
 
