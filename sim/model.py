@@ -16,7 +16,9 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from sim.agents import Customer, DirectRep, Distributor, Marketplace, Partner
+from sim.agents.direct import DirectTeam
 from sim.agents.distributors import Distributors
+from sim.agents.effort import EffortPlan
 from sim.agents.motivation import Motivation
 from sim.agents.partners import Partners
 from sim.market.competitor import Competitor
@@ -76,19 +78,22 @@ class ChannelModel(mesa.Model):
         self.streams = Streams.from_seed(rng)
         self._build_world(sc)
         n_regions = len(sc.market.regions)
-        self.policies = [CompiledPolicy(sc.policy_before, self.channel, n_regions),
-                         CompiledPolicy(sc.policy, self.channel, n_regions)]
+        chase = sc.behaviour.effort.unassigned_weight
+        self.policies = [CompiledPolicy(sc.policy_before, self.channel, n_regions, chase),
+                         CompiledPolicy(sc.policy, self.channel, n_regions, chase)]
         self.schedule = Schedule(sc)
         self.deals = DealBook(capacity=1024)
         street_mid = sc.market.street_discount[Segment.MID.label]
         self.motivation = Motivation(sc.behaviour.commitment, self.channel, self.policies,
-                                     street_mid, typical_deal_value(sc))
+                                     street_mid, typical_deal_value(sc),
+                                     sc.behaviour.activity_weeks)
         self.incentives = Incentives(self.channel.n)
         self.ledger = Ledger(weeks or sc.weeks, n_regions, self.channel, sc.market.regions)
         self.last: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in REPORTED})
         self.week = -sc.behaviour.warmup_weeks
+        self.channel.last_active[:] = self.week   # everyone starts as if it had just sold
         for _ in range(sc.behaviour.warmup_weeks):
             self.week += 1
             self._week(self.week)
@@ -107,7 +112,10 @@ class ChannelModel(mesa.Model):
                        for j, r in enumerate(self.channel.role)]
         for c, r in enumerate(self.customers.region):
             Customer(self, c, self.space[int(r)])
-        self.partners = Partners(self.channel, sc.behaviour.pricing, sc.behaviour.reach)
+        self.channel.plan = EffortPlan(sc, self.channel, self.customers, self.catalogue)
+        self.channel.team = DirectTeam(self.channel, sc.network.rep_open_deals,
+                                       self.channel.plan.deal_value)
+        self.partners = Partners(self.channel, sc.behaviour.pricing)
         self.competitor = Competitor(sc, self.catalogue.stocked)
         dists = np.flatnonzero(self.channel.role == Role.DISTRIBUTOR)
         value0, units0 = initial_flows(sc, self.customers, self.channel, dists, self.catalogue)
@@ -125,6 +133,7 @@ class ChannelModel(mesa.Model):
         self.roll_out(week)
         version = self.schedule.phase(week)[self.channel.region]
         self.channel.reset_week()
+        self.channel.plan.plan(week, self.policies)
         self.distributors.receive(week)
         self.channel.trained = np.array([p.policy.training.enabled for p in self.policies])[
             version] & (self.channel.role == Role.PARTNER)
@@ -136,8 +145,9 @@ class ChannelModel(mesa.Model):
         self.replenish(week, version, announced)
         self.incentives.accrue(week, version, self.channel, self.policies, self.ledger)
         self.motivation.review_tiers(week, version)
-        for j in self.motivation.update(week, version, announced):
+        for j in self.motivation.update(week, version, announced, self.deals):
             self._views[j].defect()
+        self.competitor.respond()
         stock_prices = self.distributors.unit_prices(self.channel, self.policies, version)
         self.last = self.ledger.close_week(week, self.channel,
                                            *self.distributors.inventory(stock_prices))
@@ -148,7 +158,7 @@ class ChannelModel(mesa.Model):
         regions = self.schedule.switching(week)
         if len(regions) and self.spec.rollout is not None:
             apply_network_changes(self.spec.rollout.network_changes, regions, self.channel,
-                                  self._views, self.spec.behaviour.commitment.active_threshold)
+                                  self._views, week)
 
     def specify(self, rows: np.ndarray, week: int) -> None:
         """New project deals enter specification under the policy of their region now."""
@@ -159,17 +169,19 @@ class ChannelModel(mesa.Model):
         self.deals.version[rows] = v
         for k, pol in enumerate(self.policies):
             part = rows[v == k]
-            credited = self.partners.specify(part, pol, self.deals)
+            credited = self.partners.specify(part, k, pol, self.deals)
             got = credited[credited >= 0]
             if pol.policy.spec_in_bonus > 0 and len(got):
                 bonus = np.full(len(got), pol.policy.spec_in_bonus)
                 self.ledger.turnover("partner", -bonus, self.channel.region[got])
                 self.ledger.add("rebates", bonus.sum())
                 np.add.at(self.channel.week["incentives"], got, bonus)
+            np.add.at(self.channel.week["spec_ins"], got, 1.0)
 
     def trade(self, rows: np.ndarray, week: int) -> None:
         """The deals due this week: bid for, chosen and settled, each under its policy."""
         if len(rows) == 0:
+            self.competitor.observe(week, 0, 0)
             return
         deals, ch = self.deals, self.channel
         inc = self.customers.incumbent[deals.customer[rows]]
@@ -179,11 +191,13 @@ class ChannelModel(mesa.Model):
             part = rows[v == k]
             if len(part) == 0:
                 continue
-            offers = ch.bid(part, pol, deals, self.customers.incumbent[deals.customer[part]],
-                            self.distributors)
+            offers = ch.bid(part, k, pol, deals,
+                            self.customers.incumbent[deals.customer[part]], self.distributors)
             chosen = self.customers.choose(offers, deals, self.competitor, self.catalogue, ch.n)
             settle(chosen, pol, deals, ch, self.customers, self.distributors, self.ledger,
                    self.catalogue)
+        ch.team.decided(deals)
+        self.competitor.observe(week, int((deals.winner[rows] == ch.n).sum()), len(rows))
 
     def replenish(self, week: int, version: np.ndarray, announced: np.ndarray) -> None:
         """Distributors order up to their level: the manufacturer's sell-in."""
@@ -191,7 +205,7 @@ class ChannelModel(mesa.Model):
         if len(ds.agents) == 0:
             return
         q, unit_price = ds.replenish(week, self.channel, self.policies, version, announced,
-                                     self.incentives, self.motivation.expected(version))
+                                     self.incentives)
         money = (q * unit_price).sum(axis=1)
         self.ledger.turnover("distributor", money, self.channel.region[ds.agents])
         self.ledger.add("cogs", q * self.catalogue.unit_cost)

@@ -71,7 +71,7 @@ class State(Vocabulary):
     """A channel agent's contract state."""
 
     ACTIVE = 0
-    INACTIVE = 1
+    ON_PAPER = 1  # contracted, but nothing sold, bought, specified or registered lately
     DEFECTED = 2
     REMOVED = 3
     NOT_CONTRACTED = 4

@@ -123,8 +123,9 @@ def build_channels(sc: Scenario, rng: np.random.Generator,
     commit = lo + (hi - lo) * (0.5 * rng.random(n) + 0.5 * rank)
     commit = np.where(resellers, commit, 1.0)
     alt = sc.behaviour.commitment.alternative_margin * rng.lognormal(0.0, 0.15, size=n)
-    threshold = sc.behaviour.commitment.active_threshold
-    state = np.where(commit >= threshold, State.ACTIVE, State.INACTIVE)
+    # Everyone under contract starts active; those that then sell nothing for
+    # behaviour.activity_weeks are on paper (the warm-up sorts them out).
+    state = np.full(n, State.ACTIVE)
     extra = _additions(sc)
     if extra:
         # a model always passes its additions stream; a bare call gets a fixed one

@@ -41,7 +41,7 @@ def scenarios(draw):
     weeks = draw(st.integers(3, 14))
     full = draw(st.integers(2 if pilot else 1, weeks))
     changes = draw(st.lists(st.sampled_from([
-        {"action": "prune_inactive", "share": 1.0},
+        {"action": "prune_on_paper", "share": 1.0},
         {"action": "upgrade_top", "roles": ["distributor", "partner"]},
         {"action": "retype", "kinds": ["dealer"], "to_kind": "service", "share": 1.0},
         {"action": "add", "roles": ["distributor"], "count": 1},

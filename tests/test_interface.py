@@ -19,7 +19,7 @@ RULES = {
     commitment: {"commitment_target": ["w", "margin_gap", "incentive_rate", "trained", "tier",
                                        "volume", "conflicts_lost"],
                  "update_commitment": ["c", "target", "speed"],
-                 "next_state": ["state", "c", "weeks_low", "active_threshold",
+                 "next_state": ["state", "c", "weeks_low", "selling",
                                 "defect_threshold", "defect_weeks"]},
     inventory: {"moving_average": ["history"],
                 "order_up_to": ["forecast", "on_hand", "on_order", "backlog", "lead_time",

@@ -22,7 +22,8 @@ def build(**override) -> Scenario:
 
 def _bids(m: ChannelModel, rows, version=1):
     incumbent = m.customers.incumbent[m.deals.customer[rows]]
-    return m.channel.reach(rows, m.policies[version], m.deals, incumbent, m.channel.effort())
+    m.channel.plan.plan(m.week, m.policies)
+    return m.channel.reach(rows, version, m.policies[version], m.deals, incumbent)
 
 
 def test_territory_rules_limit_who_bids():

@@ -168,9 +168,8 @@ def test_a_key_written_twice_names_the_key_and_both_lines(tmp_path):
 # -- 5. settings that contradict each other --------------------------------------------
 @pytest.mark.parametrize(("text", "reason"), [
     ("market: {regions: [a], customers: 0}\n", "market.customers: must be at least 1"),
-    ("market: {regions: [a]}\nbehaviour: {commitment: {active_threshold: 0.1, "
-     "defect_threshold: 0.2}}\n", "behaviour.commitment.active_threshold: must not be below "
-     "defect_threshold"),
+    ("market: {regions: [a]}\nbehaviour: {commitment: {active_threshold: 0.1}}\n",
+     "behaviour.commitment.active_threshold: removed: an agent is active when"),
     (STRATEGY + "rollout: {pilot_regions: [capital, northwest, volga, south, urals, siberia, "
      "center, north_caucasus, far_east, kaliningrad], pilot_week: 10, full_week: 20}\n",
      "rollout.pilot_regions: every region is in the pilot, which leaves no control region"),

@@ -135,13 +135,15 @@ def test_diagnosis_of_a_simulated_baseline(res):
     assert isinstance(d.channels, pd.DataFrame)
 
 
-def test_agents_selling_almost_nothing_are_not_active(tmp_path):
+def test_active_means_selling_in_a_deal_export(tmp_path):
     csv = tmp_path / "deals.csv"
     rows = ["date,channel,partner_id,region,segment,amount"]
     rows += [f"2024-0{m}-01,distributor,BIG,n,s,1000" for m in range(1, 7)]
-    rows += ["2024-01-02,distributor,TINY,n,s,10", "2024-01-03,distributor,MID,n,s,2000"]
+    rows += ["2024-01-02,distributor,TINY,n,s,10", "2024-01-03,distributor,MID,n,s,2000",
+             "2023-05-01,distributor,GONE,n,s,500"]
     csv.write_text("\n".join(rows) + "\n")
     d = diagnose_deals(read_deal_export(csv))
-    # average per contracted distributor: 8010 / 3 = 2670; 5% of it is 133.5 > 10
-    assert d.network.loc[2024, "distributors_contracted"] == 3
-    assert d.network.loc[2024, "distributors_active"] == 2
+    # contracted in 2024: the four ids seen so far; active: the three that sold in 2024
+    # (a small sale is still a sale; GONE sold only in 2023)
+    assert d.network.loc[2024, "distributors_contracted"] == 4
+    assert d.network.loc[2024, "distributors_active"] == 3

@@ -18,7 +18,7 @@ from sim.rules.inventory import cover_factor, loading_extra, moving_average, ord
 from sim.rules.pricing import is_dumping, quote_price, stack_discounts
 from sim.vocab import State
 
-ACTIVE, INACTIVE, DEFECTED, REMOVED = (State.ACTIVE, State.INACTIVE, State.DEFECTED,
+ACTIVE, ON_PAPER, DEFECTED, REMOVED = (State.ACTIVE, State.ON_PAPER, State.DEFECTED,
                                        State.REMOVED)
 
 
@@ -184,13 +184,16 @@ def test_commitment_target_and_update():
     assert float(update_commitment(np.array(0.4), np.array(0.8), 0.1)) == pytest.approx(0.44)
 
 
-def test_next_state_thresholds_and_defection():
-    state = np.array([ACTIVE, ACTIVE, INACTIVE, INACTIVE, REMOVED])
-    c = np.array([0.5, 0.2, 0.05, 0.05, 0.0])
-    low = np.array([0, 0, 0, 12, 30])
-    s, low2 = next_state(state, c, low, 0.3, 0.12, 13)
-    assert s.tolist() == [ACTIVE, INACTIVE, INACTIVE, DEFECTED, REMOVED]
-    assert low2.tolist() == [0, 0, 1, 13, 0]
+def test_next_state_activity_and_defection():
+    state = np.array([ACTIVE, ACTIVE, ON_PAPER, ON_PAPER, REMOVED, ON_PAPER])
+    c = np.array([0.5, 0.9, 0.05, 0.05, 0.0, 0.05])
+    selling = np.array([True, False, True, False, True, True])
+    low = np.array([0, 0, 0, 12, 30, 0])
+    s, low2 = next_state(state, c, low, selling, 0.12, 13)
+    # selling decides active or on paper whatever the commitment; lasting low commitment
+    # defects even a selling agent; a removed agent stays removed
+    assert s.tolist() == [ACTIVE, ON_PAPER, ACTIVE, DEFECTED, REMOVED, ACTIVE]
+    assert low2.tolist() == [0, 0, 1, 13, 0, 1]
 
 
 # -- counter-based randomness -----------------------------------------------------------

@@ -36,13 +36,13 @@ def row(path: str | None, value: float | None, reps: int, seed: int,
     from sim import load_scenario
     from sim.experiments.compare import run_comparison
     from sim.experiments.engines import make_engine
+    from sim.experiments.settings import set_values
     from sim.experiments.store import ResultStore
-    from sim.scenario import with_values
 
     scs = {n: load_scenario(ROOT / "scenarios" / f"{n}.yaml")
            for n in ("case_baseline", strategy)}
     if path is not None:
-        scs = {n: with_values(sc, {path: value}) for n, sc in scs.items()}
+        scs = {n: set_values(sc, {path: value}) for n, sc in scs.items()}
     with tempfile.TemporaryDirectory() as tmp:
         run_comparison(scs, "case_baseline", reps, seed, 156, Path(tmp), make_engine(),
                        uncertainty=False)

@@ -85,7 +85,7 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
             top = r.at_risk[r.at_risk["risk_increase"] > 0].head(3)
             names = ", ".join(f"{a.agent_id} ({a.p_lost:.0%} of futures, baseline "
                               f"{a.p_lost_baseline:.0%})" for a in top.itertuples())
-            notes.append("  more at risk of going inactive or defecting: "
+            notes.append("  more at risk of ending on paper or defecting: "
                          + (names or "nobody, compared with the baseline"))
         for line in notes:
             console.print(line)

@@ -21,9 +21,6 @@ from sim.vocab import TURNOVER_CHANNELS as CHANNELS
 from sim.vocab import WEEKS_PER_YEAR
 
 CSV_COLUMNS = ("date", "channel", "partner_id", "region", "segment", "amount")
-# "Active" means selling more than almost nothing: at least this share of the average sales
-# of the agents of its role under contract that year (the source's "on paper" agents fall short).
-ACTIVE_SHARE = 0.05
 NETWORK_COLUMNS = ("distributors_contracted", "distributors_active", "partners_contracted",
                    "partners_active")
 
@@ -69,12 +66,12 @@ def diagnose_tables(kpis: pd.DataFrame, agents: pd.DataFrame,
     net = a[a["role"].isin(["distributor", "partner"])]
     rows = []
     for (year, role), g in net.groupby(["year", "role"]):
-        # contracted at some point of the year; active: sold something while contracted
-        on = g[g["state"].isin(["active", "inactive"])]
-        per = on.groupby(["rep", "agent_id"])["sell_through"].sum()
-        bar = ACTIVE_SHARE * per.groupby("rep").transform("mean")
-        rows.append({"year": year, "role": role, "contracted": len(per) / reps,
-                     "active": ((per > 0) & (per >= bar)).sum() / reps})
+        # the model's own states in the year's last week: contracted (active or on paper),
+        # and active (it sold, bought, specified or held a registration lately)
+        last = g[g["week"] == g["week"].max()]
+        rows.append({"year": year, "role": role,
+                     "contracted": last["state"].isin(["active", "on_paper"]).sum() / reps,
+                     "active": (last["state"] == "active").sum() / reps})
     network = pd.DataFrame(rows).pivot(index="year", columns="role",
                                        values=["contracted", "active"])
     network.columns = [f"{role}s_{what}" for what, role in network.columns]
@@ -136,9 +133,9 @@ def read_deal_export(path: str | Path) -> pd.DataFrame:
 def diagnose_deals(df: pd.DataFrame) -> Diagnosis:
     """Diagnose a client's deal export (no conflicts: an export shows only who won).
 
-    Contracted: partner ids seen up to the end of the year; active: selling at least
-    ``ACTIVE_SHARE`` of the average per contracted agent of its channel that year.
-    Realisation needs invoices and is left empty.
+    Contracted: partner ids seen up to the end of the year; active: selling something that
+    year (as in the model: active means selling). Realisation needs invoices and is left
+    empty.
     """
     df = df.assign(year=df["date"].dt.year, month=df["date"].dt.to_period("M"))
     net = df[df["channel"].isin(["distributor", "partner"])]
@@ -149,9 +146,8 @@ def diagnose_deals(df: pd.DataFrame) -> Diagnosis:
             r = net[net["channel"] == role]
             contracted = r.loc[r["year"] <= year, "partner_id"].nunique()
             sales = r[r["year"] == year].groupby("partner_id")["amount"].sum()
-            bar = ACTIVE_SHARE * sales.sum() / contracted if contracted else 0.0
             row[f"{role}s_contracted"] = contracted
-            row[f"{role}s_active"] = int(((sales > 0) & (sales >= bar)).sum())
+            row[f"{role}s_active"] = int((sales > 0).sum())
         rows.append(row)
     network = pd.DataFrame(rows).set_index("year")
     by = df.groupby(["year", "channel"])["amount"].sum().unstack(fill_value=0.0).reindex(

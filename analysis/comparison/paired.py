@@ -55,6 +55,7 @@ class StrategyResult:
     p_shrink_9m_material: Interval
     p_diet: Interval
     p_diet_baseline: Interval
+    diet: Interval  # season-adjusted change, 13 weeks after the start against 13 before (%)
     dip: Dip
     dip_curve: pd.DataFrame  # week, diff (mean, 4-week rolling), low, high, baseline
     share_not_recovered: float
@@ -121,6 +122,21 @@ def _kpi_window(k: pd.DataFrame, name: str, start: int) -> pd.DataFrame:
     return out.sort_index()
 
 
+def season_adjusted(s_after: np.ndarray, s_before: np.ndarray, b_after: np.ndarray,
+                    b_before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each future's change after against before, over the baseline's average change.
+
+    ``s_after / s_before / (mean(b_after) / mean(b_before)) - 1`` for the strategy (and the
+    same for the baseline itself): seasons and growth move the baseline too, so what is
+    left is the strategy's doing (and, for the baseline, the noise an owner sees anyway).
+    """
+    seasonal = b_after.mean() / b_before.mean() if b_before.mean() else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ds = np.where(s_before > 0, s_after / s_before / seasonal - 1.0, 0.0)
+        db = np.where(b_before > 0, b_after / b_before / seasonal - 1.0, 0.0)
+    return ds, db
+
+
 def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
                 material: float) -> StrategyResult:
     """Paired statistics of one strategy against the baseline from the KPI table."""
@@ -151,11 +167,13 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
     end9 = start + NINE_MONTHS
     d9 = _window_sum(ts, start, end9) - _window_sum(tb, start, end9)
     b9 = _window_sum(tb, start, end9)
-    # the "diet": 13 weeks after the start against the 13 weeks before, each arm on its own
+    # the "diet": 13 weeks after the start against the 13 weeks before, like with like: each
+    # future's change over the change the baseline shows on average (seasons, growth)
     s_after = _window_sum(ts, start, start + DIET_WINDOW)
     s_before = _window_sum(ts, start - DIET_WINDOW, start)
     b_after = _window_sum(tb, start, start + DIET_WINDOW)
     b_before = _window_sum(tb, start - DIET_WINDOW, start)
+    diet_s, diet_b = season_adjusted(s_after, s_before, b_after, b_before)
 
     d_weekly = rolling_mean(ts.to_numpy() - tb.to_numpy())
     b_weekly = rolling_mean(tb.to_numpy())
@@ -180,7 +198,8 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
         quarters=pd.DataFrame(rows),
         p_shrink=_share(shrinks(diff)), p_shrink_material=_share(shrinks(diff, cum_b, material)),
         p_shrink_9m=_share(shrinks(d9)), p_shrink_9m_material=_share(shrinks(d9, b9, material)),
-        p_diet=_share(s_after < s_before), p_diet_baseline=_share(b_after < b_before),
+        p_diet=_share(diet_s < 0), p_diet_baseline=_share(diet_b < 0),
+        diet=paired_t(100.0 * diet_s),
         dip=dip,
         dip_curve=pd.DataFrame({"week": weeks, "diff": curve, "low": lo, "high": hi,
                                 "baseline": base_curve}),
@@ -251,6 +270,7 @@ def summary_row(r: StrategyResult, material: float) -> dict:
         f"p_shrink_worse_than_{abs(material):.0%}": r.p_shrink_material.estimate,
         "p_shrink_9m": r.p_shrink_9m.estimate,
         "p_diet": r.p_diet.estimate, "p_diet_baseline": r.p_diet_baseline.estimate,
+        "diet_pct": r.diet.estimate, "diet_pct_low": r.diet.low, "diet_pct_high": r.diet.high,
         "dip_pct": r.dip.depth_pct, "dip_week": r.dip.week,
         "recovery_week": r.dip.recovery_week if r.dip.recovery_week is not None else -1,
         "share_not_recovered": r.share_not_recovered,

@@ -108,7 +108,7 @@ def pilot_effects(by_region: pd.DataFrame, baseline: str, name: str, rollout: di
     )
 
 
-LOST_STATES = ("inactive", "defected")
+LOST_STATES = ("on_paper", "defected")
 
 
 def agents_at_risk(agents: pd.DataFrame, baseline: str, name: str, start: int) -> pd.DataFrame:
@@ -117,7 +117,7 @@ def agents_at_risk(agents: pd.DataFrame, baseline: str, name: str, start: int) -
     Per agent, paired by replication: the change in its weekly gross margin (its sales
     less what it bought from the manufacturer) from the strategy's start, the change in
     its commitment at the horizon, and the share of replications in which it ends
-    inactive or defected under the strategy and under the baseline.
+    on paper (not selling) or defected under the strategy and under the baseline.
     """
     a = agents[agents["role"].isin(["distributor", "partner"])]
     a = a.assign(gross_margin=a["sell_through"] - a["purchases"])

@@ -37,7 +37,7 @@ def strategy_json(r: StrategyResult) -> dict:
         "name", "reps", "start_week", "turnover_base", "turnover_change",
         "turnover_change_boot", "turnover_change_pct", "margin_change", "margin_change_boot",
         "margin_change_pct", "quarters", "p_shrink", "p_shrink_material", "p_shrink_9m",
-        "p_shrink_9m_material", "p_diet", "p_diet_baseline", "dip", "share_not_recovered",
+        "p_shrink_9m_material", "p_diet", "p_diet_baseline", "diet", "dip", "share_not_recovered",
         "kpi_changes", "pairing_variance", "unpaired_variance")}
     out["pairing_gain"] = _plain(r.pairing_gain)
     if r.pilot is not None:

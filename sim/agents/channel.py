@@ -64,7 +64,7 @@ class ChannelAgents:
     week: dict[str, np.ndarray] = field(init=False)  # this week's per-agent counters
 
     WEEKLY = ("sell_through", "margin_money", "purchases", "incentives", "conflicts_lost",
-              "units_won", "deals_won")
+              "units_won", "deals_won", "spec_ins")
 
     def __post_init__(self) -> None:
         n = len(self.role)
@@ -79,6 +79,8 @@ class ChannelAgents:
         self.conflicts_lost_ewma = np.zeros(n)
         self.trailing = np.zeros((TRAIL, n))
         self.week = {k: np.zeros(n) for k in self.WEEKLY}
+        self.last_active = np.zeros(n, dtype=np.int64)    # last week it sold, bought, ...
+        self.registrations = np.zeros(n)                 # open registered projects it holds
         self.ids = np.append(np.arange(n), COMPETITOR_HASH_ID)
 
     def configure(self, sc: Scenario, geo: np.ndarray, catalogue) -> None:
@@ -112,7 +114,7 @@ class ChannelAgents:
     def contracted(self) -> np.ndarray:
         """Mask of distributors and partners under contract (active or on paper)."""
         return self.channel_partners() & ((self.state == State.ACTIVE)
-                                          | (self.state == State.INACTIVE))
+                                          | (self.state == State.ON_PAPER))
 
     def channel_partners(self) -> np.ndarray:
         """Mask of distributors and partners (the agents whose commitment moves)."""
@@ -124,14 +126,6 @@ class ChannelAgents:
             arr.fill(0.0)
 
     # -- effort and reach -----------------------------------------------------------------
-    def effort(self) -> np.ndarray:
-        """Effort per agent: ``c ** exponent``, damped when inactive, 0 when out of contract."""
-        r = self.reach_settings
-        e = self.commitment ** r.effort_exponent
-        e = np.where(self.state == State.INACTIVE, r.inactive_effort * e, e)
-        e = np.where((self.state == State.ACTIVE) | (self.state == State.INACTIVE), e, 0.0)
-        return np.where((self.role == Role.DIRECT) | (self.role == Role.MARKETPLACE), 1.0, e)
-
     def expertise(self, pol: CompiledPolicy) -> np.ndarray:
         """Seller expertise per agent: its kind's, scaled by commitment, plus training.
 
@@ -146,39 +140,48 @@ class ChannelAgents:
             e = e + pol.policy.training.expertise_boost * self.trained
         return np.where((self.role == Role.DIRECT) | (self.role == Role.MARKETPLACE), base, e)
 
-    def reach(self, rows: np.ndarray, pol: CompiledPolicy, deals: DealBook,
-              incumbent: np.ndarray, effort: np.ndarray) -> np.ndarray:
+    def reach(self, rows: np.ndarray, version: int, pol: CompiledPolicy, deals: DealBook,
+              incumbent: np.ndarray) -> np.ndarray:
         """Which agents learn of each deal and may bid: ``bid[D, A]``.
 
-        ``P(reach) = base[role, segment] * geo[region, home] * size * effort * gains``,
-        raised to ``incumbent * ((1 - s) + s * effort)`` for the customer's own supplier
-        (``s``: ``behaviour.reach.incumbent_effort_share``), capped at ``max_reach``; zero
-        where the policy does not allow the agent to bid. Drawn from the deal's key, so both
-        arms of a comparison agree.
+        The chance is the effort plan's (``sim.agents.effort``: ``b (1 - exp(-k e))`` for
+        the agent's effort ``e`` on one opportunity of the deal's cell), raised for the
+        customer's own supplier to ``incumbent x ((1 - s) + s x saturation)`` (``s``:
+        ``behaviour.reach.incumbent_effort_share``; the saturation is that of the same
+        effort), capped at ``max_reach``; zero where the policy does not allow the agent to
+        bid. Drawn from the deal's key, so both arms of a comparison agree. Reps bid on a
+        project only if they hold it (they heard of it at its specification).
 
         Args:
             rows: the deals' rows in the book.
-            pol: the policy they are decided under.
+            version: the policy version they are decided under (0 today's, 1 the strategy's).
+            pol: that policy.
             deals: the deal book.
             incumbent: each deal's customer's incumbent (an agent, the competitor or -1).
-            effort: each agent's effort this week.
 
         """
         r = self.reach_settings
         cap = r.max_reach
         seg, reg = deals.segment[rows], deals.region[rows]
-        allowed = pol.allowed.transpose(1, 2, 0) & (effort > 0)  # [R, S, A]
-        by_rs = (self.base_reach.T[None, :, :] * self.geo[:, self.region][:, None, :]
-                 * (self.size * effort * pol.home_gain) * pol.reach_factor.T[None, :, :])
-        p = np.where(allowed, np.minimum(by_rs, cap), 0.0)[reg, seg]
+        allowed = pol.allowed.transpose(1, 2, 0)               # [R, S, A]
+        p = self.plan.table(version)[reg, seg]
         own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
         if len(own):
             j = incumbent[own]
             s = r.incumbent_effort_share
-            boost = r.incumbent * ((1.0 - s) + s * effort[j])
-            ok = allowed[reg[own], seg[own], j]
+            sat = self.plan.saturation(version)[reg[own], seg[own], j]
+            boost = r.incumbent * ((1.0 - s) + s * sat)
+            ok = allowed[reg[own], seg[own], j] & self.plan.working[j]
             p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, cap)), 0.0)
-        bid = hash_uniform(deals.key[rows], self.ids[:-1], SALT_REACH) < p
+        # draw only for the agents with a chance (the same uniform per deal and agent)
+        live = np.flatnonzero(p.any(axis=0))
+        bid = np.zeros(p.shape, dtype=bool)
+        bid[:, live] = hash_uniform(deals.key[rows], self.ids[live], SALT_REACH) < p[:, live]
+        projects = seg == Segment.PROJECT
+        if projects.any() and len(self.team.reps):
+            reps = self.team.reps
+            held = self.team.holds(rows[projects])[:, reps]
+            bid[np.ix_(projects, reps)] = held & allowed[reg[projects], seg[projects]][:, reps]
         registered = deals.registered[rows]
         has_reg = registered >= 0
         if has_reg.any() and pol.policy.deal_registration:
@@ -190,21 +193,24 @@ class ChannelAgents:
         return bid
 
     # -- offers -------------------------------------------------------------------------
-    def bid(self, rows: np.ndarray, pol: CompiledPolicy, deals: DealBook,
+    def bid(self, rows: np.ndarray, version: int, pol: CompiledPolicy, deals: DealBook,
             incumbent: np.ndarray, distributors) -> Offers:
         """Every offer on the deals in ``rows`` under ``pol``: who bids and at what price.
 
         Args:
             rows: the deals' rows in the book.
-            pol: the policy they are decided under.
+            version: the policy version (0 today's, 1 the strategy's).
+            pol: that policy.
             deals: the deal book.
             incumbent: each deal's customer's incumbent.
             distributors: the distributors' population (stock decides delivery times).
 
         """
         p = pol.policy
-        bid = self.reach(rows, pol, deals, incumbent, self.effort())
+        bid = self.reach(rows, version, pol, deals, incumbent)
         d, a = _nonzero_2d(bid)
+        keep = self.team.within_capacity(d, a, rows, deals)
+        d, a = d[keep], a[keep]
         keys = deals.key[rows]
         seg, prod = deals.segment[rows], deals.product[rows]
         lst_d = self.catalogue.list_price[prod]

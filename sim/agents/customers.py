@@ -31,6 +31,7 @@ from sim.rng import (
     poisson_from_uniform,
 )
 from sim.rules.choice import UtilityWeights, choose_nested, gumbel, utility
+from sim.rules.market import seasonal_factors
 from sim.scenario import Scenario
 from sim.vocab import SEGMENTS, WEEKS_PER_YEAR, Segment
 
@@ -58,6 +59,7 @@ class Customers:
         self.stream = int(demand_rng.integers(2**63))
         self.rate = np.array([m.deal_rate[s] for s in SEGMENTS])[segment]
         self.growth = m.growth
+        self.seasonality = m.seasonality
         mix = np.array([[p.mix.get(s, 0.0) for p in sc.products] for s in SEGMENTS])
         self.mix_cdf = np.cumsum(mix, axis=1) / mix.sum(axis=1, keepdims=True)
         sizes = [m.deal_size[s] for s in SEGMENTS]
@@ -76,16 +78,24 @@ class Customers:
         """Number of customers."""
         return len(self.region)
 
+    def season(self, week: int) -> float:
+        """The seasonal factor of deal arrival in ``week`` (1 without seasons)."""
+        if self.seasonality is None:
+            return 1.0
+        return float(seasonal_factors(self.seasonality, np.array([week]))[0])
+
     # -- needs --------------------------------------------------------------------------
     def raise_needs(self, deals: DealBook, week: int) -> np.ndarray:
         """Raise this week's deals: added to the book, their rows returned.
 
-        Deals per customer ~ Poisson(rate of its segment x (1 + growth)^(week / 52)); the
+        Deals per customer ~ Poisson(rate of its segment x (1 + growth)^(week / 52) x the
+        week's seasonal factor); the
         product line follows the segment's mix; units ~ lognormal with the segment's mean;
         a project deal is decided after a specification phase and a tender, each a whole
         number of weeks drawn uniformly from its range. Everything else, the same week.
         """
-        lam = self.rate * (1.0 + self.growth) ** (week / float(WEEKS_PER_YEAR))
+        lam = self.rate * ((1.0 + self.growth) ** (week / float(WEEKS_PER_YEAR))
+                           * self.season(week))
         counts = poisson_from_uniform(self.rng.random(self.n), lam)
         cust = np.repeat(np.arange(self.n), counts)
         m = len(cust)

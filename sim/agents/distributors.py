@@ -12,9 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.agents.motivation import REFERENCE_SPEED
 from sim.market.ledger import nonzero_sum
 from sim.market.policy import CompiledPolicy
-from sim.rules.inventory import cover_factor, loading_extra, moving_average, order_up_to
+from sim.rules.inventory import (
+    adjust,
+    cover_factor,
+    forward_weeks,
+    loading_extra,
+    moving_average,
+    net_price_factor,
+    order_up_to,
+)
 from sim.scenario import Scenario
 from sim.vocab import Role
 
@@ -45,6 +54,12 @@ class Distributors:
         self.backlog = np.zeros_like(f0)
         self.demand = np.zeros_like(f0)
         self.shipped = np.zeros_like(f0)
+        self.cover = np.ones(len(agents))          # share of its normal cover it holds
+        self.extra_weeks = np.zeros(len(agents))   # forward buying this week
+        self.net_ref: np.ndarray | None = None     # its recent normal net margin
+        self.street_mid = sc.market.street_discount["mid"]
+        # the reference drifts slower than the agents' memory (as commitment's reference)
+        self.reference_rate = REFERENCE_SPEED / sc.behaviour.commitment.memory_weeks
 
     def rows(self, agents: np.ndarray) -> np.ndarray:
         """Stock rows of the given distributor agents.
@@ -154,16 +169,33 @@ class Distributors:
             disc = np.where(mine, pol.purchase_discount(channel, d), disc)
         return self.catalogue.list_price[None, :] * (1.0 - disc[:, None])
 
+    def net_margin(self, pol, channel, incentives, week: int) -> np.ndarray:
+        """Each distributor's expected margin on a mid-segment sale, net of what it is paid.
+
+        ``1 - net / (1 - street)`` with ``net`` the net purchase price per unit of list
+        (``rules.inventory.net_price_factor``): its discount, the rebate and plan bonus it
+        expects at its pace, the bonus on any sale and the marketing funds.
+        """
+        d = self.agents
+        p = pol.policy
+        rebate, plan = incentives.rate_at_pace(pol, week)
+        net = net_price_factor(pol.purchase_discount(channel, d), rebate[d],
+                               plan[d] + p.sales_bonus, p.marketing_funds)
+        return 1.0 - net / (1.0 - self.street_mid)
+
     def replenish(self, week: int, channel, policies: list[CompiledPolicy],
-                  version: np.ndarray, announced: np.ndarray, incentives,
-                  expected_margin: np.ndarray) -> np.ndarray:
+                  version: np.ndarray, announced: np.ndarray,
+                  incentives) -> tuple[np.ndarray, np.ndarray]:
         """Place this week's orders (units, distributors x lines): the manufacturer's sell-in.
 
-        Each distributor orders up to ``cover x level + extra`` (``order_up_to``): the cover
-        falls below 1 when its expected margin or its commitment falls below its own recent
-        normal (``cover_factor``); ahead of an announced cut in its discount it buys
-        ``forward_weeks`` of forecast on top; near the end of a rebate period it buys toward
-        the next rebate tier (``loading_extra``). Each behaviour can be switched off.
+        Each distributor orders up to ``cover x level + extra`` (``order_up_to``). The cover
+        it wants falls below 1 when its expected net margin or its commitment falls below
+        its own recent normal (``cover_factor``), and its cover moves there by partial
+        adjustment (``inventory.adjust_rate`` per week). Ahead of an announced rise in its
+        net purchase price it buys ``k`` weeks of forecast on top while the saving beats
+        the holding cost, within its credit limit (``forward_weeks``). Near the end of a
+        rebate period it buys toward the next tier (``loading_extra``). Each behaviour can
+        be switched off.
 
         Args:
             week: the current week.
@@ -171,37 +203,44 @@ class Distributors:
             policies: the policy versions (0 today's, 1 the strategy's).
             version: the version in force in each agent's home region.
             announced: per agent, a change is announced for its region and not yet in force.
-            incentives: period volumes and rebate thresholds.
-            expected_margin: each agent's expected margin under the policy in force.
+            incentives: period volumes, rebate thresholds and the rates agents expect.
+
+        Returns:
+            The orders (units) and the unit prices they are bought at.
 
         """
         inv = self.settings
         d = self.agents
         unit_price = self.unit_prices(channel, policies, version)
-        cover = np.ones(len(d))
+        nets = [self.net_margin(pol, channel, incentives, week) for pol in policies]
+        net = np.where(version[d] == 1, nets[1], nets[0])
+        if self.net_ref is None:
+            self.net_ref = net.copy()
+        self.net_ref += self.reference_rate * (net - self.net_ref)
         if inv.destocking:
-            cover = cover_factor(expected_margin[d], channel.margin_ref[d],
-                                 channel.commitment[d], channel.commitment_ref[d],
-                                 inv.destock_elasticity, inv.min_cover_factor)
+            target = cover_factor(net, self.net_ref, channel.commitment[d],
+                                  channel.commitment_ref[d], inv.destock_elasticity,
+                                  inv.min_cover_factor)
+            self.cover = adjust(self.cover, target, inv.adjust_rate)
         extra_weeks = np.zeros(len(d))
         if inv.forward_buying:
-            now = policies[0].purchase_discount(channel, d)
-            later = policies[1].purchase_discount(channel, d)
-            extra_weeks = np.where(announced[d] & (later < now - 1e-9), inv.forward_weeks, 0.0)
+            rise = (1.0 - nets[1]) / np.maximum(1.0 - nets[0], 1e-12) - 1.0
+            extra_weeks = np.where(announced[d] & (version[d] == 0),
+                                   forward_weeks(rise, inv.holding_rate, inv.credit_weeks), 0.0)
         extra_money = np.zeros(len(d))
         if inv.rebate_loading:
+            left = incentives.weeks_left(week)[d]
             for k, pol in enumerate(policies):
-                per = pol.policy.rebates.period_weeks
                 if pol.policy.rebates.scheme == "none":
                     continue
                 mine = version[d] == k
-                left = per - (week % per)
                 extra = loading_extra(incentives.volume[d], incentives.next_threshold(pol)[d],
                                       inv.loading_reach, left, inv.loading_weeks)
                 extra_money = np.where(mine, extra, extra_money)
+        self.extra_weeks = extra_weeks
         ordering = channel.contracted()[d]
-        return self._order(week, ordering, cover, extra_weeks, extra_money, unit_price), \
-            unit_price
+        orders = self._order(week, ordering, self.cover, extra_weeks, extra_money, unit_price)
+        return orders, unit_price
 
     def _order(self, week: int, ordering: np.ndarray, cover: np.ndarray,
                extra_weeks: np.ndarray, extra_money: np.ndarray,

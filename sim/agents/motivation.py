@@ -1,8 +1,10 @@
 """The channel agents' motivation: commitment, tiers, activity and defection, weekly.
 
 Commitment moves with the realised margin against the competitor's line, incentives,
-training, tier, volume and conflicts lost (``sim.rules.commitment``); low commitment makes
-an agent inactive, lasting low commitment makes it defect (``docs/model.md``, motivation).
+training, tier, volume and conflicts lost (``sim.rules.commitment``); it sets the agent's
+effort budget, and lasting low commitment makes it defect. Whether an agent is active or on
+paper is what it did: selling, buying, specifying or holding a registration lately
+(``docs/model.md``, motivation).
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ class Motivation:
     """Moves commitment with margin, incentives, training, tier, volume and conflicts."""
 
     def __init__(self, settings, channel: ChannelAgents, policies, street_mid: float,
-                 typical_deal_value: float):
+                 typical_deal_value: float, activity_weeks: int):
         c = settings
+        self.activity_weeks = activity_weeks
         self.c = c
         self.w = CommitmentWeights(c.bias, c.margin_weight, c.incentive_weight,
                                    c.training_weight, c.tier_weight, c.volume_weight,
@@ -54,13 +57,19 @@ class Motivation:
         """Margin each reseller expects under the policy version in force for it."""
         return expected_margins(self.policies, self.channel, agent_version, self.street_mid)
 
-    def update(self, week: int, agent_version: np.ndarray, announced: np.ndarray) -> np.ndarray:
+    def update(self, week: int, agent_version: np.ndarray, announced: np.ndarray,
+               deals) -> np.ndarray:
         """Advance every channel partner's commitment and state by one week.
+
+        An agent is active when in the last ``behaviour.activity_weeks`` weeks it sold,
+        bought, was credited with a spec-in, or held an open registered project; else it is
+        on paper. Commitment moves on its own and decides effort and defection.
 
         Args:
             week: the current week.
             agent_version: policy version in force in each agent's home region.
             announced: bool per agent, a change is announced for its region.
+            deals: the deal book (open registered projects count as activity).
 
         Returns:
             The agents that defect this week (the caller carries the defection out).
@@ -95,10 +104,17 @@ class Motivation:
         book.commitment = np.where(moving, update_commitment(book.commitment, target,
                                                              self.c.speed), book.commitment)
         book.commitment_ref += REFERENCE_SPEED * a * (book.commitment - book.commitment_ref)
+        open_rows = deals.open_rows()
+        holder = deals.registered[open_rows]
+        book.registrations = np.bincount(holder[holder >= 0], minlength=book.n).astype(float)
+        did = ((st["sell_through"] > 0) | (st["purchases"] > 0) | (st["spec_ins"] > 0)
+               | (book.registrations > 0))
+        book.last_active = np.where(did, week, book.last_active)
+        selling = week - book.last_active < self.activity_weeks
         before = book.state.copy()
         book.state, book.weeks_low = next_state(
-            book.state, book.commitment, book.weeks_low, self.c.active_threshold,
-            self.c.defect_threshold, self.c.defect_weeks)
+            book.state, book.commitment, book.weeks_low, selling, self.c.defect_threshold,
+            self.c.defect_weeks)
         book.trailing[week % TRAIL] = st["sell_through"]
         return np.flatnonzero((book.state == State.DEFECTED) & (before != State.DEFECTED))
 

@@ -25,25 +25,26 @@ def _argmax_rows(a: np.ndarray) -> np.ndarray:
 class Partners:
     """The specification behaviour of the partners among the channel agents."""
 
-    def __init__(self, channel, pricing, reach):
+    def __init__(self, channel, pricing):
         self.channel = channel
         self.pricing = pricing
-        self.max_reach = reach.max_reach
         # Which kinds can specify, as a lookup by kind index (np.isin is slow on small
         # arrays, and this is asked every week); the extra last entry, False, is where the
         # kind -1 of agents that are not partners lands.
         self.spec_kind = np.isin(np.arange(len(Kind) + 1), SPEC_KINDS)
 
-    def specify(self, rows: np.ndarray, pol: CompiledPolicy, deals: DealBook) -> np.ndarray:
+    def specify(self, rows: np.ndarray, version: int, pol: CompiledPolicy,
+                deals: DealBook) -> np.ndarray:
         """Project deals entering their specification phase: spec-in and registration.
 
         Partners that can specify (integrators, project and service companies, specifiers)
-        hear of the project with probability ``base[partner, project] * geo * size *
-        effort``; each that does specs the brand in with probability ``spec_in * c *
-        (1 + b * trained) * (1 + bonus / (bonus + half))`` (``b``: the training's spec-in
-        boost). Where nobody does, the competitor is specified with probability
-        ``competitor_spec_in``. With deal registration, the reached selling partner with the
-        strongest claim registers it.
+        hear of the project with the effort plan's chance on the project cell
+        (``EffortPlan.spec_reach``); each that does specs the brand in with probability
+        ``spec_in * c * (1 + b * trained) * (1 + bonus / (bonus + half))`` (``b``: the
+        training's spec-in boost). Where nobody does, the competitor is specified with
+        probability ``competitor_spec_in``. With deal registration, the reached selling
+        partner with the strongest claim registers it. Reps who hear of the project hold it
+        until its tender (``sim.agents.direct``).
 
         Returns:
             The agent credited with each spec-in (-1 where none), for the spec-in bonus.
@@ -52,28 +53,34 @@ class Partners:
         ch, p = self.channel, pol.policy
         if len(rows) == 0:
             return np.zeros(0, dtype=np.int64)
-        effort = ch.effort()
         reg = deals.region[rows]
-        can = (ch.role == Role.PARTNER) & self.spec_kind[ch.kind] & (effort > 0)
-        prob = (ch.base_reach[:, Segment.PROJECT][None, :] * ch.geo[reg][:, ch.region]
-                * ch.size * effort)
-        prob = np.minimum(prob, self.max_reach) * can
+        plan = ch.plan
+        can = (ch.role == Role.PARTNER) & self.spec_kind[ch.kind] & plan.working
+        prob = plan.spec_reach(version, reg) * can
         keys = deals.key[rows]
-        reached = hash_uniform(keys, ch.ids[:-1], SALT_SPEC_REACH) < prob
+        # draws only for the partners that can specify (the same uniform per deal and agent)
+        cols = np.flatnonzero(can)
+        reached = np.zeros(prob.shape, dtype=bool)
+        reached[:, cols] = hash_uniform(keys, ch.ids[cols], SALT_SPEC_REACH) < prob[:, cols]
         pr = self.pricing
         bonus = p.spec_in_bonus / (p.spec_in_bonus + pr.spec_bonus_half) if p.spec_in_bonus else 0
         boost = p.training.spec_in_boost
         p_spec = pr.spec_in * ch.commitment * (1.0 + boost * ch.trained) * (1.0 + bonus)
-        u_spec = hash_uniform(keys, ch.ids, SALT_SPEC_IN)
-        success = reached & (u_spec[:, :-1] < np.minimum(p_spec, 1.0))
-        score = np.where(success, prob - u_spec[:, :-1], -np.inf)
+        u_agents = np.ones(prob.shape)
+        u_agents[:, cols] = hash_uniform(keys, ch.ids[cols], SALT_SPEC_IN)
+        u_comp = hash_uniform(keys, ch.ids[-1:], SALT_SPEC_IN)[:, 0]
+        success = reached & (u_agents < np.minimum(p_spec, 1.0))
+        score = np.where(success, prob - u_agents, -np.inf)
         any_spec = success.any(axis=1)
         credited = np.where(any_spec, _argmax_rows(score), -1)
-        comp_spec = ~any_spec & (u_spec[:, -1] < pr.competitor_spec_in)
+        comp_spec = ~any_spec & (u_comp < pr.competitor_spec_in)
         deals.spec[rows] = np.where(any_spec, 1, np.where(comp_spec, -1, 0))
         deals.spec_agent[rows] = credited
         if p.deal_registration:
             sellers = reached & (ch.kind[None, :] != Kind.SPECIFIER)
-            claim = np.where(sellers, prob - u_spec[:, :-1], -np.inf)
+            claim = np.where(sellers, prob - u_agents, -np.inf)
             deals.registered[rows] = np.where(sellers.any(axis=1), _argmax_rows(claim), -1)
+        team = ch.team
+        team.hear_of_projects(rows, plan.table(version)[reg, Segment.PROJECT][:, team.reps],
+                              keys)
         return credited

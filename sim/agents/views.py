@@ -65,7 +65,7 @@ class ChannelAgent(RowAgent):
 
     @property
     def state(self) -> str:
-        """active, inactive, defected, removed or not_contracted."""
+        """active, on_paper, defected, removed or not_contracted."""
         return STATES[self.model.channel.state[self.idx]]
 
     def defect(self) -> None:

@@ -17,8 +17,8 @@ KPI_COLUMNS = (
     "week", "turnover", "turnover_direct", "turnover_distributor", "turnover_partner",
     "turnover_marketplace", "sell_through", "margin", "rebates", "marketing_funds",
     "channel_inventory_value", "deals_created", "deals_won", "deals_lost", "conflicts",
-    "poaching", "price_dumping", "agents_contracted", "agents_active", "agents_defected",
-    "top20_share", "mean_commitment", "fill_rate", "inventory_days",
+    "poaching", "price_dumping", "agents_contracted", "agents_active", "agents_on_paper",
+    "agents_defected", "top20_share", "mean_commitment", "fill_rate", "inventory_days",
     # Beyond the required set: what the accounting and the service KPIs are built from.
     "cogs", "direct_cost", "units_from_stock", "units_ordered_from_stock", "deals_unserved",
 )
@@ -75,7 +75,7 @@ class Ledger:
         self.kpi = np.zeros((weeks, len(KPI_COLUMNS)))
         self.by_region = np.zeros((weeks, len(REGION_FIELDS), n_regions, len(SEGMENTS) + 1))
         self.conflicts = np.zeros((weeks, len(CONFLICT_TYPES)))
-        self.agents = np.zeros((weeks, channel.n, 5))
+        self.agents = np.zeros((weeks, channel.n, 7))
         self.recorded = 0
 
     def add(self, column: str, amount) -> None:
@@ -118,6 +118,7 @@ class Ledger:
         partners = channel.channel_partners()
         row["agents_contracted"] = int(contracted.sum())
         row["agents_active"] = int((contracted & (channel.state == State.ACTIVE)).sum())
+        row["agents_on_paper"] = int((contracted & (channel.state == State.ON_PAPER)).sum())
         row["agents_defected"] = int((partners & (channel.state == State.DEFECTED)).sum())
         row["top20_share"] = top_share(channel.trailing.sum(axis=0)[contracted])
         row["mean_commitment"] = (float(channel.commitment[contracted].mean())
@@ -138,6 +139,8 @@ class Ledger:
             self.agents[i, :, 2] = channel.commitment
             self.agents[i, :, 3] = channel.state
             self.agents[i, :, 4] = channel.kind
+            self.agents[i, :, 5] = channel.week["spec_ins"]
+            self.agents[i, :, 6] = channel.registrations
             self.recorded = week
         for k in n:
             n[k] = 0.0
@@ -159,7 +162,8 @@ class Ledger:
         weeks = np.arange(1, w + 1)
         kpis = pd.DataFrame(self.kpi[:w], columns=list(KPI_COLUMNS))
         for c in ("week", "deals_created", "deals_won", "deals_lost", "conflicts", "poaching",
-                  "price_dumping", "agents_contracted", "agents_active", "agents_defected",
+                  "price_dumping", "agents_contracted", "agents_active", "agents_on_paper",
+                  "agents_defected",
                   "deals_unserved"):
             kpis[c] = kpis[c].astype(np.int64)
         n_reg, n_seg = self.by_region.shape[2:]
@@ -187,5 +191,7 @@ class Ledger:
             "purchases": self.agents[:w, :, 1].reshape(-1),
             "commitment": self.agents[:w, :, 2].reshape(-1),
             "state": np.array(STATES)[self.agents[:w, :, 3].astype(int).reshape(-1)],
+            "spec_ins": self.agents[:w, :, 5].reshape(-1).astype(np.int64),
+            "registrations": self.agents[:w, :, 6].reshape(-1).astype(np.int64),
         })
         return {"kpis": kpis, "by_region": by_region, "conflicts": conflicts, "agents": agents}

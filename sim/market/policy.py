@@ -8,23 +8,24 @@ from sim.rules.pricing import stack_discounts
 from sim.scenario.policy import Policy
 from sim.vocab import KINDS, ROLES, SEGMENTS, TIERS, Kind, Role, Segment
 
-# How hard a rep paid on any sale still chases deals outside its assigned accounts.
-UNASSIGNED_CHASE = 0.5
-
 
 class CompiledPolicy:
     """One policy, resolved against the network: masks and discount tables.
 
     Attributes:
         policy: the policy as written in the scenario.
-        allowed: ``[A, R, S]`` may agent ``a`` bid for a deal of region ``r``, segment ``s``.
-        reach_factor: ``[A, S]`` multiplier on reach (direct reps' focus on their accounts).
-        home_gain: ``[A]`` multiplier on reach for agents held to their home region.
+        allowed: ``[A, R, S]`` may agent ``a`` pursue and bid for a deal of region ``r``,
+            segment ``s`` (territory and segment rules, reps' assigned accounts).
+        pursued: ``[A, R, S]`` the cells an agent spends effort on: where it may bid, and for
+            specifiers the project cells they advise on.
+        effort_weight: ``[A, S]`` relative weight an agent gives a segment's cells when it
+            spreads its effort (a rep paid on any sale still chases unassigned accounts, at
+            ``unassigned_weight``).
         tier_discount: ``[2, 3]`` channel discount for (distributor, partner) x tier.
 
     """
 
-    def __init__(self, p: Policy, channel, n_regions: int):
+    def __init__(self, p: Policy, channel, n_regions: int, unassigned_weight: float = 0.5):
         self.policy = p
         n_seg = len(SEGMENTS)
         sellers = ~((channel.role == Role.PARTNER) & (channel.kind == Kind.SPECIFIER))
@@ -34,10 +35,6 @@ class CompiledPolicy:
         if p.has_territory("exclusive_regions"):
             held = np.isin(channel.role, [Role.of(r) for r in p.exclusive_roles])
             allowed &= np.where(held[:, None], home, True)[:, :, None]
-            # Held to home, an agent spends there the effort it used to spread around.
-            self.home_gain = np.where(held, 1.0 + p.territory_focus_gain, 1.0)
-        else:
-            self.home_gain = np.ones(channel.n)
         if p.has_territory("segment_split"):
             names = [(ROLES[r], KINDS[k] if r == Role.PARTNER else None)
                      for r, k in zip(channel.role, channel.kind, strict=True)]
@@ -45,15 +42,25 @@ class CompiledPolicy:
                             for s in SEGMENTS] for role, kind in names],
                           dtype=bool).reshape(channel.n, n_seg)
             allowed &= ok[:, None, :]
-        factor = np.ones((channel.n, n_seg))
+        weight = np.ones((channel.n, n_seg))
         if p.direct.accounts == "key_accounts":
-            chase = UNASSIGNED_CHASE if p.direct.compensation == "any_sale" else 0.0
+            reps = channel.role == Role.DIRECT
             off_key = np.arange(n_seg) != Segment.KEY
-            factor[np.ix_(channel.role == Role.DIRECT, off_key)] = chase
-            if p.direct.compensation == "assigned_only":
-                factor[np.ix_(channel.role == Role.DIRECT, ~off_key)] = 1.0 + p.direct.focus_gain
+            if p.direct.compensation == "any_sale":
+                weight[np.ix_(reps, off_key)] = unassigned_weight
+            else:  # paid only on its accounts, a rep pursues nothing else
+                allowed[np.ix_(reps, np.ones(n_regions, bool), off_key)] = False
         self.allowed = allowed
-        self.reach_factor = factor
+        self.effort_weight = weight
+        # Where agents spend effort: where they may bid, and specifiers on projects (they
+        # advise on the specification, in their home region if partners are held there).
+        spec = (channel.role == Role.PARTNER) & (channel.kind == Kind.SPECIFIER)
+        where = np.ones((channel.n, n_regions), dtype=bool)
+        if p.has_territory("exclusive_regions") and "partner" in p.exclusive_roles:
+            where = home
+        pursued = allowed.copy()
+        pursued[:, :, Segment.PROJECT] |= spec[:, None] & where
+        self.pursued = pursued
         self.tier_discount = np.array([[p.discounts.distributor[t] for t in TIERS],
                                        [p.discounts.partner[t] for t in TIERS]])
         self._cache_key: tuple | None = None

@@ -72,26 +72,26 @@ def _targets(book, change: NetworkChange, regions: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
-def _contract_additions(book, change: NetworkChange, regions: np.ndarray,
-                        threshold: float) -> None:
-    """Agents waiting for the rollout in ``regions`` sign their contracts."""
+def _contract_additions(book, change: NetworkChange, regions: np.ndarray, week: int) -> None:
+    """Agents waiting for the rollout in ``regions`` sign their contracts (active from now)."""
     role = Role.of(change.roles[0])
     mask = ((book.state == State.NOT_CONTRACTED) & (book.role == role)
             & np.isin(book.region, regions))
     if role == Role.PARTNER:
         mask &= book.kind == Kind.of(change.kinds[0])
     idx = np.flatnonzero(mask)
-    book.state[idx] = np.where(book.commitment[idx] >= threshold, State.ACTIVE, State.INACTIVE)
+    book.state[idx] = State.ACTIVE
+    book.last_active[idx] = week
     book.commitment_ref[idx] = book.commitment[idx]
     book.assign_suppliers()
 
 
 def apply_network_changes(changes: list[NetworkChange], regions: np.ndarray, channel, views,
-                          active_threshold: float) -> None:
+                          week: int) -> None:
     """Apply each change, in order, to the agents based in ``regions``.
 
-    * ``prune_inactive``: of the weakest ``share`` by trailing 52-week sell-through, those
-      "on paper" (inactive) leave the network;
+    * ``prune_on_paper``: of the weakest ``share`` by trailing 52-week sell-through, those
+      on paper (contracted, not selling) leave the network;
     * ``upgrade_top``: the best ``share`` by trailing 52-week sell-through move to ``to_tier``;
     * ``retype``: the weakest ``share`` by sell-through become partners of ``to_kind``;
     * ``add``: ``count`` new agents of the role (and kind) per region sign their contracts.
@@ -103,16 +103,16 @@ def apply_network_changes(changes: list[NetworkChange], regions: np.ndarray, cha
     sales = book.trailing.sum(axis=0)
     for change in changes:
         if change.action == "add":
-            _contract_additions(book, change, regions, active_threshold)
+            _contract_additions(book, change, regions, week)
             continue
         idx = _targets(book, change, regions)
         if len(idx) == 0:
             continue
         k = math.ceil(change.share * len(idx)) if change.share > 0 else 0
         order = idx[np.argsort(-sales[idx], kind="stable")]
-        if change.action == "prune_inactive":
+        if change.action == "prune_on_paper":
             weakest = order[len(order) - k:] if k else order[:0]
-            for j in weakest[book.state[weakest] == State.INACTIVE]:
+            for j in weakest[book.state[weakest] == State.ON_PAPER]:
                 views[int(j)].leave()
         if change.action == "upgrade_top":
             book.tier[order[:k]] = np.maximum(book.tier[order[:k]], Tier.of(change.to_tier))

@@ -118,7 +118,7 @@ def _poaching(o: Offers, book, inc, registered, pol, won, j, seg) -> int:
     inc_ok = (inc >= 0) & (inc < n_a)
     inc_c = np.where(inc_ok, inc, 0)
     inc_brand = (inc_ok & (inc != j) & (book.role[inc_c] != Role.MARKETPLACE)
-                 & ((book.state[inc_c] == State.ACTIVE) | (book.state[inc_c] == State.INACTIVE)))
+                 & ((book.state[inc_c] == State.ACTIVE) | (book.state[inc_c] == State.ON_PAPER)))
     reg_other = (registered >= 0) & (registered != j)
     accounts = pol.policy.direct.accounts == "key_accounts"
     direct_won = book.role[j] == Role.DIRECT

@@ -62,20 +62,22 @@ def next_state(
     state: np.ndarray,
     c: np.ndarray,
     weeks_low: np.ndarray,
-    active_threshold: float,
+    selling: np.ndarray,
     defect_threshold: float,
     defect_weeks: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Advance the contract states; return ``(state', weeks_low')``.
 
-    Contracted agents (active or inactive) are active when ``c >= active_threshold`` and
-    inactive ("on paper") otherwise. ``weeks_low`` counts consecutive weeks with
-    ``c < defect_threshold``; reaching ``defect_weeks`` makes the agent defect for good.
-    Defected, removed and not-yet-contracted agents keep their state.
+    A contracted agent is active when it is ``selling`` (it sold, bought, specified the
+    brand into a project or held an open registration in the last weeks, as the caller
+    counts them) and on paper otherwise: being on paper says what it did, not what it
+    feels. ``weeks_low`` counts consecutive weeks with ``c < defect_threshold``; reaching
+    ``defect_weeks`` makes the agent defect for good. Defected, removed and
+    not-yet-contracted agents keep their state.
     """
-    contracted = (state == State.ACTIVE) | (state == State.INACTIVE)
+    contracted = (state == State.ACTIVE) | (state == State.ON_PAPER)
     low = contracted & (c < defect_threshold)
     weeks_low = np.where(low, weeks_low + 1, 0)
-    new = np.where(c >= active_threshold, State.ACTIVE, State.INACTIVE)
+    new = np.where(selling, State.ACTIVE, State.ON_PAPER)
     new = np.where(low & (weeks_low >= defect_weeks), State.DEFECTED, new)
     return np.where(contracted, new, state), weeks_low

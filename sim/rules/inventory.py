@@ -59,17 +59,48 @@ def loading_extra(
     volume_so_far: np.ndarray,
     next_threshold: np.ndarray,
     reach: float,
-    weeks_left: int,
+    weeks_left,
     loading_weeks: int,
 ) -> np.ndarray:
     """Money a distributor buys extra to reach the next rebate tier before the period ends.
 
-    In the last ``loading_weeks`` weeks, if the gap ``g = next_threshold - volume`` is
-    positive and at most ``reach * next_threshold``, it buys ``g / weeks_left`` this week
-    (spreading the gap over the weeks that remain); otherwise 0.
+    In the last ``loading_weeks`` weeks of its period (``weeks_left``, per distributor or
+    one for all), if the gap ``g = next_threshold - volume`` is positive and at most
+    ``reach * next_threshold``, it buys ``g / weeks_left`` this week (spreading the gap over
+    the weeks that remain); otherwise 0.
     """
     gap = np.asarray(next_threshold, dtype=float) - volume_so_far
-    if weeks_left > loading_weeks or weeks_left <= 0:
-        return np.zeros_like(gap)
-    ok = (gap > 0) & (gap <= reach * next_threshold) & np.isfinite(next_threshold)
-    return np.where(ok, gap / weeks_left, 0.0)
+    left = np.broadcast_to(np.asarray(weeks_left, dtype=float), gap.shape)
+    ok = ((gap > 0) & (gap <= reach * next_threshold) & np.isfinite(next_threshold)
+          & (left <= loading_weeks) & (left > 0))
+    return np.where(ok, gap / np.where(left > 0, left, 1.0), 0.0)
+
+
+def adjust(cover: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    """Partial adjustment of cover toward its target: ``k' = k + rate x (target - k)``."""
+    return cover + rate * (np.asarray(target, dtype=float) - cover)
+
+
+def net_price_factor(discount, rebate_rate, bonus_rate, funds_rate) -> np.ndarray:
+    """What a reseller expects to pay per unit of list: ``(1 - d) (1 - r - b - f)``.
+
+    ``d`` its purchase discount, ``r`` the rebate rate it expects at its volume, ``b`` the
+    bonuses it expects (on any sale, for meeting plan), ``f`` marketing funds, all as
+    fractions of its purchases.
+    """
+    d = np.asarray(discount, dtype=float)
+    return (1.0 - d) * (1.0 - np.asarray(rebate_rate) - np.asarray(bonus_rate)
+                        - np.asarray(funds_rate))
+
+
+def forward_weeks(rise: np.ndarray, holding_rate: float, credit_weeks: float) -> np.ndarray:
+    """Weeks of forecast bought ahead of an announced rise in the net purchase price.
+
+    Buying ``k`` weeks early saves ``rise`` on them and costs ``holding_rate x k / 52`` (an
+    annual rate) of holding: it pays while ``k <= 52 x rise / holding_rate``; the credit limit
+    caps ``k`` at ``credit_weeks`` of normal purchases; no rise, no forward buying::
+
+        k = min(52 x max(rise, 0) / holding_rate, credit_weeks)
+    """
+    rise = np.maximum(np.asarray(rise, dtype=float), 0.0)
+    return np.minimum(52.0 * rise / holding_rate, credit_weeks)

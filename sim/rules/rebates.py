@@ -62,3 +62,27 @@ def weekly_accrual(before: np.ndarray, purchases: np.ndarray, thresholds, rates,
 def true_up(volume: np.ndarray, accrued: np.ndarray, thresholds, rates, scheme: str):
     """Settlement adjustment at the period's end: ``R(V) - accrued`` (money)."""
     return rebate(volume, thresholds, rates, scheme) - np.asarray(accrued, dtype=float)
+
+
+def prorate(thresholds, share: float) -> np.ndarray:
+    """Thresholds of a period cut short (or a stub period): ``threshold x share`` (money).
+
+    ``share`` is the part of a full period the shortened one covers (weeks / period weeks),
+    so a scheme earns the same rate on the same pace of purchases whatever the length.
+    """
+    return np.asarray(thresholds, dtype=float) * float(share)
+
+
+def expected_rate(volume: np.ndarray, elapsed, length, thresholds, rates,
+                  scheme: str) -> np.ndarray:
+    """The rebate rate an agent expects for the period, at its pace so far.
+
+    Its period volume is projected to the whole period, ``V = volume x length / elapsed``
+    (weeks), and the rate is ``R(V) / V``: the retroactive tier rate reached, or the marginal
+    scheme's average rate; at no volume, the rate its first purchase would earn.
+    """
+    v = np.asarray(volume, dtype=float) * (np.asarray(length, dtype=float)
+                                           / np.maximum(np.asarray(elapsed, dtype=float), 1.0))
+    owed = rebate(v, thresholds, rates, scheme)
+    first = rebate_rate(np.zeros_like(v), thresholds, rates)   # what the first unit earns
+    return np.where(v > 0, np.divide(owed, v, out=np.zeros_like(v), where=v > 0), first)

@@ -10,6 +10,7 @@ from sim.scenario.market import (
     Fraction,
     Money,
     NonNeg,
+    Positive,
     Role,
     Segment,
     Strict,
@@ -42,16 +43,11 @@ class Reach(Strict):
     incumbent: Fraction = setting(0.9, "Chance the customer's incumbent supplier hears of its "
                                   "deal at full effort.", plausible=(0.7, 0.98),
                                   basis="assumption")
-    effort_exponent: NonNeg = setting(0.5, "Effort is commitment to this power.",
-                                      plausible=(0.3, 1.0), basis="assumption")
-    inactive_effort: Fraction = setting(0.2, "Effort of an agent on paper, as a share of its "
-                                        "committed effort.", plausible=(0.0, 0.5),
-                                        basis="assumption")
     max_reach: Fraction = setting(0.98, "Highest chance of hearing of a deal.",
                                   basis="convention")
     incumbent_effort_share: Fraction = setting(
-        0.5, "Share of the incumbent's chance that follows its effort.", plausible=(0.2, 0.8),
-        basis="assumption")
+        0.5, "Share of the incumbent's chance that follows its effort on the deal's cell.",
+        plausible=(0.2, 0.8), basis="assumption")
 
     @model_validator(mode="after")
     def _complete(self) -> Reach:
@@ -60,6 +56,28 @@ class Reach(Strict):
             if table is None or any(s not in table for s in SEGMENTS):
                 raise ValueError(f"base.{role}: needs every role and segment")
         return self
+
+
+class Effort(Strict):
+    """Effort as a budget (``sim.rules.effort``, ``docs/model.md``, effort).
+
+    A reseller's weekly budget is ``budget x size x commitment ** exponent``; a direct rep's
+    is ``network.rep_deals_per_week``. It is spread over the (region, segment) cells the
+    agent may pursue in proportion to ``base reach x distance x expected deals x deal value
+    x expected margin``; reach on one opportunity of a cell is ``b (1 - exp(-k e))``.
+    """
+
+    budget: NonNeg = setting(
+        300.0, "Opportunities a reseller of average size at full commitment works per week.",
+        unit="opportunities per week", plausible=(150.0, 600.0), basis="assumption")
+    k: Positive = setting(
+        1.0, "How fast reach saturates with the effort on one opportunity.",
+        unit="per unit of effort", plausible=(0.5, 2.0), basis="assumption")
+    exponent: NonNeg = setting(0.5, "Effort budget grows with commitment to this power.",
+                               plausible=(0.3, 1.0), basis="assumption")
+    unassigned_weight: Fraction = setting(
+        0.5, "Weight a rep paid on any sale gives accounts it is not assigned, against 1 for "
+        "its own.", plausible=(0.2, 0.8), basis="assumption")
 
 
 class Margins(Strict):
@@ -139,8 +157,19 @@ class Inventory(Strict):
                                          "keeps.", plausible=(0.2, 0.6), basis="assumption")
     forward_buying: bool = setting(True, "Distributors buy ahead of an announced cut in their "
                                    "discount.", basis="assumption")
-    forward_weeks: NonNeg = setting(4.0, "Weeks of forecast bought ahead of an announced cut.",
-                                    unit="weeks", plausible=(1, 8), basis="assumption")
+    adjust_rate: Fraction = setting(
+        0.25, "Share of the gap to its target cover a distributor closes each week.",
+        unit="per week", plausible=(0.1, 0.5), basis="literature",
+        cite="about 0.26 a week in the beer-game estimates of Sterman (1989); no direct "
+        "evidence for a margin change")
+    holding_rate: Positive = setting(
+        0.25, "Cost of holding stock a year, as a share of its value.", unit="per year",
+        plausible=(0.15, 0.4), basis="literature",
+        cite="20-40% a year is the usual carrying-cost range, about 25% the common default "
+        "(Richardson 1995; operations textbooks)")
+    credit_weeks: NonNeg = setting(
+        8.0, "Weeks of its normal purchases a distributor's credit lets it buy ahead.",
+        unit="weeks", plausible=(4, 13), basis="assumption")
     rebate_loading: bool = setting(True, "Distributors buy toward the next rebate tier near a "
                                    "period's end.", basis="assumption")
     loading_weeks: Weeks = setting(3, "Last weeks of a rebate period in which they load.",
@@ -178,8 +207,6 @@ class Commitment(Strict):
     memory_weeks: Weeks = setting(13, "Weeks over which realised margin and sales are "
                                   "averaged.", unit="weeks", plausible=(8, 26),
                                   basis="assumption")
-    active_threshold: Fraction = setting(0.3, "Commitment below which an agent is on paper.",
-                                         plausible=(0.2, 0.4), basis="assumption")
     defect_threshold: Fraction = setting(0.12, "Commitment below which an agent heads to "
                                          "defect.", plausible=(0.05, 0.2), basis="assumption")
     defect_weeks: Weeks = setting(26, "Weeks below the defect threshold before it defects.",
@@ -191,23 +218,20 @@ class Commitment(Strict):
         0.5, "How much an announced margin change moves commitment before it happens.",
         plausible=(0.0, 1.0), basis="assumption")
 
-    @model_validator(mode="after")
-    def _thresholds(self) -> Commitment:
-        if self.active_threshold < self.defect_threshold:
-            raise ValueError(f"active_threshold: must not be below defect_threshold "
-                             f"({self.active_threshold:g} < {self.defect_threshold:g}): an "
-                             "agent would count as active while on its way to defect")
-        return self
-
 
 class Behaviour(Strict):
     """All behavioural parameters of channel agents."""
 
     reach: Reach = setting(meaning="How agents hear of deals.", factory=Reach)
+    effort: Effort = setting(meaning="How agents spend a fixed effort.", factory=Effort)
     pricing: Pricing = setting(meaning="What agents quote and how well they serve.",
                                factory=Pricing)
     inventory: Inventory = setting(meaning="Distributors' stock.", factory=Inventory)
     commitment: Commitment = setting(meaning="What moves commitment.", factory=Commitment)
+    activity_weeks: Weeks = setting(
+        13, "An agent is active when in this many recent weeks it sold, bought, specified the "
+        "brand into a project or held an open registration; else it is on paper.",
+        unit="weeks", basis="source")
     warmup_weeks: WeeksOrNone = setting(
         8, "Weeks simulated before week 1 so stock and forecasts settle.", unit="weeks",
         basis="convention")

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from sim.errors import UserError
 from sim.scenario.messages import problems
+from sim.scenario.retired import retired_problems
 from sim.scenario.schema import Scenario, check_uncertain_path
 from sim.scenario.yaml_file import YamlError, parse, read_text
 
@@ -71,6 +72,9 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> list[tuple[Path, dict[str, 
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError([(str(chain[0]), "extends", f"cycle: {cycle}")])
     raw = _read_yaml(path)
+    retired = retired_problems(raw)
+    if retired:
+        raise ScenarioError([(str(path), field, why) for field, why in retired])
     parent_ref = raw.pop("extends", None)
     if parent_ref is None:
         return [(path, raw)]

@@ -122,6 +122,9 @@ class Market(Strict):
     growth: Annotated[float, Field(ge=-0.9, le=2.0)] = setting(
         0.0, "Growth of the market's deal rates per year.", unit="fraction per year",
         plausible=(-0.05, 0.1), basis="data")
+    seasonality: list[Positive] | None = setting(
+        None, "Twelve monthly factors of deal arrival (normalised to a mean of 1 over the "
+        "year; none: no seasons).", basis="data")
     competitor_incumbent_share: Fraction = setting(
         0.4, "Share of customers who buy the competitor's brand at the start.",
         plausible=(0.2, 0.7), basis="data")
@@ -133,6 +136,7 @@ class Market(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Market:
         self._check_regions()
+        self._check_seasons()
         total = sum(self.segment_shares.get(s, 0.0) for s in SEGMENTS)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"segment_shares: must sum to 1 (got {total:g})")
@@ -141,6 +145,11 @@ class Market(Strict):
             if missing:
                 raise ValueError(f"{field}: lacks segments {missing}")
         return self
+
+    def _check_seasons(self) -> None:
+        if self.seasonality is not None and len(self.seasonality) != 12:
+            raise ValueError(f"seasonality: needs 12 monthly factors (got "
+                             f"{len(self.seasonality)})")
 
     def _check_regions(self) -> None:
         if len(set(self.regions)) != len(self.regions):
@@ -172,6 +181,14 @@ class Competitor(Strict):
                                      unit="weeks", plausible=(1, 4), basis="data")
     expertise: Fraction = setting(0.5, "The competitor's sellers' expertise.",
                                   plausible=(0.3, 0.8), basis="assumption")
+    response: Fraction = setting(
+        0.0, "How fast the competitor's extra discount moves to win back the share it lost "
+        "(0: it never answers).", unit="per week", plausible=(0.0, 0.3), basis="assumption",
+        cite="no direct evidence for B2B rivals; firms adjust prices to shocks with a lag of "
+        "about a quarter (Blinder 1991)")
+    min_price: Fraction = setting(
+        0.65, "The lowest price the competitor quotes, as a fraction of list (its margin "
+        "floor).", unit="fraction of list", plausible=(0.55, 0.8), basis="data")
 
 
 class Choice(Strict):
@@ -239,6 +256,12 @@ class Network(Strict):
                          "specifier": 2})
     direct_reps: NonNegInt = setting(2, "The manufacturer's own sales reps.", unit="reps",
                                      basis="data")
+    rep_deals_per_week: NonNeg = setting(
+        8.0, "Opportunities a rep can work in a week (its effort budget).",
+        unit="opportunities per week", plausible=(4.0, 15.0), basis="data")
+    rep_open_deals: PositiveInt = setting(
+        30, "Open deals a rep can hold at once, projects in tender included; past it the "
+        "lowest-margin ones are dropped.", unit="deals", plausible=(15, 60), basis="data")
     marketplace: bool = setting(True, "A marketplace listing exists (it sells only where the "
                                 "policy enables it).", basis="data")
     size_sigma: NonNeg = setting(1.0, "Log-standard deviation of agents' sizes (a few big, many "

@@ -79,9 +79,7 @@ class DirectPlan(Strict):
                                    unit="fraction of sales", basis="policy")
     weekly_cost_per_rep: Money = setting(2500.0, "Cost of a rep per week.", unit="money",
                                          basis="data")
-    focus_gain: NonNeg = setting(
-        0.5, "Extra reach on assigned accounts when reps chase nothing else.",
-        plausible=(0.0, 1.0), basis="assumption")
+
 
 
 class RebateTier(Strict):
@@ -196,9 +194,6 @@ class Policy(Strict):
     exclusive_roles: list[Literal["distributor", "partner"]] = setting(
         meaning="Who is held to its home region under exclusive_regions.", basis="policy",
         factory=lambda: ["distributor", "partner"])
-    territory_focus_gain: NonNeg = setting(
-        0.5, "Extra reach at home for agents held to their home region.",
-        plausible=(0.0, 1.0), basis="assumption")
     deal_registration: bool = setting(False, "The first partner to register a project is "
                                       "protected in its tender.", basis="policy")
     two_tier: bool = setting(True, "Dealers buy through a distributor.", basis="policy")
@@ -256,14 +251,14 @@ class Policy(Strict):
 class NetworkChange(Strict):
     """A change to the network applied when a region switches to the new policy."""
 
-    action: Literal["prune_inactive", "upgrade_top", "retype", "add"] = setting(
+    action: Literal["prune_on_paper", "upgrade_top", "retype", "add"] = setting(
         meaning="What the change does.", basis="policy")
     roles: list[Literal["distributor", "partner"]] = setting(
         meaning="Whom it targets.", basis="policy", factory=lambda: ["partner"])
     kinds: list[PartnerKind] | None = setting(None, "Restrict to these partner kinds.",
                                               basis="policy")
     share: Fraction = setting(
-        0.2, "Share of the targeted agents affected (the weakest by sales for prune_inactive "
+        0.2, "Share of the targeted agents affected (the weakest by sales for prune_on_paper "
         "and retype, the strongest for upgrade_top).", basis="policy")
     to_kind: PartnerKind | None = setting(None, "retype: the new kind.", basis="policy")
     to_tier: Literal["silver", "gold"] = setting("gold", "upgrade_top: the new tier.",

@@ -147,7 +147,7 @@ def pilot_vs_truth(res: Results, r: StrategyResult):
 
 
 def at_risk_chart(res: Results, r: StrategyResult, top: int = 12):
-    """Distributors and partners most exposed: chance of going inactive or defecting."""
+    """Distributors and partners most exposed: chance of ending on paper or defecting."""
     a = r.at_risk
     # agents the strategy does not touch at all (no trade, never lost) say nothing here
     moved = (a["p_lost"] > 0) | (a["p_lost_baseline"] > 0) | (a["margin_change"] != 0)
@@ -159,7 +159,7 @@ def at_risk_chart(res: Results, r: StrategyResult, top: int = 12):
     ax1.barh(y + 0.2, t["p_lost_baseline"], 0.4, color="#999999", label="under the baseline")
     ax1.set_yticks(y, [f"{a} ({k or role})" for a, k, role in
                        zip(t["agent_id"], t["kind"], t["role"], strict=True)], fontsize=8)
-    ax1.set_xlabel("share of futures ending inactive or defected")
+    ax1.set_xlabel("share of futures ending on paper or defected")
     ax1.legend(fontsize=8, frameon=False)
     ax2.barh(y, t["margin_change"], color=np.where(t["margin_change"] < 0, LOSS, GAIN))
     ax2.xaxis.set_major_formatter(MONEY)

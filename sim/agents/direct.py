@@ -1,0 +1,86 @@
+"""The direct team's capacity: each rep can hold only so many open deals, projects included.
+
+A rep hears of a project when it enters its specification phase and holds it until its
+tender is decided (it bids on it then); a run-rate deal it hears of is open only the week
+it is decided. When a rep's open deals exceed ``network.rep_open_deals`` it keeps those of
+highest expected margin (``sim.rules.effort.within_capacity``; ties go to the lower deal
+key) and drops the rest: a dropped project is released, a dropped run-rate deal gets no bid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rng import SALT_REACH, hash_pairs
+from sim.rules.effort import within_capacity
+from sim.vocab import DealStatus, Role
+
+
+class DirectTeam:
+    """The projects each rep holds, and the capacity check on the week's bids."""
+
+    def __init__(self, channel, capacity: int, deal_value: np.ndarray):
+        self.reps = np.flatnonzero(channel.role == Role.DIRECT)
+        self.is_rep = channel.role == Role.DIRECT
+        self.capacity = np.full(channel.n, capacity, dtype=np.int64)
+        self.deal_value = deal_value                 # money per deal, by segment
+        self.rows = np.zeros(0, dtype=np.int64)      # held projects: deal row ...
+        self.agents = np.zeros(0, dtype=np.int64)    # ... and the rep holding it
+
+    def hear_of_projects(self, rows: np.ndarray, reach: np.ndarray, keys: np.ndarray) -> None:
+        """New projects in ``rows``: the reps who hear of them hold them (``reach[D, reps]``)."""
+        if len(self.reps) == 0 or len(rows) == 0:
+            return
+        u = hash_pairs(keys[:, None], self.reps[None, :], SALT_REACH)
+        d, r = np.nonzero(u < reach)
+        self.rows = np.concatenate([self.rows, rows[d]])
+        self.agents = np.concatenate([self.agents, self.reps[r]])
+
+    def holds(self, rows: np.ndarray) -> np.ndarray:
+        """``[D, A]`` mask: which rep holds which of the deals in ``rows``."""
+        mask = np.zeros((len(rows), len(self.capacity)), dtype=bool)
+        if len(self.rows) and len(rows):
+            order = np.argsort(rows, kind="stable")
+            pos = np.minimum(np.searchsorted(rows[order], self.rows), len(rows) - 1)
+            ok = rows[order][pos] == self.rows
+            mask[order[pos[ok]], self.agents[ok]] = True
+        return mask
+
+    def within_capacity(self, d: np.ndarray, a: np.ndarray, rows: np.ndarray,
+                        deals) -> np.ndarray:
+        """Which of this batch's bids (``d``, ``a``) the reps keep; releases dropped projects.
+
+        A rep's open deals are this batch's bids and the projects it holds that are decided
+        in later weeks.
+        """
+        keep = np.ones(len(a), dtype=bool)
+        rep_bid = self.is_rep[a]
+        if not rep_bid.any():
+            return keep
+        week = deals.decide[rows[0]]
+        still = deals.decide[self.rows] > week
+        later_rows, later_agents = self.rows[still], self.agents[still]
+        batch_rows = rows[d[rep_bid]]
+        owner = np.concatenate([a[rep_bid], later_agents])
+        all_rows = np.concatenate([batch_rows, later_rows])
+        value = deals.units[all_rows] * self.deal_value[deals.segment[all_rows]]
+        kept = within_capacity(owner, value, deals.key[all_rows], self.capacity)
+        keep[np.flatnonzero(rep_bid)] = kept[:len(batch_rows)]
+        dropped = ~kept[len(batch_rows):]
+        if dropped.any():
+            n = len(self.capacity)
+            gone = later_rows[dropped] * n + later_agents[dropped]
+            stay = ~np.isin(self.rows * n + self.agents, gone)
+            self.rows, self.agents = self.rows[stay], self.agents[stay]
+        return keep
+
+    def decided(self, deals) -> None:
+        """Deals decided this week are no longer held."""
+        if len(self.rows):
+            stay = deals.status[self.rows] == DealStatus.OPEN
+            self.rows, self.agents = self.rows[stay], self.agents[stay]
+
+    def open_deals(self, week_bids: np.ndarray | None = None) -> np.ndarray:
+        """Open deals per agent: projects held (plus this week's bids, per agent, if given)."""
+        held = np.bincount(self.agents, minlength=len(self.capacity))
+        return held if week_bids is None else held + week_bids

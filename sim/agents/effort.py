@@ -1,0 +1,112 @@
+"""How each channel agent spends its week's effort, and the reach it buys (``sim.rules.effort``).
+
+Every week each agent's budget (``behaviour.effort``: size and commitment for a reseller,
+``network.rep_deals_per_week`` for a rep; the marketplace needs none) is spread over the
+(region, segment) cells it may pursue under the policy in force, in proportion to what it
+expects there: ``base reach x distance x expected deals x deal value x expected margin``
+(x the policy's weight for a rep's unassigned accounts). The result is, per policy, a
+table ``reach[R, S, A]``: the chance agent ``a`` hears of one deal of cell ``(r, s)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.rules.effort import allocate, per_opportunity
+from sim.vocab import SEGMENTS, WEEKS_PER_YEAR, Role, Segment, State
+
+
+class EffortPlan:
+    """The week's effort of every agent and the reach tables it gives, per policy."""
+
+    def __init__(self, sc, channel, customers, catalogue):
+        self.settings = sc.behaviour.effort
+        self.max_reach = sc.behaviour.reach.max_reach
+        self.rep_budget = sc.network.rep_deals_per_week
+        self.growth = sc.market.growth
+        self.channel = channel
+        self.season = customers.season
+        n_regions = len(sc.market.regions)
+        # expected deals per week in each cell at week 0: customers there x their rate
+        counts = np.zeros((n_regions, len(SEGMENTS)))
+        np.add.at(counts, (customers.region, customers.segment), 1.0)
+        rate = np.array([sc.market.deal_rate[s] for s in SEGMENTS])
+        self.arrivals = counts * rate[None, :]
+        mix = np.array([[p.mix.get(s, 0.0) for p in sc.products] for s in SEGMENTS])
+        list_price = (mix * catalogue.list_price[None, :]).sum(axis=1) / np.maximum(
+            mix.sum(axis=1), 1e-12)
+        units = np.array([sc.market.deal_size[s].units_mean for s in SEGMENTS])
+        self.street = np.array([sc.market.street_discount[s] for s in SEGMENTS])
+        self.deal_value = units * list_price * (1.0 - self.street)  # money per deal
+        # the highest reach an agent could have in each cell: role, segment and distance
+        geo = channel.geo[:, channel.region]                         # [R, A]
+        self.ceiling = channel.base_reach.T[None, :, :] * geo[:, None, :]   # [R, S, A]
+        self._done: dict[int, tuple] = {}
+
+    def budget(self) -> np.ndarray:
+        """Each agent's effort budget this week (opportunity-equivalents; 0 out of contract)."""
+        ch, s = self.channel, self.settings
+        b = s.budget * ch.size * ch.commitment ** s.exponent
+        b = np.where(ch.role == Role.DIRECT, self.rep_budget, b)
+        working = (ch.state == State.ACTIVE) | (ch.state == State.ON_PAPER)
+        return np.where(working & (ch.role != Role.MARKETPLACE), b, 0.0)
+
+    def expected_margin(self, pol) -> np.ndarray:
+        """``[A, S]`` the margin an agent expects on a deal of each segment (1 for a rep)."""
+        ch = self.channel
+        d = pol.purchase_discount(ch, np.arange(ch.n))
+        m = 1.0 - (1.0 - d[:, None]) / (1.0 - self.street[None, :])
+        m = np.maximum(m, ch.margin_floor[:, None])
+        return np.where(ch.channel_partners()[:, None], m, 1.0)
+
+    def plan(self, week: int, policies) -> None:
+        """Start this week's plan: budgets now; each policy's spread when first asked for."""
+        ch = self.channel
+        self.grown = self.arrivals * ((1.0 + self.growth) ** (week / float(WEEKS_PER_YEAR))
+                                      * self.season(week))
+        self.week_budget = self.budget()
+        self.working = (ch.state == State.ACTIVE) | (ch.state == State.ON_PAPER)
+        self.policies = policies
+        self._done: dict[int, tuple] = {}
+
+    def _spread(self, version: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(effort ``[A, R*S]``, saturation ``[R, S, A]``, reach ``[R, S, A]``) of a policy."""
+        if version in self._done:
+            return self._done[version]
+        pol, ch = self.policies[version], self.channel
+        n_r, n_s = self.arrivals.shape
+        grown = self.grown
+        weight = (self.ceiling * grown[:, :, None]
+                  * (self.deal_value[None, :, None]
+                     * (self.expected_margin(pol) * pol.effort_weight).T[None, :, :]))
+        pursue = pol.pursued.transpose(1, 2, 0)                              # [R, S, A]
+        flat_w = weight.reshape(n_r * n_s, ch.n).T
+        effort = allocate(self.week_budget, flat_w, pursue.reshape(n_r * n_s, ch.n).T)
+        e = per_opportunity(effort, grown.reshape(-1)[None, :])              # [A, R*S]
+        sat = -np.expm1(-self.settings.k * e).T.reshape(n_r, n_s, ch.n)
+        sat[:, :, ch.role == Role.MARKETPLACE] = 1.0        # a listing is always there
+        table = np.where(pol.allowed.transpose(1, 2, 0),
+                         np.minimum(self.ceiling * sat, self.max_reach), 0.0)
+        self._done[version] = (effort, sat, table)
+        return self._done[version]
+
+    def effort(self, version: int) -> np.ndarray:
+        """``[A, R*S]`` each agent's effort on each cell this week under a policy version."""
+        return self._spread(version)[0]
+
+    def saturation(self, version: int) -> np.ndarray:
+        """``[R, S, A]`` the share of its ceiling each agent's effort reaches in each cell."""
+        return self._spread(version)[1]
+
+    def table(self, version: int) -> np.ndarray:
+        """``[R, S, A]`` the chance each agent hears of one deal of each cell."""
+        return self._spread(version)[2]
+
+    def spec_reach(self, version: int, regions: np.ndarray) -> np.ndarray:
+        """``[D, A]`` the chance each agent hears of a new project in ``regions`` (spec-in).
+
+        Uses the effort agents spend on project cells whether or not they may sell there
+        (a specifier advises; it does not sell).
+        """
+        sat = self.saturation(version)[regions, Segment.PROJECT]           # [D, A]
+        return np.minimum(self.ceiling[regions, Segment.PROJECT] * sat, self.max_reach)
