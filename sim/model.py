@@ -1,7 +1,8 @@
 """ChannelModel: the manufacturer's market, one week per step.
 
 ``step()`` reads as the week: the regions switching to a strategy get its network
-changes; goods arrive at the distributors; customers raise deals and partners spec the
+changes; customers whose supplier the rules now bar lose it; goods arrive at the
+distributors; customers raise deals and partners spec the
 projects among them; the deals due are bid for by the channel agents, chosen by the
 customers and settled; distributors replenish; rebates accrue; tiers are reviewed;
 commitment moves; the books close. Who does each thing lives in ``sim.agents``; what no
@@ -79,8 +80,9 @@ class ChannelModel(mesa.Model):
         self._build_world(sc)
         n_regions = len(sc.market.regions)
         chase = sc.behaviour.effort.unassigned_weight
-        self.policies = [CompiledPolicy(sc.policy_before, self.channel, n_regions, chase),
-                         CompiledPolicy(sc.policy, self.channel, n_regions, chase)]
+        lines = [p.name for p in sc.products]
+        self.policies = [CompiledPolicy(pol, self.channel, n_regions, chase, lines)
+                         for pol in (sc.policy_before, sc.policy)]
         self.schedule = Schedule(sc)
         self.deals = DealBook(capacity=1024)
         street_mid = sc.market.street_discount[Segment.MID.label]
@@ -131,6 +133,7 @@ class ChannelModel(mesa.Model):
 
     def _week(self, week: int) -> None:
         self.roll_out(week)
+        self.keep_relationships(week)
         version = self.schedule.phase(week)[self.channel.region]
         self.channel.reset_week()
         self.channel.plan.plan(week, self.policies)
@@ -159,6 +162,29 @@ class ChannelModel(mesa.Model):
         if len(regions) and self.spec.rollout is not None:
             apply_network_changes(self.spec.rollout.network_changes, regions, self.channel,
                                   self._views, week)
+
+    def keep_relationships(self, week: int) -> None:
+        """Customers whose supplier the rules in force for them now bar lose it (counted).
+
+        The rules are the territory, segment and account rules of the policy a deal of the
+        customer would be decided under this week (grandfathering included); product-line
+        rules bar an offer, not a customer, and break no relationship.
+        """
+        cust, ch = self.customers, self.channel
+
+        def may_serve(c: np.ndarray, j: np.ndarray) -> np.ndarray:
+            reg, seg = cust.region[c], cust.segment[c]
+            v = self.schedule.deal_versions(week, reg, seg, np.ones(len(c), dtype=np.int64),
+                                            np.ones(len(c), dtype=bool))
+            ok = np.zeros(len(c), dtype=bool)
+            for k, pol in enumerate(self.policies):
+                m = v == k
+                ok[m] = pol.allowed[j[m], reg[m], seg[m]]
+            return ok
+
+        barred, lost = cust.lose_barred(may_serve, ch.n)
+        if len(barred):
+            self.ledger.broken(ch.role[lost], cust.segment[barred])
 
     def specify(self, rows: np.ndarray, week: int) -> None:
         """New project deals enter specification under the policy of their region now."""
@@ -210,6 +236,7 @@ class ChannelModel(mesa.Model):
         self.ledger.turnover("distributor", money, self.channel.region[ds.agents])
         self.ledger.add("cogs", q * self.catalogue.unit_cost)
         self.channel.week["purchases"][ds.agents] += money
+        self.channel.week["margin_money"][ds.agents] -= ds.holding   # required extra stock
 
     # -- agents and outputs -------------------------------------------------------------
     def channel_agent(self, j: int):
@@ -221,5 +248,5 @@ class ChannelModel(mesa.Model):
         return self.ledger.tables(self.channel)["kpis"]
 
     def tables(self):
-        """The four output tables: kpis, by_region, conflicts, agents."""
+        """The five output tables: kpis, by_region, conflicts, agents, flows."""
         return self.ledger.tables(self.channel)

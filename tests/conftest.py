@@ -81,3 +81,20 @@ def parquet_files(folder: Path) -> dict[str, bytes]:
         except FileNotFoundError:
             continue
     return out
+
+
+def one_kind_deals(n: int, segment: int, stride: int):
+    """A deal book of ``n`` identical deals (customer 0, region 0, product 0, one unit) of
+    one segment, decided in week 1, keyed ``1..n`` times ``stride``; returns (book, rows)."""
+    import numpy as np
+
+    from sim.market.deals import DealBook
+
+    book = DealBook(capacity=n)
+    rows = book.append(customer=np.zeros(n, dtype=np.int64), region=np.zeros(n, dtype=np.int64),
+                       segment=np.full(n, segment), product=np.zeros(n, int),
+                       units=np.ones(n), created=np.ones(n, int), decide=np.ones(n, int),
+                       key=np.arange(1, n + 1, dtype=np.uint64) * np.uint64(stride),
+                       spec_agent=np.full(n, -1), registered=np.full(n, -1),
+                       winner=np.full(n, -1))
+    return book, rows

@@ -49,6 +49,8 @@ def test_strategy_is_paired_with_the_baseline(name):
     assert first > 1
     tb, ts = base.tables(), strat.tables()
     for table in tb:
+        if table == "flows":       # a total over the last year: no weeks to compare
+            continue
         before_b = tb[table][tb[table]["week"] < first].reset_index(drop=True)
         before_s = ts[table][ts[table]["week"] < first].reset_index(drop=True)
         pd.testing.assert_frame_equal(before_b, before_s, check_exact=True)

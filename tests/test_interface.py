@@ -24,6 +24,8 @@ RULES = {
     inventory: {"moving_average": ["history"],
                 "order_up_to": ["forecast", "on_hand", "on_order", "backlog", "lead_time",
                                 "safety_weeks", "cover_factor", "extra"],
+                "required_extra": ["chosen_level", "min_level"],
+                "holding_cost": ["units", "unit_price", "holding_rate"],
                 "cover_factor": ["margin", "margin_ref", "commitment", "commitment_ref",
                                  "elasticity", "floor"],
                 "loading_extra": ["volume_so_far", "next_threshold", "reach", "weeks_left",
@@ -58,7 +60,8 @@ def test_sim_names():
 def test_a_model_has_its_deals_and_tables(small):
     m = sim.ChannelModel(small, rng=1, weeks=3)
     m.step()
-    assert m.deals.n > 0 and set(m.tables()) == {"kpis", "by_region", "conflicts", "agents"}
+    assert m.deals.n > 0
+    assert set(m.tables()) == {"kpis", "by_region", "conflicts", "agents", "flows"}
 
 
 def test_analysis_names():

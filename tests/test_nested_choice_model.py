@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 import pytest
-from conftest import scenario
+from conftest import one_kind_deals, scenario
 from scipy.stats import chisquare
 
 from sim import ChannelModel
-from sim.market.deals import DealBook, Offers
+from sim.market.deals import Offers
 from sim.rules.choice import utility
 from sim.scenario import with_values
 from sim.vocab import Role, Segment
@@ -27,15 +27,7 @@ def _market(nest: float):
     m = ChannelModel(sc, rng=5, weeks=1)
     dists = np.flatnonzero(m.channel.role == Role.DISTRIBUTOR)[:2]
     m.customers.incumbent[:] = -1            # nobody's incumbent: no relationship term
-    book = DealBook(capacity=DEALS)
-    rows = book.append(customer=np.zeros(DEALS, dtype=np.int64),
-                       region=np.zeros(DEALS, dtype=np.int64),
-                       segment=np.full(DEALS, Segment.MID), product=np.zeros(DEALS, int),
-                       units=np.ones(DEALS), created=np.ones(DEALS, int),
-                       decide=np.ones(DEALS, int),
-                       key=np.arange(1, DEALS + 1, dtype=np.uint64) * np.uint64(7919),
-                       spec_agent=np.full(DEALS, -1), registered=np.full(DEALS, -1),
-                       winner=np.full(DEALS, -1))
+    book, rows = one_kind_deals(DEALS, Segment.MID, 7919)
     return m, book, rows, dists
 
 

@@ -81,6 +81,10 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
                          f"{s['pilot_measured_pct']:+.1f}% against control regions; true effect "
                          f"there {s['pilot_true_pct']:+.1f}%, {rollout}spillover into controls "
                          f"{s['pilot_spillover_pct']:+.1f}%{wrong}")
+        broken = r.kpi_changes["relationships_broken"]
+        notes.append(f"  customer relationships broken by the rules from week {r.start_week}: "
+                     f"{broken.estimate:+,.0f} [{broken.low:+,.0f}, {broken.high:+,.0f}] "
+                     "against the baseline")
         if r.at_risk is not None:
             top = r.at_risk[r.at_risk["risk_increase"] > 0].head(3)
             names = ", ".join(f"{a.agent_id} ({a.p_lost:.0%} of futures, baseline "

@@ -36,6 +36,17 @@ def risk_sentence(r: StrategyResult, material: float) -> str:
             f"{r.p_diet_baseline.estimate:.0%}).")
 
 
+def relationships_sentence(r: StrategyResult) -> str:
+    """How many customer relationships the strategy's rules break, against today's."""
+    b = r.kpi_changes["relationships_broken"]
+    if b.high <= 0.5 and b.low >= -0.5:
+        return "It breaks no more customer relationships than today's rules do."
+    verb = "more" if b.estimate > 0 else "fewer"
+    return (f"Its rules take {abs(b.estimate):,.0f} {verb} customers away from the supplier "
+            f"they buy from than today's rules do (95% CI {b.low:+,.0f} to {b.high:+,.0f}; "
+            "territory, segment and account rules, removals and defections).")
+
+
 def pilot_sentence(r: StrategyResult) -> str | None:
     """What the pilot would have said, against the truth."""
     if r.pilot is None:
@@ -55,7 +66,8 @@ def sentences(comp: Comparison) -> dict[str, list[str]]:
     """All sentences per strategy, headline first."""
     out = {}
     for name, r in comp.strategies.items():
-        lines = [headline(r, comp.weeks), risk_sentence(r, comp.material)]
+        lines = [headline(r, comp.weeks), risk_sentence(r, comp.material),
+                 relationships_sentence(r)]
         p = pilot_sentence(r)
         if p:
             lines.append(p)

@@ -21,6 +21,7 @@ from analysis.comparison.stats import (
     wilson,
 )
 from sim.experiments.outcomes import per_100_deals
+from sim.market.ledger import BROKEN_COLUMNS
 from sim.vocab import WEEKS_PER_QUARTER
 
 QUARTER = WEEKS_PER_QUARTER
@@ -31,7 +32,10 @@ DIET_WINDOW = WEEKS_PER_QUARTER
 BAND_DRAWS = 1000
 BAND_SEED = 0
 KPI_CHANGES = ("conflicts_per_100_deals", "price_dumping", "agents_active", "top20_share",
-               "fill_rate")
+               "fill_rate", "relationships_broken")
+# Weekly counts a change is judged on by their total from the strategy's start (the rest
+# by their weekly mean).
+SUMMED = ("relationships_broken",)
 
 
 @dataclass
@@ -117,9 +121,29 @@ def _kpi_window(k: pd.DataFrame, name: str, start: int) -> pd.DataFrame:
     part = k[(k["scenario"] == name) & (k["week"] >= start)]
     g = part.groupby("rep")
     out = g[["price_dumping", "agents_active", "top20_share", "fill_rate"]].mean()
+    for c in SUMMED:
+        out[c] = g[c].sum() if c in part else 0.0   # results stored before it was counted
     out["conflicts_per_100_deals"] = per_100_deals(g["conflicts"].sum(),
                                                    g["deals_created"].sum())
     return out.sort_index()
+
+
+def relationships_by(k: pd.DataFrame, baseline: str, name: str, start: int) -> pd.DataFrame:
+    """Relationships broken from ``start`` on, by channel and by segment: mean per future.
+
+    Returns:
+        One row per breakdown (``distributor`` ... ``project``) with the baseline's count,
+        the strategy's and the change (empty for results stored before it was counted).
+
+    """
+    cols = [c for c in BROKEN_COLUMNS if c != "relationships_broken" and c in k]
+    rows = []
+    for c in cols:
+        b, s_ = (k[(k["scenario"] == n) & (k["week"] >= start)].groupby("rep")[c].sum()
+                 for n in (baseline, name))
+        rows.append({"by": c.removeprefix("relationships_broken_"), "baseline": b.mean(),
+                     "strategy": s_.mean(), "change": (s_ - b).mean()})
+    return pd.DataFrame(rows, columns=["by", "baseline", "strategy", "change"])
 
 
 def season_adjusted(s_after: np.ndarray, s_before: np.ndarray, b_after: np.ndarray,

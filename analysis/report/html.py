@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analysis.comparison.narrative import sentences
-from analysis.comparison.paired import Comparison, compare
+from analysis.comparison.paired import Comparison, compare, relationships_by
 from analysis.comparison.results import Results
 from analysis.comparison.scenario_diff import scenario_diff
 from analysis.report.charts import all_charts
@@ -99,6 +99,7 @@ SUMMARY_COLUMNS = (
     ("dip week", "dip_week", "week"), ("recovered by", "recovery_week", "week"),
     ("Δ conflicts /100 deals", "change_conflicts_per_100_deals", "num"),
     ("Δ active agents", "change_agents_active", "num"),
+    ("Δ relationships broken", "change_relationships_broken", "num"),
 )
 
 
@@ -127,6 +128,8 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         sections.setdefault(c.section, []).append(c)
     base_doc = store.scenario(res.baseline)
     diffs = {n: scenario_diff(base_doc, store.scenario(n)) for n in comp.strategies}
+    broken = {n: relationships_by(res.kpis, res.baseline, n, r.start_week).to_dict("records")
+              for n, r in comp.strategies.items()}
     summary = comp.summary()
     rows = [[r[col] if kind is None else _fmt(
         tuple(r[c] for c in col) if isinstance(col, tuple) else r[col], kind)
@@ -140,7 +143,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
                  f"{man['weeks']} weeks; money in {res.currency}.",
         sentences=lines, results=comp.strategies, baseline=res.baseline,
         reps=man["reps"], summary_header=[h for h, _, _ in SUMMARY_COLUMNS],
-        summary_rows=rows, chart_sections=sections, diffs=diffs,
+        summary_rows=rows, chart_sections=sections, diffs=diffs, broken=broken,
         diagnosis=diagnosis_html(diagnose_results(res)),
         assumptions=assumption_rows(base_doc["scenario"], uncertain),
         version=man["channelsim_version"], seed=man["seed"], weeks=man["weeks"],

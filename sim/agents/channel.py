@@ -82,6 +82,7 @@ class ChannelAgents:
         self.last_active = np.zeros(n, dtype=np.int64)    # last week it sold, bought, ...
         self.registrations = np.zeros(n)                 # open registered projects it holds
         self.ids = np.append(np.arange(n), COMPETITOR_HASH_ID)
+        self.revision = 0                                # bumped when a kind changes
 
     def configure(self, sc: Scenario, geo: np.ndarray, catalogue) -> None:
         """Read the behavioural settings the agents' decisions use."""
@@ -149,8 +150,9 @@ class ChannelAgents:
         customer's own supplier to ``incumbent x ((1 - s) + s x saturation)`` (``s``:
         ``behaviour.reach.incumbent_effort_share``; the saturation is that of the same
         effort), capped at ``max_reach``; zero where the policy does not allow the agent to
-        bid. Drawn from the deal's key, so both arms of a comparison agree. Reps bid on a
-        project only if they hold it (they heard of it at its specification).
+        bid (territory, segment and product-line rules). Drawn from the deal's key, so both
+        arms of a comparison agree. Reps bid on a project only if they hold it (they heard
+        of it at its specification).
 
         Args:
             rows: the deals' rows in the book.
@@ -163,15 +165,17 @@ class ChannelAgents:
         r = self.reach_settings
         cap = r.max_reach
         seg, reg = deals.segment[rows], deals.region[rows]
-        allowed = pol.allowed.transpose(1, 2, 0)               # [R, S, A]
-        p = self.plan.table(version)[reg, seg]
+        can = pol.allowed.transpose(1, 2, 0)[reg, seg]          # [D, A] rules of the cell
+        if not pol.sells.all():                                 # and of the product line
+            can = can & pol.sells.T[deals.product[rows]]
+        p = np.where(can, self.plan.table(version)[reg, seg], 0.0)
         own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
         if len(own):
             j = incumbent[own]
             s = r.incumbent_effort_share
             sat = self.plan.saturation(version)[reg[own], seg[own], j]
             boost = r.incumbent * ((1.0 - s) + s * sat)
-            ok = allowed[reg[own], seg[own], j] & self.plan.working[j]
+            ok = can[own, j] & self.plan.working[j]
             p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, cap)), 0.0)
         # draw only for the agents with a chance (the same uniform per deal and agent)
         live = np.flatnonzero(p.any(axis=0))
@@ -181,7 +185,7 @@ class ChannelAgents:
         if projects.any() and len(self.team.reps):
             reps = self.team.reps
             held = self.team.holds(rows[projects])[:, reps]
-            bid[np.ix_(projects, reps)] = held & allowed[reg[projects], seg[projects]][:, reps]
+            bid[np.ix_(projects, reps)] = held & can[projects][:, reps]
         registered = deals.registered[rows]
         has_reg = registered >= 0
         if has_reg.any() and pol.policy.deal_registration:
@@ -189,7 +193,7 @@ class ChannelAgents:
             # partner who registered it always does.
             reg_col = registered[has_reg]
             bid[np.ix_(has_reg, self.role == Role.PARTNER)] = False
-            bid[has_reg, reg_col] = allowed[reg[has_reg], seg[has_reg], reg_col]
+            bid[has_reg, reg_col] = can[has_reg, reg_col]
         return bid
 
     # -- offers -------------------------------------------------------------------------
@@ -211,6 +215,9 @@ class ChannelAgents:
         d, a = _nonzero_2d(bid)
         keep = self.team.within_capacity(d, a, rows, deals)
         d, a = d[keep], a[keep]
+        support = None
+        if p.co_selling.enabled and len(self.team.reps):
+            d, a, support = self.co_sell(rows, d, a, deals, incumbent, p.co_selling)
         keys = deals.key[rows]
         seg, prod = deals.segment[rows], deals.product[rows]
         lst_d = self.catalogue.list_price[prod]
@@ -237,7 +244,37 @@ class ChannelAgents:
         floor = np.array([p.recommended_min_price[s] for s in SEGMENTS])[seg_b]
         dumping = is_dumping(price, lst, floor)
         delivery = distributors.delivery(self, pol, prod[d], deals.units[rows][d], a)
-        return Offers(rows, d, a, price, cost, dumping, delivery, self.expertise(pol)[a])
+        return Offers(rows, d, a, price, cost, dumping, delivery, self.expertise(pol)[a],
+                      support=support)
+
+    def co_sell(self, rows: np.ndarray, d: np.ndarray, a: np.ndarray, deals: DealBook,
+                incumbent: np.ndarray, cs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reps support the partner holding a deal instead of bidding against it.
+
+        A deal of a co-selling segment is held by a partner when the partner registered it
+        or is the customer's incumbent. Where the holder bids, every rep bid on the deal is
+        withdrawn (the reps' capacity was already spent on it by the capacity check, and a
+        rep books no sale of its own) and the holder's offer gains ``cs.utility`` once.
+
+        Returns:
+            The bids left (``d``, ``a``) and each one's added utility.
+
+        """
+        seg = deals.segment[rows]
+        co = np.isin(seg, [Segment.of(x) for x in cs.segments])
+        holder = deals.registered[rows].copy()
+        by_inc = (holder < 0) & (incumbent >= 0) & (incumbent < self.n)
+        holder[by_inc] = incumbent[by_inc]
+        holder = np.where(co & (holder >= 0) & (self.role[np.maximum(holder, 0)] == Role.PARTNER),
+                          holder, -1)
+        holder_bids = holder[d] == a
+        held = np.bincount(d[holder_bids], minlength=len(rows)) > 0
+        rep = self.role[a] == Role.DIRECT
+        withdrawn = rep & held[d]
+        supported = np.bincount(d[withdrawn], minlength=len(rows)) > 0
+        keep = ~withdrawn
+        d, a = d[keep], a[keep]
+        return d, a, np.where((holder[d] == a) & supported[d], cs.utility, 0.0)
 
     # -- contracts ----------------------------------------------------------------------
     def assign_suppliers(self) -> None:
@@ -254,4 +291,5 @@ class ChannelAgents:
     def retype(self, j: int, kind: str) -> None:
         """Change a partner's kind (a network change of a strategy)."""
         self.kind[j] = Kind.of(kind)
+        self.revision += 1          # the policies compile their masks again
         self.assign_suppliers()

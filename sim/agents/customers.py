@@ -134,6 +134,8 @@ class Customers:
         lst = catalogue.list_price[prod][d]
         u_bid = utility(self.weights, o.price / lst, o.delivery, cx[d], o.expertise,
                         (inc[d] == a).astype(float), spec[d], 1.0)
+        if o.support is not None:   # a rep's co-selling support of the partner's offer
+            u_bid = u_bid + o.support
         price_rel, delivery, expertise = competitor.offer(deals.segment[rows], prod)
         u_comp = utility(self.weights, price_rel, delivery, cx, expertise,
                          (inc == n_agents).astype(float), -spec, 0.0)
@@ -152,6 +154,29 @@ class Customers:
         """Each decided deal's winner becomes its customer's incumbent."""
         self.incumbent[customers_of_deals] = winner
 
-    def drop_supplier(self, agent: int, to: int) -> None:
-        """Customers of ``agent`` now buy from ``to`` (the competitor, or nobody)."""
-        self.incumbent[self.incumbent == agent] = to
+    def drop_supplier(self, agent: int, to: int) -> np.ndarray:
+        """Customers of ``agent`` now buy from ``to`` (the competitor, or nobody); their rows."""
+        moved = np.flatnonzero(self.incumbent == agent)
+        self.incumbent[moved] = to
+        return moved
+
+    def lose_barred(self, may_serve, n_agents: int) -> tuple[np.ndarray, np.ndarray]:
+        """Customers whose brand supplier may no longer serve them lose it.
+
+        Args:
+            may_serve: ``may_serve(customers, agents)``: whether each agent may still sell
+                to each customer under the rules in force for it (a bool per pair).
+            n_agents: the number of channel agents (the competitor's index).
+
+        Returns:
+            The customers' rows and the suppliers they lost.
+
+        """
+        brand = np.flatnonzero((self.incumbent >= 0) & (self.incumbent < n_agents))
+        if len(brand) == 0:
+            return brand, brand
+        ok = may_serve(brand, self.incumbent[brand])
+        barred = brand[~ok]
+        lost = self.incumbent[barred].copy()
+        self.incumbent[barred] = NO_INCUMBENT
+        return barred, lost

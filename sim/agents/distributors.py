@@ -1,7 +1,10 @@
 """The distributors: stock, serving a sale, delivery times, and orders (the sell-in).
 
 A distributor's stock has one row per distributor and one column per product line
-(lines that are not stocked keep zero stock and are bought to order). Each week goods
+(lines that are not stocked keep zero stock and are bought to order). The manufacturer's
+assortment matrix (``policy.assortment``) can require lines, made-to-order ones included,
+and a minimum cover of each; holding stock beyond the distributor's own level costs it
+``inventory.holding_rate`` a year of the stock's value, a cost in its margin. Each week goods
 ordered ``lead_time`` weeks ago arrive and serve the backlog first; sales are shipped from
 stock or wait in backlog; then each distributor orders up to its level on a moving-average
 forecast (``sim.rules.inventory.order_up_to``), scaled by the cover it chooses to hold and
@@ -19,10 +22,12 @@ from sim.rules.inventory import (
     adjust,
     cover_factor,
     forward_weeks,
+    holding_cost,
     loading_extra,
     moving_average,
     net_price_factor,
     order_up_to,
+    required_extra,
 )
 from sim.scenario import Scenario
 from sim.vocab import Role
@@ -45,6 +50,12 @@ class Distributors:
         self._row_index[agents] = np.arange(len(agents))
         self.row_of = {int(a): i for i, a in enumerate(agents)}
         self.stocked = catalogue.stocked.astype(bool)
+        # lines each distributor stocks: the catalogue's, and what the assortment requires
+        self.stocks = np.repeat(self.stocked[None, :], len(agents), axis=0)
+        self.min_weeks = np.zeros(len(agents))
+        self.required = np.zeros_like(self.stocks)
+        self.holding = np.zeros(len(agents))       # last week's cost of required extra stock
+        self.forecast = np.zeros_like(self.stocks, dtype=float)   # last order's forecast
         self.lead = inv.lead_time
         self.safety = inv.safety_weeks
         f0 = initial_forecast * self.stocked
@@ -97,7 +108,7 @@ class Distributors:
         made-to-order lines take the made-to-order time whoever sells them.
         """
         pr = self.pricing
-        stocked = self.stocked[product]
+        stocked = self.stocked[product].copy()
         base = np.where(channel.role[a] == Role.MARKETPLACE, pr.in_stock_weeks,
                         pr.factory_weeks)
         is_dist = channel.role[a] == Role.DISTRIBUTOR
@@ -109,6 +120,7 @@ class Distributors:
             have = self.on_hand[srow, product[from_stock]] >= units[from_stock]
             weeks = np.where(have, pr.in_stock_weeks, pr.in_stock_weeks + self.lead)
             base[from_stock] = weeks + np.where(dealer[from_stock], 1.0, 0.0)
+            stocked[from_stock] = self.stocks[srow, product[from_stock]]
         return np.where(stocked, base, pr.made_to_order_weeks)
 
     def serve(self, dist: np.ndarray, unit_price: np.ndarray, segment: np.ndarray,
@@ -131,8 +143,11 @@ class Distributors:
         asked, shipped = self._take(rows, product, units)
         ledger.add("units_ordered_from_stock", asked)
         ledger.add("units_from_stock", shipped)
-        mto = ~self.stocked[product]
+        mto = ~self.stocks[rows, product]
         if mto.any():
+            # demand for a line it does not stock is remembered: a line the assortment
+            # later requires starts from a forecast
+            np.add.at(self.demand, (rows[mto], product[mto]), units[mto])
             buy = (unit_price * units)[mto]
             ledger.turnover("distributor", buy, channel.region[dist[mto]], segment[mto])
             ledger.add("cogs", (self.catalogue.unit_cost[product] * units)[mto].sum())
@@ -145,7 +160,7 @@ class Distributors:
             (units asked of stock, units shipped from stock) for the fill rate.
 
         """
-        keep = self.stocked[product]
+        keep = self.stocks[rows, product]
         rows, product, units = rows[keep], product[keep], units[keep]
         if len(rows) == 0:
             return 0.0, 0.0
@@ -212,6 +227,7 @@ class Distributors:
         inv = self.settings
         d = self.agents
         unit_price = self.unit_prices(channel, policies, version)
+        self.require(channel, policies, version)
         nets = [self.net_margin(pol, channel, incentives, week) for pol in policies]
         net = np.where(version[d] == 1, nets[1], nets[0])
         if self.net_ref is None:
@@ -242,19 +258,39 @@ class Distributors:
         orders = self._order(week, ordering, self.cover, extra_weeks, extra_money, unit_price)
         return orders, unit_price
 
+    def require(self, channel, policies: list[CompiledPolicy], version: np.ndarray) -> None:
+        """The assortment in force for each distributor: lines it stocks, minimum cover."""
+        d = self.agents
+        self.required = np.zeros_like(self.stocks)
+        self.min_weeks = np.zeros(len(d))
+        for k, pol in enumerate(policies):
+            mine = np.flatnonzero(version[d] == k)
+            if len(mine):
+                self.required[mine], self.min_weeks[mine] = pol.assortment(channel, d[mine])
+        self.stocks = self.stocked[None, :] | self.required
+
     def _order(self, week: int, ordering: np.ndarray, cover: np.ndarray,
                extra_weeks: np.ndarray, extra_money: np.ndarray,
                unit_price: np.ndarray) -> np.ndarray:
         """Place this week's orders (units); they arrive after the lead time."""
         self.history[week % len(self.history)] = self.demand
-        forecast = moving_average(self.history)
+        forecast = self.forecast = moving_average(self.history) * self.stocks
         mix = forecast / np.maximum(forecast.sum(axis=1, keepdims=True), 1e-12)
         extra = extra_weeks[:, None] * forecast + np.divide(
             extra_money[:, None] * mix, unit_price, out=np.zeros_like(forecast),
             where=unit_price > 0)
+        if self.required.any():   # the assortment's minimum cover, W weeks of forecast
+            floor = np.where(self.required, self.min_weeks[:, None] * forecast, 0.0)
+            chosen = cover[:, None] * ((self.lead + 1) * forecast + self.safety * forecast)
+            required = required_extra(chosen, floor)
+            self.holding = holding_cost(required, unit_price,
+                                        self.settings.holding_rate).sum(axis=1) * ordering
+            extra = extra + required
+        else:
+            self.holding = np.zeros(len(ordering))
         q = order_up_to(forecast, self.on_hand, self.pipeline.sum(axis=0), self.backlog,
                         self.lead, self.safety, cover[:, None], extra)
-        q = np.where(ordering[:, None] & self.stocked[None, :], q, 0.0)
+        q = np.where(ordering[:, None] & self.stocks, q, 0.0)
         self.pipeline[(week + self.lead) % (self.lead + 1)] += q
         return q
 
@@ -264,4 +300,4 @@ class Distributors:
         if len(self.agents) == 0:
             return 0.0, 0.0, 0.0
         return (nonzero_sum(self.on_hand * unit_price), nonzero_sum(self.on_hand),
-                nonzero_sum(self.history) / len(self.history))
+                nonzero_sum(self.history * self.stocks) / len(self.history))

@@ -4,8 +4,11 @@ Every week each agent's budget (``behaviour.effort``: size and commitment for a 
 ``network.rep_deals_per_week`` for a rep; the marketplace needs none) is spread over the
 (region, segment) cells it may pursue under the policy in force, in proportion to what it
 expects there: ``base reach x distance x expected deals x deal value x expected margin``
-(x the policy's weight for a rep's unassigned accounts). The result is, per policy, a
-table ``reach[R, S, A]``: the chance agent ``a`` hears of one deal of cell ``(r, s)``.
+(x the policy's weight for a rep's unassigned accounts). An agent allowed only some product
+lines (``policy.product_roles``) counts only their deals and their value: its effort per
+opportunity is that on the deals it may sell. The result is, per policy, a table
+``reach[R, S, A]``: the chance agent ``a`` hears of one deal of cell ``(r, s)`` of a line
+it may sell.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ class EffortPlan:
         mix = np.array([[p.mix.get(s, 0.0) for p in sc.products] for s in SEGMENTS])
         list_price = (mix * catalogue.list_price[None, :]).sum(axis=1) / np.maximum(
             mix.sum(axis=1), 1e-12)
+        # shares of a segment's deals, and of their list value, by product line [S, P]
+        self.line_deals = mix / np.maximum(mix.sum(axis=1, keepdims=True), 1e-12)
+        value = mix * catalogue.list_price[None, :]
+        self.line_value = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-12)
         units = np.array([sc.market.deal_size[s].units_mean for s in SEGMENTS])
         self.street = np.array([sc.market.street_discount[s] for s in SEGMENTS])
         self.deal_value = units * list_price * (1.0 - self.street)  # money per deal
@@ -76,19 +83,34 @@ class EffortPlan:
         pol, ch = self.policies[version], self.channel
         n_r, n_s = self.arrivals.shape
         grown = self.grown
+        deals_share, value_share = self.line_shares(pol)                    # [A, S]
         weight = (self.ceiling * grown[:, :, None]
                   * (self.deal_value[None, :, None]
-                     * (self.expected_margin(pol) * pol.effort_weight).T[None, :, :]))
+                     * (self.expected_margin(pol) * pol.effort_weight
+                        * value_share).T[None, :, :]))
         pursue = pol.pursued.transpose(1, 2, 0)                              # [R, S, A]
         flat_w = weight.reshape(n_r * n_s, ch.n).T
         effort = allocate(self.week_budget, flat_w, pursue.reshape(n_r * n_s, ch.n).T)
-        e = per_opportunity(effort, grown.reshape(-1)[None, :])              # [A, R*S]
+        opportunities = grown.reshape(-1)[None, :] * np.tile(deals_share, (1, n_r))
+        e = per_opportunity(effort, opportunities)                           # [A, R*S]
         sat = -np.expm1(-self.settings.k * e).T.reshape(n_r, n_s, ch.n)
         sat[:, :, ch.role == Role.MARKETPLACE] = 1.0        # a listing is always there
         table = np.where(pol.allowed.transpose(1, 2, 0),
                          np.minimum(self.ceiling * sat, self.max_reach), 0.0)
         self._done[version] = (effort, sat, table)
         return self._done[version]
+
+    def line_shares(self, pol) -> tuple[np.ndarray, np.ndarray]:
+        """``[A, S]`` shares of each segment's deals, and of their value, an agent may sell.
+
+        Both are 1 where the policy restricts no product line (the same arrays, so the
+        arithmetic is unchanged when nothing is restricted).
+        """
+        sells = pol.sells
+        if sells.all():
+            ones = np.ones((self.channel.n, len(SEGMENTS)))
+            return ones, ones
+        return sells @ self.line_deals.T, sells @ self.line_value.T
 
     def effort(self, version: int) -> np.ndarray:
         """``[A, R*S]`` each agent's effort on each cell this week under a policy version."""

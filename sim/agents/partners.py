@@ -43,8 +43,8 @@ class Partners:
         ``spec_in * c * (1 + b * trained) * (1 + bonus / (bonus + half))`` (``b``: the
         training's spec-in boost). Where nobody does, the competitor is specified with
         probability ``competitor_spec_in``. With deal registration, the reached selling
-        partner with the strongest claim registers it. Reps who hear of the project hold it
-        until its tender (``sim.agents.direct``).
+        partner with the strongest claim registers it (one that may sell its product
+        line). Reps who hear of the project hold it until its tender (``sim.agents.direct``).
 
         Returns:
             The agent credited with each spec-in (-1 where none), for the spec-in bonus.
@@ -76,11 +76,12 @@ class Partners:
         comp_spec = ~any_spec & (u_comp < pr.competitor_spec_in)
         deals.spec[rows] = np.where(any_spec, 1, np.where(comp_spec, -1, 0))
         deals.spec_agent[rows] = credited
+        line_ok = True if pol.sells.all() else pol.sells.T[deals.product[rows]]   # [D, A]
         if p.deal_registration:
-            sellers = reached & (ch.kind[None, :] != Kind.SPECIFIER)
+            sellers = reached & (ch.kind[None, :] != Kind.SPECIFIER) & line_ok
             claim = np.where(sellers, prob - u_agents, -np.inf)
             deals.registered[rows] = np.where(sellers.any(axis=1), _argmax_rows(claim), -1)
         team = ch.team
-        team.hear_of_projects(rows, plan.table(version)[reg, Segment.PROJECT][:, team.reps],
-                              keys)
+        heard = plan.table(version)[reg, Segment.PROJECT] * line_ok
+        team.hear_of_projects(rows, heard[:, team.reps], keys)
         return credited

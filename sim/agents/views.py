@@ -3,11 +3,13 @@
 The numbers live in the populations' arrays (row ``idx``); a view reads them by name and
 carries out the decisions that change several populations at once: a defection (the agent
 goes over to the competitor with its customers and open specifications) and a removal
-(the manufacturer ends the contract; its customers are left without a supplier).
+(the manufacturer ends the contract; its customers are left without a supplier). Either
+breaks the customers' relationships, which the ledger counts.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from sim.agents.customers import NO_INCUMBENT
@@ -72,7 +74,8 @@ class ChannelAgent(RowAgent):
         """Go over to the competitor, taking customers and open specifications along."""
         m, j = self.model, self.idx
         m.channel.state[j] = State.DEFECTED
-        m.customers.drop_supplier(j, to=m.channel.competitor)
+        moved = m.customers.drop_supplier(j, to=m.channel.competitor)
+        m.ledger.broken(np.full(len(moved), m.channel.role[j]), m.customers.segment[moved])
         m.deals.drop_agent(j, to_competitor=True)
         m.channel.assign_suppliers()
 
@@ -80,7 +83,8 @@ class ChannelAgent(RowAgent):
         """Leave the network (pruned by the manufacturer); customers become unattached."""
         m, j = self.model, self.idx
         m.channel.state[j] = State.REMOVED
-        m.customers.drop_supplier(j, to=NO_INCUMBENT)
+        moved = m.customers.drop_supplier(j, to=NO_INCUMBENT)
+        m.ledger.broken(np.full(len(moved), m.channel.role[j]), m.customers.segment[moved])
         m.deals.drop_agent(j, to_competitor=False)
         m.channel.assign_suppliers()
 

@@ -101,6 +101,7 @@ class Offers:
         z: utility plus scaled noise of each bid (set by the customer's choice).
         winner: agent index per deal, or ``A`` for the competitor (set by the choice).
         won_bid: index into the bids of each deal's winning bid, -1 if the competitor won.
+        support: utility added to each bid by a rep's co-selling support (None: none).
 
     """
 
@@ -115,6 +116,7 @@ class Offers:
     z: np.ndarray | None = None
     winner: np.ndarray | None = None
     won_bid: np.ndarray | None = None
+    support: np.ndarray | None = None
 
     def bids_per_deal(self) -> np.ndarray:
         """Number of brand bids on each deal."""

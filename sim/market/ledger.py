@@ -1,4 +1,4 @@
-"""The books: where every unit of money lands each week, and the four output tables.
+"""The books: where every unit of money lands each week, and the five output tables.
 
 Weekly figures accumulate into preallocated arrays; DataFrames are built once, on demand.
 """
@@ -21,12 +21,17 @@ KPI_COLUMNS = (
     "agents_defected", "top20_share", "mean_commitment", "fill_rate", "inventory_days",
     # Beyond the required set: what the accounting and the service KPIs are built from.
     "cogs", "direct_cost", "units_from_stock", "units_ordered_from_stock", "deals_unserved",
+    # The source's levers: co-sold deals, and customer relationships the rules broke.
+    "deals_co_sold", "relationships_broken",
+    *(f"relationships_broken_{c}" for c in TURNOVER_CHANNELS),
+    *(f"relationships_broken_{s}" for s in SEGMENTS),
 )
+BROKEN_COLUMNS = tuple(c for c in KPI_COLUMNS if c.startswith("relationships_broken"))
 ACCUMULATED = ("turnover_direct", "turnover_distributor", "turnover_partner",
                "turnover_marketplace", "sell_through", "rebates", "marketing_funds", "cogs",
                "direct_cost", "deals_created", "deals_won", "deals_lost", "conflicts",
                "poaching", "price_dumping", "units_from_stock", "units_ordered_from_stock",
-               "deals_unserved")
+               "deals_unserved", "deals_co_sold")
 ROLE_PAIRS = list(combinations_with_replacement(range(len(ROLES)), 2))
 CONFLICT_TYPES = tuple(f"{ROLES[a]}_vs_{ROLES[b]}" for a, b in ROLE_PAIRS)
 _PAIR_INDEX = np.zeros((len(ROLES), len(ROLES)), dtype=np.int64)
@@ -72,6 +77,12 @@ class Ledger:
         self.now = dict.fromkeys(ACCUMULATED, 0.0)
         self.region = np.zeros((len(REGION_FIELDS), n_regions, len(SEGMENTS) + 1))
         self.conflict_counts = np.zeros(len(CONFLICT_TYPES))
+        self.broken_now = np.zeros((len(ROLES), len(SEGMENTS)))   # relationships, by role
+        # turnover by channel, segment (or none) and region; distributors' sales by cell
+        self.flow_now = np.zeros((len(TURNOVER_CHANNELS), len(SEGMENTS) + 1, n_regions))
+        self.served_now = np.zeros((len(SEGMENTS), n_regions))
+        self.flows = np.zeros((weeks, *self.flow_now.shape))
+        self.served = np.zeros((weeks, *self.served_now.shape))
         self.kpi = np.zeros((weeks, len(KPI_COLUMNS)))
         self.by_region = np.zeros((weeks, len(REGION_FIELDS), n_regions, len(SEGMENTS) + 1))
         self.conflicts = np.zeros((weeks, len(CONFLICT_TYPES)))
@@ -89,17 +100,32 @@ class Ledger:
         if amounts.size == 0:
             return
         self.now[f"turnover_{channel}"] += nonzero_sum(amounts)
-        if np.shape(regions) == amounts.shape:
-            # One region per amount (every caller): indexing broadcasts a single segment
-            # itself, adding in the same order, without two broadcast_to calls.
-            np.add.at(self.region[0], (regions, segments), amounts)
-        else:
-            seg = np.broadcast_to(segments, amounts.shape)
-            np.add.at(self.region[0], (np.broadcast_to(regions, amounts.shape), seg), amounts)
+        if np.shape(regions) != amounts.shape:
+            regions = np.broadcast_to(regions, amounts.shape)
+        # One region per amount: indexing broadcasts a single segment itself.
+        np.add.at(self.region[0], (regions, segments), amounts)
+        np.add.at(self.flow_now[TURNOVER_CHANNELS.index(channel)], (segments, regions), amounts)
+
+    def served_by_distributors(self, value: np.ndarray, regions: np.ndarray,
+                               segments: np.ndarray) -> None:
+        """Distributors' sales (at their purchase price) by the customer's region and segment.
+
+        Their sell-in has no segment; the channel map spreads it in proportion to these.
+        """
+        np.add.at(self.served_now, (segments, regions), value)
 
     def regional(self, field: str, amounts, regions, segments) -> None:
         """Add to a by-region figure (sell-through, deals won, conflicts)."""
         np.add.at(self.region[REGION_FIELDS.index(field)], (regions, segments), amounts)
+
+    def broken(self, roles: np.ndarray, segments: np.ndarray) -> None:
+        """Count customer relationships broken by a rule, by the supplier's role and segment.
+
+        A relationship is broken when a customer's supplier changes because of a rule
+        (territory, segment or account rules, a removal, a defection), not a lost deal.
+        """
+        np.add.at(self.broken_now, (np.asarray(roles, dtype=np.int64),
+                                    np.asarray(segments, dtype=np.int64)), 1.0)
 
     def conflict(self, types: np.ndarray) -> None:
         """Count conflicts by type."""
@@ -123,6 +149,12 @@ class Ledger:
         row["top20_share"] = top_share(channel.trailing.sum(axis=0)[contracted])
         row["mean_commitment"] = (float(channel.commitment[contracted].mean())
                                   if contracted.any() else 0.0)
+        b = self.broken_now
+        row["relationships_broken"] = b.sum()
+        for i, c in enumerate(ROLES):
+            row[f"relationships_broken_{c}"] = b[i].sum()
+        for i, sname in enumerate(SEGMENTS):
+            row[f"relationships_broken_{sname}"] = b[:, i].sum()
         asked = n["units_ordered_from_stock"]
         row["fill_rate"] = n["units_from_stock"] / asked if asked > 0 else 1.0
         row["inventory_days"] = (min(3650.0, 7.0 * inventory_units / weekly_units)
@@ -141,15 +173,20 @@ class Ledger:
             self.agents[i, :, 4] = channel.kind
             self.agents[i, :, 5] = channel.week["spec_ins"]
             self.agents[i, :, 6] = channel.registrations
+            self.flows[i] = self.flow_now
+            self.served[i] = self.served_now
             self.recorded = week
         for k in n:
             n[k] = 0.0
         self.region.fill(0.0)
         self.conflict_counts.fill(0.0)
+        self.broken_now.fill(0.0)
+        self.flow_now.fill(0.0)
+        self.served_now.fill(0.0)
         return row
 
     def _grow(self, weeks: int) -> None:
-        for name in ("kpi", "by_region", "conflicts", "agents"):
+        for name in ("kpi", "by_region", "conflicts", "agents", "flows", "served"):
             old = getattr(self, name)
             new = np.zeros((weeks, *old.shape[1:]))
             new[: len(old)] = old
@@ -157,14 +194,13 @@ class Ledger:
         self.weeks = weeks
 
     def tables(self, channel) -> dict[str, pd.DataFrame]:
-        """The four output tables over the weeks recorded so far."""
+        """The five output tables over the weeks recorded so far."""
         w = self.recorded
         weeks = np.arange(1, w + 1)
         kpis = pd.DataFrame(self.kpi[:w], columns=list(KPI_COLUMNS))
         for c in ("week", "deals_created", "deals_won", "deals_lost", "conflicts", "poaching",
                   "price_dumping", "agents_contracted", "agents_active", "agents_on_paper",
-                  "agents_defected",
-                  "deals_unserved"):
+                  "agents_defected", "deals_unserved", "deals_co_sold", *BROKEN_COLUMNS):
             kpis[c] = kpis[c].astype(np.int64)
         n_reg, n_seg = self.by_region.shape[2:]
         seg_names = [*SEGMENTS, "unassigned"]
@@ -194,4 +230,33 @@ class Ledger:
             "spec_ins": self.agents[:w, :, 5].reshape(-1).astype(np.int64),
             "registrations": self.agents[:w, :, 6].reshape(-1).astype(np.int64),
         })
-        return {"kpis": kpis, "by_region": by_region, "conflicts": conflicts, "agents": agents}
+        return {"kpis": kpis, "by_region": by_region, "conflicts": conflicts, "agents": agents,
+                "flows": self.flow_table()}
+
+    def flow_table(self, window: int = 52) -> pd.DataFrame:
+        """Turnover by channel, segment and region over the last ``window`` weeks recorded.
+
+        Turnover with no segment (a distributor's sell-in, rebates and bonuses) is spread
+        over the channel's cells in proportion to what it sold there (distributors: their
+        sales at purchase prices, dealers' two-tier sales included; the others: their
+        turnover with a segment); what has no such base stays in segment ``unassigned``.
+        Each channel's rows add up to its turnover over the window.
+        """
+        w = self.recorded
+        f = self.flows[max(0, w - window):w].sum(axis=0)            # [C, S + 1, R]
+        served = self.served[max(0, w - window):w].sum(axis=0)      # [S, R]
+        out = f.copy()
+        for c, name in enumerate(TURNOVER_CHANNELS):
+            if name == "distributor":   # all of it (sell-in, made to order) by their sales
+                base, loose, kept = served, f[c].sum(), 0.0
+            else:
+                base, loose, kept = f[c, :UNASSIGNED], f[c, UNASSIGNED].sum(), f[c, :UNASSIGNED]
+            if base.sum() > 0:
+                out[c, :UNASSIGNED] = kept + loose * base / base.sum()
+                out[c, UNASSIGNED] = 0.0
+        seg_names = [*SEGMENTS, "unassigned"]
+        idx = pd.MultiIndex.from_product([list(TURNOVER_CHANNELS), seg_names,
+                                          self.region_names],
+                                         names=["channel", "segment", "region"])
+        table = pd.DataFrame({"turnover": out.reshape(-1)}, index=idx).reset_index()
+        return table[table["turnover"] != 0].reset_index(drop=True)

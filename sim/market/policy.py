@@ -9,8 +9,19 @@ from sim.scenario.policy import Policy
 from sim.vocab import KINDS, ROLES, SEGMENTS, TIERS, Kind, Role, Segment
 
 
+def named(channel, names: list[str]) -> np.ndarray:
+    """Agents whose role, or partner kind, is in ``names`` (segment and product roles)."""
+    roles = [Role.of(x) for x in names if x in ROLES]
+    kinds = [Kind.of(x) for x in names if x in KINDS]
+    return np.isin(channel.role, roles) | ((channel.role == Role.PARTNER)
+                                           & np.isin(channel.kind, kinds))
+
+
 class CompiledPolicy:
     """One policy, resolved against the network: masks and discount tables.
+
+    The masks follow the network: they are compiled again when a partner's kind changes
+    (``channel.revision``), so a retyped partner gets its new kind's rights.
 
     Attributes:
         policy: the policy as written in the scenario.
@@ -21,12 +32,60 @@ class CompiledPolicy:
         effort_weight: ``[A, S]`` relative weight an agent gives a segment's cells when it
             spreads its effort (a rep paid on any sale still chases unassigned accounts, at
             ``unassigned_weight``).
+        sells: ``[A, P]`` may agent ``a`` sell product line ``p`` (``product_roles``).
         tier_discount: ``[2, 3]`` channel discount for (distributor, partner) x tier.
 
     """
 
-    def __init__(self, p: Policy, channel, n_regions: int, unassigned_weight: float = 0.5):
+    def __init__(self, p: Policy, channel, n_regions: int, unassigned_weight: float = 0.5,
+                 products: list[str] | None = None):
         self.policy = p
+        self.channel = channel
+        self.n_regions = n_regions
+        self.unassigned_weight = unassigned_weight
+        self.products = products or []
+        self._revision: int | None = None
+        self.tier_discount = np.array([[p.discounts.distributor[t] for t in TIERS],
+                                       [p.discounts.partner[t] for t in TIERS]])
+        self._cache_key: tuple | None = None
+        self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._rebate_roles: tuple[np.ndarray, np.ndarray] | None = None
+        self._margin_key: tuple | None = None
+        self._margin: np.ndarray | None = None
+        self._compile()
+
+    def _masks(self) -> None:
+        """Compile again if the network's kinds changed since the last compile."""
+        if self._revision != self.channel.revision:
+            self._compile()
+
+    @property
+    def allowed(self) -> np.ndarray:
+        """``[A, R, S]`` where each agent may bid (see the class docstring)."""
+        self._masks()
+        return self._allowed
+
+    @property
+    def pursued(self) -> np.ndarray:
+        """``[A, R, S]`` where each agent spends effort."""
+        self._masks()
+        return self._pursued
+
+    @property
+    def effort_weight(self) -> np.ndarray:
+        """``[A, S]`` each agent's weight on a segment's cells."""
+        self._masks()
+        return self._weight
+
+    @property
+    def sells(self) -> np.ndarray:
+        """``[A, P]`` which product lines each agent may sell."""
+        self._masks()
+        return self._sells
+
+    def _compile(self) -> None:
+        p, channel, n_regions = self.policy, self.channel, self.n_regions
+        self._revision = channel.revision
         n_seg = len(SEGMENTS)
         sellers = ~((channel.role == Role.PARTNER) & (channel.kind == Kind.SPECIFIER))
         sellers &= (channel.role != Role.MARKETPLACE) | p.marketplace.enabled
@@ -36,22 +95,18 @@ class CompiledPolicy:
             held = np.isin(channel.role, [Role.of(r) for r in p.exclusive_roles])
             allowed &= np.where(held[:, None], home, True)[:, :, None]
         if p.has_territory("segment_split"):
-            names = [(ROLES[r], KINDS[k] if r == Role.PARTNER else None)
-                     for r, k in zip(channel.role, channel.kind, strict=True)]
-            ok = np.array([[role in p.segment_roles[s] or kind in p.segment_roles[s]
-                            for s in SEGMENTS] for role, kind in names],
-                          dtype=bool).reshape(channel.n, n_seg)
+            ok = np.stack([named(channel, p.segment_roles[s]) for s in SEGMENTS], axis=1)
             allowed &= ok[:, None, :]
         weight = np.ones((channel.n, n_seg))
         if p.direct.accounts == "key_accounts":
             reps = channel.role == Role.DIRECT
             off_key = np.arange(n_seg) != Segment.KEY
             if p.direct.compensation == "any_sale":
-                weight[np.ix_(reps, off_key)] = unassigned_weight
+                weight[np.ix_(reps, off_key)] = self.unassigned_weight
             else:  # paid only on its accounts, a rep pursues nothing else
                 allowed[np.ix_(reps, np.ones(n_regions, bool), off_key)] = False
-        self.allowed = allowed
-        self.effort_weight = weight
+        self._allowed = allowed
+        self._weight = weight
         # Where agents spend effort: where they may bid, and specifiers on projects (they
         # advise on the specification, in their home region if partners are held there).
         spec = (channel.role == Role.PARTNER) & (channel.kind == Kind.SPECIFIER)
@@ -60,14 +115,30 @@ class CompiledPolicy:
             where = home
         pursued = allowed.copy()
         pursued[:, :, Segment.PROJECT] |= spec[:, None] & where
-        self.pursued = pursued
-        self.tier_discount = np.array([[p.discounts.distributor[t] for t in TIERS],
-                                       [p.discounts.partner[t] for t in TIERS]])
-        self._cache_key: tuple | None = None
-        self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._rebate_roles: tuple[np.ndarray, np.ndarray] | None = None
-        self._margin_key: tuple | None = None
-        self._margin: np.ndarray | None = None
+        self._pursued = pursued
+        self._sells = np.stack([named(channel, p.product_roles[name])
+                                if name in p.product_roles else np.ones(channel.n, bool)
+                                for name in self.products], axis=1).reshape(
+                                    channel.n, len(self.products))
+
+    def assortment(self, channel, agents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What each of ``agents`` must stock: ``([n, P]`` required lines, ``[n]`` weeks).
+
+        A named distributor's requirement replaces its tier's (tiers count only where the
+        policy uses them; otherwise every distributor is ``base``).
+        """
+        a = self.policy.assortment
+        required = np.zeros((len(agents), len(self.products)), dtype=bool)
+        weeks = np.zeros(len(agents))
+        if not a.any():
+            return required, weeks
+        tiers = channel.tier[agents] if self.policy.tiers.enabled else np.zeros(len(agents), int)
+        for i, j in enumerate(agents):
+            req = a.agents.get(channel.names[j]) or a.tiers.get(TIERS[tiers[i]])
+            if req is not None:
+                required[i] = [name in req.lines for name in self.products]
+                weeks[i] = req.min_cover_weeks
+        return required, weeks
 
     def purchase_discount(self, channel, agents: np.ndarray,
                           project_price: np.ndarray | bool = False) -> np.ndarray:

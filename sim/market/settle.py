@@ -49,6 +49,8 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     led.add("deals_lost", (~won).sum())
     led.add("deals_unserved", (o.bids_per_deal() == 0).sum())
     led.add("price_dumping", o.dumping.sum())
+    if o.support is not None:      # one supported bid per co-sold deal: the holder's
+        led.add("deals_co_sold", (o.support > 0).sum())
     led.add("sell_through", revenue.sum())
     led.regional("sell_through", revenue, reg, seg)
     led.regional("deals_won", won.astype(float), reg, seg)
@@ -74,6 +76,7 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     # Distributors sell from stock (sell-in comes with replenishment) or buy to order.
     sel = won_rows[role == Role.DISTRIBUTOR]
     distributors.serve(j[sel], cost[sel], seg[sel], prod[sel], units[sel], book, led)
+    led.served_by_distributors((cost * units)[sel], reg[sel], seg[sel])
     # Partners: two-tier dealers draw on their distributor; the others buy direct.
     sel = won_rows[role == Role.PARTNER]
     tt = pol.two_tier_mask(book, j[sel])
@@ -81,6 +84,7 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     sup = book.supplier[j[via]]
     sup_cost = catalogue.list_price[prod[via]] * (1.0 - pol.purchase_discount(book, sup))
     distributors.serve(sup, sup_cost, seg[via], prod[via], units[via], book, led)
+    led.served_by_distributors(sup_cost * units[via], reg[via], seg[via])
     own = sel[~tt]
     buy = cost[own] * units[own]
     led.turnover("partner", buy, reg[own], seg[own])

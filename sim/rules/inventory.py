@@ -25,12 +25,27 @@ def order_up_to(
     Level ``S = cover * ((L + 1) * f + safety_weeks * f) + extra``; inventory position
     ``IP = on_hand + on_order - backlog``; order ``q = max(0, S - IP)``. ``cover`` scales
     the cover a distributor chooses to hold (destocking when < 1); ``extra`` is stock
-    bought on top (forward buying, loading toward a rebate threshold).
+    bought on top (forward buying, loading toward a rebate threshold, and what a required
+    minimum cover adds: :func:`required_extra`).
     """
     f = np.asarray(forecast, dtype=float)
     level = cover_factor * ((lead_time + 1) * f + safety_weeks * f) + extra
     position = on_hand + on_order - backlog
     return np.maximum(0.0, level - position)
+
+
+def required_extra(chosen_level: np.ndarray, min_level: np.ndarray) -> np.ndarray:
+    """Units a requirement makes a distributor hold beyond its own level: ``max(0, W f - S)``."""
+    return np.maximum(0.0, np.asarray(min_level, dtype=float) - chosen_level)
+
+
+def holding_cost(units: np.ndarray, unit_price: np.ndarray, holding_rate: float) -> np.ndarray:
+    """Weekly cost of holding ``units`` bought at ``unit_price``: ``units x price x h / 52``.
+
+    ``h`` is the annual holding-cost rate (capital, storage, obsolescence), a fraction of
+    the stock's value per year.
+    """
+    return np.asarray(units, dtype=float) * unit_price * holding_rate / 52.0
 
 
 def cover_factor(

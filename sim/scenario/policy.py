@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 
 from sim.scenario.about import setting
+from sim.scenario.levers import Assortment, CoSelling, ProductRoles
 from sim.scenario.market import (
     Fraction,
     Money,
@@ -212,6 +213,14 @@ class Policy(Strict):
     tiers: Tiers = setting(meaning="Formal tiers.", basis="policy", factory=Tiers)
     marketplace: MarketplacePolicy = setting(meaning="The marketplace listing.",
                                              basis="policy", factory=MarketplacePolicy)
+    assortment: Assortment = setting(meaning="Lines distributors must stock, and their "
+                                     "minimum cover.", basis="policy", factory=Assortment)
+    product_roles: ProductRoles = setting(
+        meaning="Per product line, the roles or partner kinds allowed to sell it (lines not "
+        "named: anyone); combined with segment_roles, both must allow.", basis="policy",
+        factory=dict)
+    co_selling: CoSelling = setting(meaning="Reps supporting partners' deals.", basis="policy",
+                                    factory=CoSelling)
 
     @field_validator("territory", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from pydantic import PrivateAttr, model_validator
 from sim.scenario.about import setting
 from sim.scenario.behaviour import Behaviour
 from sim.scenario.fields import check_value
+from sim.scenario.levers import check_levers
 from sim.scenario.market import (
     Choice,
     Competitor,
@@ -91,6 +92,7 @@ class Scenario(Strict):
         for seg in ("small", "mid", "key", "project"):
             if sum(p.mix.get(seg, 0.0) for p in self.products) <= 0:
                 raise ValueError(f"products: no product line is sold in segment '{seg}' (mix)")
+        check_levers(self)
         for path, span in self.uncertainties.items():
             try:
                 check_uncertain_path(self, path)

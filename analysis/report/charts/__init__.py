@@ -1,5 +1,6 @@
 """Charts for strategists and boards: one function per chart, each returning a Figure."""
 
+from analysis.report.charts.channel_map import channel_map
 from analysis.report.charts.outcomes import (
     at_risk_chart,
     conflict_heatmap,
@@ -21,6 +22,7 @@ from analysis.report.charts.over_time import (
 __all__ = [
     "all_charts",
     "at_risk_chart",
+    "channel_map",
     "channel_mix",
     "conflict_heatmap",
     "difference_fan",
@@ -48,6 +50,7 @@ def all_charts(res, comp):
     yield f"lorenz_{res.baseline}", res.baseline, lorenz(res, res.baseline)
     yield f"stock_{res.baseline}", res.baseline, stock_bridge(res, res.baseline)
     for name, r in comp.strategies.items():
+        yield f"map_{name}", name, channel_map(res, name)
         yield f"difference_{name}", name, difference_fan(res, r)
         yield f"histogram_{name}", name, shrink_histogram(res, r)
         yield f"waterfall_{name}", name, waterfall(res, r)
