@@ -31,7 +31,7 @@ from sim.market.rollout import Schedule, apply_network_changes
 from sim.market.settle import settle
 from sim.rng import Streams
 from sim.scenario import Scenario
-from sim.vocab import Role, Segment
+from sim.vocab import Role, Segment, State
 from sim.world import (
     Catalogue,
     assign_incumbents,
@@ -39,6 +39,7 @@ from sim.world import (
     build_customers,
     geography,
     initial_flows,
+    network_streams,
     region_graph,
     typical_deal_value,
 )
@@ -96,6 +97,9 @@ class ChannelModel(mesa.Model):
             model_reporters={name: _reporter(name) for name in REPORTED})
         self.week = -sc.behaviour.warmup_weeks
         self.channel.last_active[:] = self.week   # everyone starts as if it had just sold
+        # ... but a roster's agents that bought nothing last year, which start on paper
+        idle = self.channel.state == State.ON_PAPER
+        self.channel.last_active[idle] = self.week - sc.behaviour.activity_weeks - 1
         for _ in range(sc.behaviour.warmup_weeks):
             self.week += 1
             self._week(self.week)
@@ -106,10 +110,13 @@ class ChannelModel(mesa.Model):
         self.space = Network(graph, layout=None, random=self.random)
         self.geo = geography(sc, graph)
         self.catalogue = Catalogue.of(sc)
-        self.customers = build_customers(sc, self.streams.setup, self.streams.demand)
-        self.channel = build_channels(sc, self.streams.setup, self.streams.additions)
+        # the network is the same in every future: drawn from network.seed, not the
+        # replication's seed (whose setup and additions streams are left unused)
+        setup, additions = network_streams(sc)
+        self.customers = build_customers(sc, setup, self.streams.demand)
+        self.channel = build_channels(sc, setup, additions)
         self.channel.configure(sc, self.geo, self.catalogue)
-        assign_incumbents(sc, self.customers, self.channel, self.geo, self.streams.setup)
+        assign_incumbents(sc, self.customers, self.channel, self.geo, setup)
         self._views = [_VIEW_CLASS[Role(r)](self, j, self.space[int(self.channel.region[j])])
                        for j, r in enumerate(self.channel.role)]
         for c, r in enumerate(self.customers.region):
@@ -117,12 +124,19 @@ class ChannelModel(mesa.Model):
         self.channel.plan = EffortPlan(sc, self.channel, self.customers, self.catalogue)
         self.channel.team = DirectTeam(self.channel, sc.network.rep_open_deals,
                                        self.channel.plan.deal_value)
+        # a roster's direct team of several reps holds as many open deals as they can
+        self.channel.team.capacity[:] = np.round(self.channel.team.capacity
+                                                 * self.channel.reps).astype(np.int64)
         self.partners = Partners(self.channel, sc.behaviour.pricing)
         self.competitor = Competitor(sc, self.catalogue.stocked)
         dists = np.flatnonzero(self.channel.role == Role.DISTRIBUTOR)
         value0, units0 = initial_flows(sc, self.customers, self.channel, dists, self.catalogue)
         self.channel.sell_through_ewma[:] = value0
         self.distributors = Distributors(sc, dists, self.catalogue, units0)
+        weeks0 = self.channel.stock_weeks[dists]      # a roster's stock at the start
+        given = np.isfinite(weeks0)
+        stock = self.distributors
+        stock.on_hand[given] = weeks0[given, None] * units0[given] * stock.stocked
 
     # -- the week -----------------------------------------------------------------------
     def step(self) -> None:

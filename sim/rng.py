@@ -1,6 +1,8 @@
 """Random numbers split by purpose, all derived from the replication seed.
 
-* ``setup``: the network and customers (identical for a baseline and its strategies);
+* ``setup``: no longer drawn from (the network and customers come from ``network.seed``
+  or the client's files, the same in every future: ``sim.world.network_streams``); kept,
+  like ``additions``, so that the streams after it keep their seeds;
 * ``demand``: deals — who, what, how much, when (independent of any policy). One uniform
   per customer and week gives its number of deals by inverting the Poisson distribution,
   so a higher rate adds deals without moving anyone else's; each deal's 64-bit key is a
@@ -11,7 +13,7 @@
   between two arms even when the offers differ); kept so that the streams after it keep
   their seeds;
 * ``behaviour``: agents' own randomness;
-* ``additions``: agents a strategy adds to the network at rollout.
+* ``additions``: no longer drawn from (agents a strategy adds come from ``network.seed``).
 """
 
 from __future__ import annotations

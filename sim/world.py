@@ -1,7 +1,10 @@
 """Building the market at week 0: regions, products, customers and the channel network.
 
-Everything here draws from the ``setup`` stream only (and agents a strategy adds, from the
-``additions`` stream), so a baseline and its strategies start from the same world.
+The network is the client's (``network.roster`` and ``network.accounts``, read by
+:mod:`sim.scenario.roster`) or drawn from counts with the network's own generators
+(:func:`network_streams`, from ``network.seed``): the same companies in every future and in
+every arm of a comparison. Agents a strategy adds draw from a stream of their own, so a
+baseline and its strategies start from the same world.
 """
 
 from __future__ import annotations
@@ -14,6 +17,14 @@ import numpy as np
 from sim.agents.channel import ChannelAgents
 from sim.agents.customers import Customers
 from sim.scenario import Scenario
+from sim.scenario.roster import (
+    INCUMBENT_COMPETITOR,
+    MARKETPLACE_ID,
+    Accounts,
+    Roster,
+    client_network,
+    synthetic_ids,
+)
 from sim.vocab import KINDS, ROLES, SEGMENTS, Kind, Role, State
 
 
@@ -74,7 +85,18 @@ def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
 
 
 def build_customers(sc: Scenario, rng: np.random.Generator, demand_rng) -> Customers:
-    """Customers by region (in proportion to region weights) with a segment drawn each."""
+    """Customers by region (in proportion to region weights) with a segment drawn each.
+
+    With the client's accounts (``network.accounts``) the customers are its accounts: their
+    regions and segments, and deal rates scaled by annual spend (an account spending twice
+    its segment's mean raises deals twice as often; the segment's mean rate is
+    ``market.deal_rate``).
+    """
+    _, accounts = client_network(sc)
+    if accounts is not None:
+        cust = Customers(sc, accounts.region.copy(), accounts.segment.copy(), demand_rng)
+        cust.rate = cust.rate * spend_factors(accounts)
+        return cust
     counts = _allocate(sc.market.customers, region_weights(sc))
     region = np.repeat(np.arange(len(counts)), counts)
     shares = np.array([sc.market.segment_shares[s] for s in SEGMENTS])
@@ -82,41 +104,99 @@ def build_customers(sc: Scenario, rng: np.random.Generator, demand_rng) -> Custo
     return Customers(sc, region, segment, demand_rng)
 
 
+def network_streams(sc: Scenario) -> tuple[np.random.Generator, np.random.Generator]:
+    """The network's own draws, ``(setup, additions)``, from ``network.seed``.
+
+    Not from the replication's seed: every future of a comparison has the same companies,
+    homes, sizes and starting commitment (a replication's luck is demand, choice and
+    behaviour only), and so has every arm.
+    """
+    setup, additions = np.random.SeedSequence(sc.network.seed).spawn(2)
+    return np.random.default_rng(setup), np.random.default_rng(additions)
+
+
+def _drawn_network(sc: Scenario, rng: np.random.Generator) -> dict[str, list]:
+    """Roles, kinds, homes and ids of a network drawn from counts (``network.*``)."""
+    weights = region_weights(sc)
+    by_weight = np.argsort(-weights, kind="stable")
+    ids, roles, kinds = synthetic_ids(sc.network)
+    roles_a = np.array(roles)
+    homes = np.zeros(len(ids), dtype=np.int64)
+    for r in (Role.DISTRIBUTOR, Role.DIRECT):     # spread over regions, biggest first
+        rows = np.flatnonzero(roles_a == r)
+        homes[rows] = by_weight[np.arange(len(rows)) % len(by_weight)]
+    kinds_a = np.array(kinds)
+    for k in range(len(KINDS)):
+        rows = np.flatnonzero((roles_a == Role.PARTNER) & (kinds_a == k))
+        homes[rows] = rng.choice(len(weights), size=len(rows), p=weights)
+    return {"role": roles, "kind": kinds, "region": list(homes), "names": ids}
+
+
+def roster_sizes(roster: Roster, rep_deals: float) -> np.ndarray:
+    """Each roster agent's size (a reseller of average size is 1).
+
+    A reseller's size is its ``capacity`` over the mean capacity of the peers of its role
+    and kind that give one; without a capacity, its annual purchases over the mean of its
+    peers' positive purchases. Agents with neither (nothing bought) get the median size of
+    their peers: they start on paper, not dead. A direct team's size is its reps times
+    their opportunities a week over ``network.rep_deals_per_week`` (1 for one default rep).
+    """
+    size = np.ones(roster.n)
+    group = roster.role * 10 + roster.kind
+    resellers = (roster.role == Role.DISTRIBUTOR) | (roster.role == Role.PARTNER)
+    for g in np.unique(group[resellers]):
+        rows = np.flatnonzero(group == g)
+        cap, buy = roster.capacity[rows], roster.purchases[rows]
+        s = np.full(len(rows), np.nan)
+        has_cap = np.isfinite(cap) & (cap > 0)
+        if has_cap.any():
+            s[has_cap] = cap[has_cap] / cap[has_cap].mean()
+        by_buy = ~has_cap & (buy > 0)
+        if (buy > 0).any():
+            s[by_buy] = buy[by_buy] / buy[buy > 0].mean()
+        known = np.isfinite(s)
+        s[~known] = np.median(s[known]) if known.any() else 1.0
+        size[rows] = s
+    direct = roster.role == Role.DIRECT
+    reps = np.where(np.isfinite(roster.reps), roster.reps, 1.0)
+    deals = np.where(np.isfinite(roster.rep_deals), roster.rep_deals, rep_deals)
+    size[direct] = (reps * deals / rep_deals if rep_deals > 0 else reps)[direct]
+    return size
+
+
+def _roster_network(sc: Scenario, roster: Roster) -> dict[str, list]:
+    """Roles, kinds, homes and ids from the client's roster (plus a listing if none is)."""
+    out = {"role": list(roster.role), "kind": list(roster.kind), "region": list(roster.region),
+           "names": list(roster.ids)}
+    if sc.network.marketplace and not (roster.role == Role.MARKETPLACE).any():
+        for key, v in (("role", Role.MARKETPLACE), ("kind", -1), ("region", 0),
+                       ("names", MARKETPLACE_ID)):
+            out[key].append(v)
+    return out
+
+
 def build_channels(sc: Scenario, rng: np.random.Generator,
                    additions_rng: np.random.Generator | None = None) -> ChannelAgents:
     """The contracted network: distributors, partners by kind, direct reps, marketplace.
 
-    Agents that the strategy's rollout adds (``network_changes`` with ``action: add``) get
-    rows after everyone else's, drawn from ``additions_rng``, and wait "not contracted"
-    until their region switches; the rest of the network is as in the baseline.
+    From the client's roster when the scenario names one (``network.roster``), else drawn
+    from the counts. Agents that the strategy's rollout adds (``network_changes`` with
+    ``action: add``) get rows after everyone else's, drawn from ``additions_rng``, and wait
+    "not contracted" until their region switches; the rest of the network is as in the
+    baseline.
     """
     net = sc.network
-    weights = region_weights(sc)
-    by_weight = np.argsort(-weights, kind="stable")
-    role, kind, region, names = [], [], [], []
-
-    def add(r: int, k: int, home: int, name: str) -> None:
-        role.append(r)
-        kind.append(k)
-        region.append(home)
-        names.append(name)
-
-    for i in range(net.distributors):
-        add(Role.DISTRIBUTOR, -1, int(by_weight[i % len(by_weight)]), f"D{i + 1:02d}")
-    for k, kname in enumerate(KINDS):
-        homes = rng.choice(len(weights), size=net.partners.get(kname, 0), p=weights)
-        for i, home in enumerate(homes):
-            add(Role.PARTNER, k, int(home), f"P-{kname[:4]}-{i + 1:02d}")
-    for i in range(net.direct_reps):
-        add(Role.DIRECT, -1, int(by_weight[i % len(by_weight)]), f"R{i + 1:02d}")
-    if net.marketplace:
-        add(Role.MARKETPLACE, -1, 0, "MKT")
-
-    role_a = np.array(role, dtype=np.int64)
+    roster, _ = client_network(sc)
+    rows = _drawn_network(sc, rng) if roster is None else _roster_network(sc, roster)
+    role_a = np.array(rows["role"], dtype=np.int64)
     n = len(role_a)
     resellers = (role_a == Role.DISTRIBUTOR) | (role_a == Role.PARTNER)
     sigma = net.size_sigma
-    size = np.where(resellers, rng.lognormal(-0.5 * sigma**2, sigma, size=n), 1.0)
+    if roster is None:
+        size = np.where(resellers, rng.lognormal(-0.5 * sigma**2, sigma, size=n), 1.0)
+    else:
+        size = np.ones(n)
+        size[:roster.n] = roster_sizes(roster, net.rep_deals_per_week)
     lo, hi = net.initial_commitment.low, net.initial_commitment.high
     # Bigger agents start more committed: the brand matters more to them.
     rank = np.argsort(np.argsort(size)) / max(n - 1, 1)
@@ -132,8 +212,10 @@ def build_channels(sc: Scenario, rng: np.random.Generator,
         arng = additions_rng if additions_rng is not None else np.random.default_rng(0)
         m = len(extra)
         for i, (r, k, home) in enumerate(extra):
-            add(r, k, home, f"NEW-{ROLES[r][:4]}-{i + 1:02d}")
-        role_a = np.array(role, dtype=np.int64)
+            for key, v in zip(("role", "kind", "region", "names"),
+                              (r, k, home, f"NEW-{ROLES[r][:4]}-{i + 1:02d}"), strict=True):
+                rows[key].append(v)
+        role_a = np.array(rows["role"], dtype=np.int64)
         size = np.concatenate([size, arng.lognormal(-0.5 * sigma**2, sigma, size=m)])
         commit = np.concatenate([commit, np.full(m, 0.5 * (lo + hi))])
         alt = np.concatenate([alt, sc.behaviour.commitment.alternative_margin
@@ -141,14 +223,33 @@ def build_channels(sc: Scenario, rng: np.random.Generator,
         state = np.concatenate([state, np.full(m, State.NOT_CONTRACTED)])
         n = len(role_a)
     book = ChannelAgents(
-        role=role_a, kind=np.array(kind, dtype=np.int64), region=np.array(region, dtype=np.int64),
-        size=size, alt_margin=alt, commitment=commit, state=state,
-        tier=np.zeros(n, dtype=np.int64), supplier=np.full(n, -1, dtype=np.int64), names=names,
+        role=role_a, kind=np.array(rows["kind"], dtype=np.int64),
+        region=np.array(rows["region"], dtype=np.int64), size=size, alt_margin=alt,
+        commitment=commit, state=state, tier=np.zeros(n, dtype=np.int64),
+        supplier=np.full(n, -1, dtype=np.int64), names=rows["names"],
     )
+    if roster is not None:
+        _from_roster(book, roster)
     book.assign_suppliers()
     return book
 
 
+def _from_roster(book: ChannelAgents, roster: Roster) -> None:
+    """What the roster says beyond role, kind and home: names, tiers, states, suppliers."""
+    k = roster.n
+    book.labels[:k] = list(roster.names)
+    book.tier[:k] = roster.tier
+    book.named_supplier[:k] = roster.supplier
+    book.serves[:k] = roster.serves
+    book.reps[:k] = np.where(np.isfinite(roster.reps), roster.reps, 1.0)
+    book.stock_weeks[:k] = roster.stock_weeks
+    book.roster_sold[:k] = np.where(np.isfinite(roster.sell_through), roster.sell_through,
+                                    roster.purchases)
+    resellers = (roster.role == Role.DISTRIBUTOR) | (roster.role == Role.PARTNER)
+    idle = resellers & (roster.purchases <= 0) & ~(np.nan_to_num(roster.sell_through) > 0)
+    state = book.state[:k]
+    state[idle] = State.ON_PAPER                  # bought nothing: on paper, can be revived
+    state[~roster.contracted] = State.REMOVED     # listed, not under contract: out of market
 def _additions(sc: Scenario) -> list[tuple[int, int, int]]:
     """(role, kind, home region) of every agent the rollout may add."""
     if sc.rollout is None:
@@ -164,15 +265,33 @@ def _additions(sc: Scenario) -> list[tuple[int, int, int]]:
     return out
 
 
+def spend_factors(accounts: Accounts) -> np.ndarray:
+    """Each account's annual spend over its segment's mean (1 where a segment spends 0)."""
+    out = np.ones(accounts.n)
+    for s in range(len(SEGMENTS)):
+        rows = accounts.segment == s
+        mean = accounts.spend[rows].mean() if rows.any() else 0.0
+        if mean > 0:
+            out[rows] = accounts.spend[rows] / mean
+    return out
+
+
 def assign_incumbents(sc: Scenario, cust: Customers, book: ChannelAgents, geo: np.ndarray,
                       rng: np.random.Generator) -> None:
     """Who each customer buys from at the start: the competitor, or a brand channel agent.
 
-    A brand customer's incumbent is drawn with weight ``size * reach * geo * commitment``
-    among the agents that could serve it; customers no brand agent reaches stay unattached.
+    The client's accounts say it where given (an agent of the roster, the competitor, or
+    nobody). Otherwise a brand customer's incumbent is drawn with weight
+    ``size * reach * geo * commitment`` among the agents that could serve it; customers no
+    brand agent reaches stay unattached.
     """
+    _, accounts = client_network(sc)
+    if accounts is not None:
+        inc = accounts.incumbent
+        cust.incumbent[:] = np.where(inc == INCUMBENT_COMPETITOR, book.competitor, inc)
+        return
     base = np.array([[sc.behaviour.reach.base[ROLES[r]][s] for s in SEGMENTS]
-                     for r in book.role]).reshape(book.n, len(SEGMENTS))
+                     for r in book.role]).reshape(book.n, len(SEGMENTS)) * book.serves
     sellers = (book.role != Role.MARKETPLACE) & ~((book.role == Role.PARTNER)
                                                   & (book.kind == Kind.SPECIFIER))
     comp = rng.random(cust.n) < sc.market.competitor_incumbent_share
@@ -183,7 +302,7 @@ def assign_incumbents(sc: Scenario, cust: Customers, book: ChannelAgents, geo: n
             if len(members) == 0:
                 continue
             w = (book.size * base[:, s] * geo[r, book.region] * book.commitment * sellers
-                 * (book.state != State.NOT_CONTRACTED))
+                 * ~np.isin(book.state, (State.NOT_CONTRACTED, State.REMOVED)))
             if w.sum() <= 0:
                 cust.incumbent[members] = np.where(comp[members], book.competitor, -1)
                 continue

@@ -79,12 +79,13 @@ def test_missing_file_and_unwritable_output(tmp_path):
     assert r.returncode == 2
 
 
-def test_run_writes_four_tables_and_prints_the_summary(tmp_path):
+def test_run_writes_five_tables_and_prints_the_summary(tmp_path):
     out = tmp_path / "run"
     r = cli("run", FIXTURES / "small.yaml", "--weeks", "60", "--seed", "3", "--out", out)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "agents.parquet", "by_region.parquet", "conflicts.parquet", "kpis.parquet"]
+        "agents.parquet", "by_region.parquet", "conflicts.parquet", "flows.parquet",
+        "kpis.parquet"]
     k = pd.read_parquet(out / "kpis.parquet")
     assert len(k) == 60 and k["week"].tolist() == list(range(1, 61))
     assert "turnover by channel per year" in r.stdout

@@ -1,5 +1,6 @@
 """Every bad input refused before any work: one line naming file and field, exit 2, nothing
-written, within 2 seconds (the classes of the refusals issue, one test or more each)."""
+written, before any replication runs (the classes of the refusals issue, one test or more
+each)."""
 
 import json
 import os
@@ -31,12 +32,16 @@ def refused(result, *fragments, out=None):
     return lines[0]
 
 
-def timed_cli(*args, env=None):
-    start = time.perf_counter()
+def early_cli(*args, env=None):
+    """Run the command line; it must stop before any replication (no progress line).
+
+    Whether it refused *before any work* is read from what it did, not from a clock: a
+    timed assertion fails on a loaded machine and proves nothing on a fast one.
+    """
     full = {**os.environ, **(env or {})}
     r = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=ROOT,
                        timeout=60, env=full)
-    assert time.perf_counter() - start < 2.0, "refusal took too long"
+    assert "replications done" not in r.stdout + r.stderr, "work ran before the refusal"
     return r
 
 
@@ -58,7 +63,7 @@ STRATEGY = f"extends: {BASE}\n"
 # -- 1. horizons -----------------------------------------------------------------------
 def test_a_horizon_before_the_rollout_is_refused_before_anything_runs(tmp_path):
     out = tmp_path / "cmp"
-    r = timed_cli("compare", BASE, SCENARIOS / "cut_distributor_discount.yaml", "--weeks", "40",
+    r = early_cli("compare", BASE, SCENARIOS / "cut_distributor_discount.yaml", "--weeks", "40",
                   "--out", out)
     refused(r, "cut_distributor_discount.yaml", "ends before cut_distributor_discount starts "
             "(week 52)", out=out)
@@ -90,19 +95,19 @@ def test_sizes_beyond_the_schema_bounds_are_one_line(tmp_path):
     assert "market.customers: must be at most 10,000,000" in line
     line = problem(tmp_path, "market: {regions: [a], customers: 1e308}\n")
     assert "market.customers: must be a whole number between 1 and 10,000,000" in line
-    r = timed_cli("run", BASE, "--weeks", "100000000", "--out", tmp_path / "o")
+    r = early_cli("run", BASE, "--weeks", "100000000", "--out", tmp_path / "o")
     refused(r, "--weeks", out=tmp_path / "o")
 
 
 def test_a_run_that_cannot_fit_in_memory_is_refused_with_the_estimate(tmp_path):
     out = tmp_path / "cmp"
-    r = timed_cli("compare", BASE, SCENARIOS / "case_reform.yaml", "--out", out,
+    r = early_cli("compare", BASE, SCENARIOS / "case_reform.yaml", "--out", out,
                   env={"CHANNELSIM_MEMORY_LIMIT": str(150e6)})
     line = refused(r, "needs about", "GB; this machine has 0.1 GB available", out=out)
     assert "fewer weeks, customers or replications" in line
     big = tmp_path / "big.yaml"
     big.write_text(f"extends: {BASE}\nweeks: 5200\nmarket: {{customers: 10000000}}\n")
-    refused(timed_cli("run", big, "--out", tmp_path / "o"), "needs about",
+    refused(early_cli("run", big, "--out", tmp_path / "o"), "needs about",
             out=tmp_path / "o")
 
 
@@ -218,18 +223,18 @@ def test_messages_say_what_to_change(tmp_path, content, reason):
 
 def test_a_folder_given_as_a_file(tmp_path):
     (tmp_path / "dir.yaml").mkdir()
-    r = timed_cli("validate", tmp_path / "dir.yaml")
+    r = early_cli("validate", tmp_path / "dir.yaml")
     refused(r, "dir.yaml: is a folder, not a file")
 
 
 def test_report_of_a_folder_that_does_not_exist(tmp_path):
-    refused(timed_cli("report", tmp_path / "nothing"), "nothing: no such folder")
+    refused(early_cli("report", tmp_path / "nothing"), "nothing: no such folder")
 
 
 def test_usage_errors_are_one_line(tmp_path):
-    refused(timed_cli("compare", BASE, "--weeks", "0"), "channelsim compare", "--weeks")
-    refused(timed_cli("frobnicate"), "No such command 'frobnicate'")
-    refused(timed_cli("compare"), "Missing argument")
+    refused(early_cli("compare", BASE, "--weeks", "0"), "channelsim compare", "--weeks")
+    refused(early_cli("frobnicate"), "No such command 'frobnicate'")
+    refused(early_cli("compare"), "Missing argument")
 
 
 def test_a_scenario_name_with_spaces_and_other_letters_is_accepted(tmp_path):

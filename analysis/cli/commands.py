@@ -47,10 +47,10 @@ def validate(files: Files):
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.", metavar="FILE")],
     weeks: Weeks = None, seed: Seed = 1,
-    out: Annotated[Path, typer.Option(help="Folder for the four Parquet tables.")] = Path(
+    out: Annotated[Path, typer.Option(help="Folder for the five Parquet tables.")] = Path(
         "results/run"),
 ):
-    """Simulate one scenario; write kpis, by_region, conflicts and agents tables as Parquet."""
+    """Simulate one scenario; write kpis, by_region, conflicts, agents and flows as Parquet."""
     from sim.experiments.preflight import check_runs
 
     scenario = load(file)

@@ -87,12 +87,17 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
                      "against the baseline")
         if r.at_risk is not None:
             top = r.at_risk[r.at_risk["risk_increase"] > 0].head(3)
-            names = ", ".join(f"{a.agent_id} ({a.p_lost:.0%} of futures, baseline "
+            names = ", ".join(f"{_who(a)} ({a.p_lost:.0%} of futures, baseline "
                               f"{a.p_lost_baseline:.0%})" for a in top.itertuples())
             notes.append("  more at risk of ending on paper or defecting: "
                          + (names or "nobody, compared with the baseline"))
         for line in notes:
             console.print(line)
+
+
+def _who(agent) -> str:
+    """An agent as a person reads it: its name, and its id where the two differ."""
+    return agent.agent_id if agent.name == agent.agent_id else f"{agent.name} ({agent.agent_id})"
 
 
 def print_calibration(study) -> None:

@@ -39,6 +39,7 @@ class Diagnosis:
     conflicts: pd.DataFrame | None  # channel type x channel type
     top20_share: float
     hhi: float
+    leaders: pd.DataFrame | None = None  # the biggest sellers: name, role, share of sales
 
 
 def _concentration(sales: pd.Series) -> tuple[float, float]:
@@ -99,11 +100,20 @@ def diagnose_tables(kpis: pd.DataFrame, agents: pd.DataFrame,
         matrix.loc[r1, r2] += v
         if r1 != r2:
             matrix.loc[r2, r1] += v
-    # per replication: who is big differs from one simulated world to the next
+    # per replication, then averaged (the companies are the same in every future)
     conc = [_concentration(g.groupby("agent_id")["sell_through"].sum())
             for _, g in net.groupby("rep")]
     top, hhi = (float(np.mean([c[0] for c in conc])), float(np.mean([c[1] for c in conc])))
-    return Diagnosis(network, dist_share, channels, matrix, top, hhi)
+    return Diagnosis(network, dist_share, channels, matrix, top, hhi, _leaders(net))
+
+
+def _leaders(net: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """The ``top`` distributors and partners by sales, by name, with their share."""
+    names = net["name"] if "name" in net else net["agent_id"]
+    sales = net.assign(name=names).groupby(["agent_id", "name", "role"])["sell_through"].sum()
+    share = (sales / sales.sum()) if sales.sum() > 0 else sales
+    return (share.rename("share").reset_index().sort_values("share", ascending=False)
+            .head(top).set_index("name")[["agent_id", "role", "share"]])
 
 
 def read_deal_export(path: str | Path) -> pd.DataFrame:
@@ -177,9 +187,9 @@ def diagnose_results(res) -> Diagnosis:
 
 def diagnosis_html(d: Diagnosis) -> str:
     """The diagnosis as HTML tables for the report."""
-    def table(df: pd.DataFrame, fmt) -> str:
+    def table(df: pd.DataFrame, fmt, index: bool = True) -> str:
         df = df.rename(columns=lambda c: str(c).replace("_", " "))
-        return df.to_html(float_format=fmt, na_rep="—", border=0)
+        return df.to_html(float_format=fmt, na_rep="—", border=0, index=index)
 
     parts = ["<h3>Active vs contracted distributors and partners</h3>",
              table(d.network, lambda v: f"{v:,.1f}"),
@@ -189,6 +199,9 @@ def diagnosis_html(d: Diagnosis) -> str:
              table(d.channels, lambda v: f"{v:,.2f}"),
              f"<p>The top 20% of distributors and partners make {d.top20_share:.0%} of their "
              f"sales (HHI {d.hhi:,.0f}).</p>"]
+    if d.leaders is not None and len(d.leaders):
+        parts += ["<h3>The biggest distributors and partners</h3>",
+                  table(d.leaders.reset_index(), lambda v: f"{v:.1%}", index=False)]
     if d.conflicts is not None:
         parts += ["<h3>Conflicts between channel types (deals pursued by both)</h3>",
                   table(d.conflicts, lambda v: f"{v:,.0f}")]

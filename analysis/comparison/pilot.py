@@ -142,7 +142,10 @@ def agents_at_risk(agents: pd.DataFrame, baseline: str, name: str, start: int) -
         "p_lost_baseline": g["lost_b"].mean(),
     })
     info = a[a["scenario"] == baseline].drop_duplicates("agent_id").set_index("agent_id")
-    out = out.join(info[["role", "kind", "region"]])
+    cols = ["name", "role", "kind", "region"] if "name" in info else ["role", "kind", "region"]
+    out = out.join(info[cols])
+    if "name" not in out:                     # results written before agents had names
+        out["name"] = out.index
     out["risk_increase"] = out["p_lost"] - out["p_lost_baseline"]
     return out.sort_values(["risk_increase", "margin_change"],
                            ascending=[False, True]).reset_index()

@@ -83,6 +83,13 @@ class ChannelAgents:
         self.registrations = np.zeros(n)                 # open registered projects it holds
         self.ids = np.append(np.arange(n), COMPETITOR_HASH_ID)
         self.revision = 0                                # bumped when a kind changes
+        # what a client's roster says of each agent (sim.world); defaults for a drawn network
+        self.labels = list(self.names)                   # names as the client writes them
+        self.named_supplier = np.full(n, -1, dtype=np.int64)   # a dealer's own distributor
+        self.serves = np.ones((n, len(SEGMENTS)), dtype=bool)  # segments it works
+        self.reps = np.ones(n)                           # reps in a direct team
+        self.stock_weeks = np.full(n, np.nan)            # starting stock, weeks of sales
+        self.roster_sold = np.full(n, np.nan)            # last year's sales per the roster
 
     def configure(self, sc: Scenario, geo: np.ndarray, catalogue) -> None:
         """Read the behavioural settings the agents' decisions use."""
@@ -93,6 +100,7 @@ class ChannelAgents:
         self.street = np.array([sc.market.street_discount[s] for s in SEGMENTS])
         self.base_reach = np.array([[r.base[ROLES[x]][s] for s in SEGMENTS]
                                     for x in self.role]).reshape(self.n, len(SEGMENTS))
+        self.base_reach = self.base_reach * self.serves  # a roster's segments it does not work
         self.role_expertise = np.array([pr.expertise.get(x, 0.0) for x in ROLES])
         self.kind_expertise = np.array([pr.expertise[k] for k in KINDS])
         self.expertise_commitment = pr.expertise_commitment_share
@@ -278,9 +286,17 @@ class ChannelAgents:
 
     # -- contracts ----------------------------------------------------------------------
     def assign_suppliers(self) -> None:
-        """Give each dealer the biggest contracted distributor at home (else anywhere)."""
-        dists = np.flatnonzero((self.role == Role.DISTRIBUTOR) & self.contracted())
+        """Give each dealer the biggest contracted distributor at home (else anywhere).
+
+        A dealer whose roster names its distributor keeps it while that one is contracted.
+        """
+        contracted = self.contracted()
+        dists = np.flatnonzero((self.role == Role.DISTRIBUTOR) & contracted)
         for j in np.flatnonzero(self.role == Role.PARTNER):
+            named = self.named_supplier[j]
+            if named >= 0 and contracted[named]:
+                self.supplier[j] = named
+                continue
             if len(dists) == 0:
                 self.supplier[j] = -1
                 continue

@@ -54,7 +54,7 @@ class EffortPlan:
         """Each agent's effort budget this week (opportunity-equivalents; 0 out of contract)."""
         ch, s = self.channel, self.settings
         b = s.budget * ch.size * ch.commitment ** s.exponent
-        b = np.where(ch.role == Role.DIRECT, self.rep_budget, b)
+        b = np.where(ch.role == Role.DIRECT, self.rep_budget * ch.size, b)  # size: reps
         working = (ch.state == State.ACTIVE) | (ch.state == State.ON_PAPER)
         return np.where(working & (ch.role != Role.MARKETPLACE), b, 0.0)
 

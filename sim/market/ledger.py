@@ -220,6 +220,7 @@ class Ledger:
         agents = pd.DataFrame({
             "week": np.repeat(weeks, a),
             "agent_id": np.tile(channel.names, w),
+            "name": np.tile(np.asarray(channel.labels, dtype=object), w),
             "role": np.tile([ROLES[r] for r in channel.role], w),
             "kind": np.array([*KINDS, ""])[self.agents[:w, :, 4].astype(int).reshape(-1)],
             "region": np.tile([self.region_names[r] for r in channel.region], w),

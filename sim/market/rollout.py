@@ -72,6 +72,36 @@ def _targets(book, change: NetworkChange, regions: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
+def trailing_sales(book, window: int, week: int) -> np.ndarray:
+    """Each agent's sell-through over the ``window`` weeks before ``week`` (money).
+
+    The ring ``book.trailing`` holds week ``w`` in row ``w % TRAIL``; at the top of a week
+    it holds the ``TRAIL`` weeks just before it.
+    """
+    rows = (week - np.arange(1, window + 1)) % book.trailing.shape[0]
+    return book.trailing[rows].sum(axis=0)
+
+
+def leavers(book, change: NetworkChange, regions: np.ndarray, week: int) -> np.ndarray:
+    """The contracted agents based in ``regions`` that a ``remove`` or ``prune`` sends away.
+
+    ``remove``: those its ``agents`` name. ``prune``: those of its roles (and kinds) whose
+    sales are at most ``sold_at_most``: over the ``window_weeks`` before the switch
+    (``basis: simulated``) or last year's per the roster (``basis: roster``: sell-through,
+    else purchases; agents the roster does not list are never pruned this way).
+    """
+    if change.action == "remove":
+        named = np.isin(np.asarray(book.names, dtype=object), change.agents)
+        home = np.isin(book.region, regions) & book.contracted()
+        return np.flatnonzero(named & home)
+    idx = _targets(book, change, regions)
+    if change.basis == "roster":
+        sold = book.roster_sold[idx]
+        return idx[np.isfinite(sold) & (sold <= change.sold_at_most)]
+    sold = trailing_sales(book, change.window_weeks, week)[idx]
+    return idx[sold <= change.sold_at_most]
+
+
 def _contract_additions(book, change: NetworkChange, regions: np.ndarray, week: int) -> None:
     """Agents waiting for the rollout in ``regions`` sign their contracts (active from now)."""
     role = Role.of(change.roles[0])
@@ -94,7 +124,8 @@ def apply_network_changes(changes: list[NetworkChange], regions: np.ndarray, cha
       on paper (contracted, not selling) leave the network;
     * ``upgrade_top``: the best ``share`` by trailing 52-week sell-through move to ``to_tier``;
     * ``retype``: the weakest ``share`` by sell-through become partners of ``to_kind``;
-    * ``add``: ``count`` new agents of the role (and kind) per region sign their contracts.
+    * ``add``: ``count`` new agents of the role (and kind) per region sign their contracts;
+    * ``remove`` and ``prune``: the agents :func:`leavers` names leave the network.
 
     ``views`` are the Mesa agents of the channel (removing an agent reaches its customers
     and its open deals through its view).
@@ -104,19 +135,27 @@ def apply_network_changes(changes: list[NetworkChange], regions: np.ndarray, cha
     for change in changes:
         if change.action == "add":
             _contract_additions(book, change, regions, week)
-            continue
-        idx = _targets(book, change, regions)
-        if len(idx) == 0:
-            continue
-        k = math.ceil(change.share * len(idx)) if change.share > 0 else 0
-        order = idx[np.argsort(-sales[idx], kind="stable")]
-        if change.action == "prune_on_paper":
-            weakest = order[len(order) - k:] if k else order[:0]
-            for j in weakest[book.state[weakest] == State.ON_PAPER]:
+        elif change.action in ("remove", "prune"):
+            for j in leavers(book, change, regions, week):
                 views[int(j)].leave()
-        if change.action == "upgrade_top":
-            book.tier[order[:k]] = np.maximum(book.tier[order[:k]], Tier.of(change.to_tier))
-        elif change.action == "retype":
-            for j in order[len(order) - k:]:
-                if book.role[j] == Role.PARTNER:
-                    views[int(j)].retype(change.to_kind)
+        else:
+            _by_share(book, change, regions, views, sales)
+
+
+def _by_share(book, change: NetworkChange, regions: np.ndarray, views, sales) -> None:
+    """``prune_on_paper``, ``upgrade_top`` and ``retype``: a share of agents by sales."""
+    idx = _targets(book, change, regions)
+    if len(idx) == 0:
+        return
+    k = math.ceil(change.share * len(idx)) if change.share > 0 else 0
+    order = idx[np.argsort(-sales[idx], kind="stable")]
+    if change.action == "prune_on_paper":
+        weakest = order[len(order) - k:] if k else order[:0]
+        for j in weakest[book.state[weakest] == State.ON_PAPER]:
+            views[int(j)].leave()
+    if change.action == "upgrade_top":
+        book.tier[order[:k]] = np.maximum(book.tier[order[:k]], Tier.of(change.to_tier))
+    elif change.action == "retype":
+        for j in order[len(order) - k:]:
+            if book.role[j] == Role.PARTNER:
+                views[int(j)].retype(change.to_kind)

@@ -12,8 +12,10 @@ from pydantic import ValidationError
 from sim.errors import UserError
 from sim.scenario.messages import problems
 from sim.scenario.retired import retired_problems
+from sim.scenario.roster import CLIENT_FILES, check_network
 from sim.scenario.schema import Scenario, check_uncertain_path
 from sim.scenario.yaml_file import YamlError, parse, read_text
+from sim.tabular import TableError
 
 
 class ScenarioError(UserError):
@@ -75,6 +77,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> list[tuple[Path, dict[str, 
     retired = retired_problems(raw)
     if retired:
         raise ScenarioError([(str(path), field, why) for field, why in retired])
+    _anchor_files(path, raw)
     parent_ref = raw.pop("extends", None)
     if parent_ref is None:
         return [(path, raw)]
@@ -90,6 +93,22 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> list[tuple[Path, dict[str, 
         raise ScenarioError(exc.problems) from None
     merged = deep_merge(lineage[-1][1], raw)
     return [*lineage, (path, merged)]
+
+
+def _anchor_files(path: Path, raw: dict[str, Any]) -> None:
+    """Make the client files a scenario names absolute (they are relative to its file)."""
+    net = raw.get("network")
+    if not isinstance(net, dict):
+        return
+    for key in CLIENT_FILES:
+        ref = net.get(key)
+        if not isinstance(ref, str) or not ref:
+            continue
+        target = (path.parent / ref).resolve()
+        if not target.is_file():
+            raise ScenarioError([(str(path), f"network.{key}", f"file not found: {ref} "
+                                  "(paths are relative to the scenario file)")])
+        net[key] = str(target)
 
 
 def _validate(name: str, data: dict[str, Any]) -> Scenario:
@@ -114,6 +133,11 @@ def load_scenario(path: str | Path) -> Scenario:
     lineage = _resolve(path, ())
     merged = lineage[-1][1]
     scenario = _validate(str(path), merged)
+    try:
+        check_network(scenario)
+    except (TableError, ValueError) as exc:
+        field = getattr(exc, "field", "network")
+        raise ScenarioError([(str(path), field, str(exc))]) from None
     if scenario.rollout is not None:
         base = next(((f, d) for f, d in reversed(lineage[:-1]) if "rollout" not in d), None)
         if base is not None:

@@ -269,3 +269,22 @@ class Network(Strict):
     initial_commitment: FractionRange = setting(
         meaning="Range of the agents' commitment to the brand at the start.",
         basis="assumption", factory=lambda: FractionRange(low=0.3, high=0.8))
+    roster: str | None = setting(
+        None, "The client's own channel agents (CSV or .xlsx, one row per distributor, partner, "
+        "direct team and marketplace listing; path relative to the scenario file); replaces "
+        "the counts above.", basis="data")
+    accounts: str | None = setting(
+        None, "The client's customers (CSV or .xlsx: id, name, region, segment, annual_spend, "
+        "incumbent; needs a roster); replaces market.customers and the drawn incumbents.",
+        basis="data")
+    seed: NonNegInt = setting(
+        1, "Seed of the network's draws (sizes, homes, starting commitment, synthetic "
+        "customers): the same companies in every future; a replication's luck is demand, "
+        "choice and behaviour only.", basis="convention")
+
+    @model_validator(mode="after")
+    def _accounts_need_roster(self) -> Network:
+        if self.accounts is not None and self.roster is None:
+            raise ValueError("accounts: an accounts file names its incumbents by roster id; "
+                             "give network.roster too")
+        return self

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.about import setting
 from sim.scenario.levers import Assortment, CoSelling, ProductRoles
@@ -20,7 +20,7 @@ from sim.scenario.market import (
     Weeks,
     WeeksOrNone,
 )
-from sim.vocab import SEGMENTS, TIERS
+from sim.vocab import SEGMENTS, TIERS, WEEKS_PER_YEAR
 
 Tier = Literal[TIERS]
 
@@ -260,8 +260,8 @@ class Policy(Strict):
 class NetworkChange(Strict):
     """A change to the network applied when a region switches to the new policy."""
 
-    action: Literal["prune_on_paper", "upgrade_top", "retype", "add"] = setting(
-        meaning="What the change does.", basis="policy")
+    action: Literal["prune_on_paper", "upgrade_top", "retype", "add", "remove", "prune"] = (
+        setting(meaning="What the change does.", basis="policy"))
     roles: list[Literal["distributor", "partner"]] = setting(
         meaning="Whom it targets.", basis="policy", factory=lambda: ["partner"])
     kinds: list[PartnerKind] | None = setting(None, "Restrict to these partner kinds.",
@@ -274,6 +274,17 @@ class NetworkChange(Strict):
                                                  basis="policy")
     count: NonNegInt = setting(0, "add: agents contracted in each switching region.",
                                unit="agents", basis="policy")
+    agents: list[str] | None = setting(None, "remove: the ids of the agents that leave (when "
+                                       "their home region switches).", basis="policy")
+    sold_at_most: Money | None = setting(
+        None, "prune: agents whose sales over window_weeks are at most this leave.",
+        unit="money", basis="policy")
+    window_weeks: Annotated[int, Field(ge=1, le=WEEKS_PER_YEAR)] = setting(
+        WEEKS_PER_YEAR, "prune: the weeks before the switch whose sales count.", unit="weeks",
+        basis="policy")
+    basis: Literal["roster", "simulated"] = setting(
+        "simulated", "prune: judge sales by the roster's annual figure (sell-through, else "
+        "purchases) or by the simulated weeks before the switch.", basis="policy")
 
     @model_validator(mode="after")
     def _retype_target(self) -> NetworkChange:
@@ -285,6 +296,11 @@ class NetworkChange(Strict):
                 raise ValueError("roles: add needs one role (and one partner kind in kinds)")
             if self.count < 1:
                 raise ValueError("count: add needs a count of at least 1")
+        if self.action == "remove" and not self.agents:
+            raise ValueError("agents: remove needs the ids of the agents that leave")
+        if self.action == "prune" and self.sold_at_most is None:
+            raise ValueError("sold_at_most: prune needs the sales at or below which agents "
+                             "leave")
         return self
 
 

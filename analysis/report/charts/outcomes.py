@@ -158,14 +158,14 @@ def at_risk_chart(res: Results, r: StrategyResult, top: int = 12):
     ax1.barh(y - 0.2, t["p_lost"], 0.4, color=LOSS, label="under the strategy")
     ax1.barh(y + 0.2, t["p_lost_baseline"], 0.4, color="#999999", label="under the baseline")
     ax1.set_yticks(y, [f"{a} ({k or role})" for a, k, role in
-                       zip(t["agent_id"], t["kind"], t["role"], strict=True)], fontsize=8)
+                       zip(t["name"], t["kind"], t["role"], strict=True)], fontsize=8)
     ax1.set_xlabel("share of futures ending on paper or defected")
     ax1.legend(fontsize=8, frameon=False)
     ax2.barh(y, t["margin_change"], color=np.where(t["margin_change"] < 0, LOSS, GAIN))
     ax2.xaxis.set_major_formatter(MONEY)
     ax2.set_xlabel(f"change in weekly gross margin ({res.currency})")
     first = t.iloc[-1] if len(t) else None
-    title = (f"{r.name}: {first['agent_id']} is the most exposed agent" if first is not None
+    title = (f"{r.name}: {first['name']} is the most exposed agent" if first is not None
              else f"{r.name}: no agent more exposed than under the baseline")
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
