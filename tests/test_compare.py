@@ -66,7 +66,7 @@ def test_engines_give_identical_parquet_files(tmp_path):
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "procs", ProcessEngine(2))
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "dask", DaskEngine(None, 2))
     ref = parquet_files(tmp_path / "serial")
-    assert len(ref) == 2 * 3 * 4
+    assert len(ref) == 2 * 3 * 5      # scenarios x replications x tables
     assert parquet_files(tmp_path / "procs") == ref
     assert parquet_files(tmp_path / "dask") == ref
     assert ((tmp_path / "serial" / "manifest.json").read_text()
@@ -134,7 +134,7 @@ def test_replication_seeds_and_in_memory_runs():
     seeds = replication_seeds(5, 3)
     assert [s.spawn_key for s in seeds] == [(0,), (1,), (2,)]
     t = run_replications(scenario("small"), 2, 5, 10)
-    assert set(t) == {"kpis", "by_region", "conflicts", "agents"}
+    assert set(t) == {"kpis", "by_region", "conflicts", "agents", "flows"}
     assert t["kpis"]["rep"].tolist() == [0] * 10 + [1] * 10
 
 

@@ -45,7 +45,7 @@ def retired_problems(data: dict) -> list[tuple[str, str]]:
     changes = _get(data, "rollout.network_changes")
     for i, change in enumerate(changes if isinstance(changes, list) else []):
         action = change.get("action") if isinstance(change, dict) else None
-        if action in RENAMED_ACTIONS:
+        if isinstance(action, str) and action in RENAMED_ACTIONS:
             out.append((f"rollout.network_changes.{i}.action",
                         f"'{action}' is now '{RENAMED_ACTIONS[action]}' (on paper: contracted "
                         "but not selling)"))
