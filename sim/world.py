@@ -23,6 +23,7 @@ from sim.scenario.roster import (
     Accounts,
     Roster,
     client_network,
+    read_solved,
     synthetic_ids,
 )
 from sim.vocab import KINDS, ROLES, SEGMENTS, Kind, Role, State
@@ -230,8 +231,18 @@ def build_channels(sc: Scenario, rng: np.random.Generator,
     )
     if roster is not None:
         _from_roster(book, roster)
+        if net.solved is not None:
+            _solved(book, read_solved(net.solved, roster.ids))
     book.assign_suppliers()
     return book
+
+
+def _solved(book: ChannelAgents, solved: dict[str, tuple[float, float]]) -> None:
+    """Starting size and commitment solved to reproduce the roster (``fit-roster``)."""
+    for j, a in enumerate(book.names):
+        if a in solved:
+            book.size[j], book.commitment[j] = solved[a]
+    book.commitment_ref[:] = book.commitment
 
 
 def _from_roster(book: ChannelAgents, roster: Roster) -> None:

@@ -277,6 +277,10 @@ class Network(Strict):
         None, "The client's customers (CSV or .xlsx: id, name, region, segment, annual_spend, "
         "incumbent; needs a roster); replaces market.customers and the drawn incumbents.",
         basis="data")
+    solved: str | None = setting(
+        None, "Each roster agent's starting size and commitment, solved so that the baseline "
+        "reproduces the roster's annual figures (CSV: id, size, commitment; written by "
+        "channelsim fit-roster).", basis="data")
     seed: NonNegInt = setting(
         1, "Seed of the network's draws (sizes, homes, starting commitment, synthetic "
         "customers): the same companies in every future; a replication's luck is demand, "
@@ -284,6 +288,9 @@ class Network(Strict):
 
     @model_validator(mode="after")
     def _accounts_need_roster(self) -> Network:
+        if self.solved is not None and self.roster is None:
+            raise ValueError("solved: solved starting points are per roster agent; give "
+                             "network.roster too")
         if self.accounts is not None and self.roster is None:
             raise ValueError("accounts: an accounts file names its incumbents by roster id; "
                              "give network.roster too")

@@ -24,7 +24,7 @@ ROSTER_OPTIONAL = ("tier", "annual_sell_through", "contracted", "supplier", "seg
                    "since", "capacity", "reps", "deals_per_rep_week", "stock_weeks")
 ACCOUNTS_REQUIRED = ("id", "name", "region", "segment", "annual_spend", "incumbent")
 COMPETITOR = "competitor"
-CLIENT_FILES = ("roster", "accounts")
+CLIENT_FILES = ("roster", "accounts", "solved")
 MARKETPLACE_ID = "MKT"
 _YES, _NO = ("1", "yes", "true", "y"), ("0", "no", "false", "n")
 
@@ -313,6 +313,27 @@ def synthetic_ids(network) -> tuple[list[str], list[int], list[int]]:
     return ids, roles, kinds
 
 
+@functools.lru_cache(maxsize=8)
+def _read_solved(path: str, stamp: float, agents: tuple[str, ...]) -> dict[str, tuple]:
+    t = read_table(path, required=("id", "size", "commitment"), what="solved starting points")
+    ids = _texts(t, "id")
+    size = t.number("size", minimum=0.0)
+    commit = t.number("commitment", minimum=0.0)
+    known = set(agents)
+    for i, a in enumerate(ids):
+        if a not in known:
+            raise TableError(f"{path}: row {t.row(i)}, column id: {a!r} is not an agent of the "
+                             "roster (solve again with channelsim fit-roster)")
+        if commit[i] > 1:
+            raise TableError(f"{path}: row {t.row(i)}, column commitment: must be <= 1")
+    return {a: (float(s), float(c)) for a, s, c in zip(ids, size, commit, strict=True)}
+
+
+def read_solved(path: str, agents: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """Solved ``{id: (size, commitment)}`` at ``path``, checked against the roster's ids."""
+    return _read_solved(path, _stamp(path), tuple(agents))
+
+
 def client_network(sc) -> tuple[Roster | None, Accounts | None]:
     """The scenario's roster and accounts, read (once per file version), or None."""
     net = sc.network
@@ -358,6 +379,8 @@ def check_network(sc) -> None:
     roster, accounts = client_network(sc)
     if accounts is not None:
         _check_incumbents(sc.network.accounts, roster, accounts)
+    if sc.network.solved is not None:
+        read_solved(sc.network.solved, roster.ids)
     if roster is not None:
         ids, roles = list(roster.ids), list(roster.role)
     else:
