@@ -72,6 +72,8 @@ def win_probabilities(theta: np.ndarray, x: ChoiceData) -> np.ndarray:
 
 
 def null_log_likelihood(x: ChoiceData) -> float:
-    """Log-likelihood of equal shares among each deal's options (the brand's quotes and the
-    competitor): the reference of rho-squared."""
+    """Log-likelihood of equal shares among each deal's options, the reference of rho-squared.
+
+    The options are the brand's quotes on the deal and the competitor.
+    """
     return float(-np.log(x.quotes_per_deal + 1.0).sum())
