@@ -166,7 +166,7 @@ def _sellers(t: Table, sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
     roster = roster_kinds(sc)
     seller = t.text("agent_id")
     kinds = []
-    for i, s in enumerate(seller):
+    for i, s in enumerate(map(str, seller)):
         kind = roster.get(s, s if s in CHANNEL_NAMES else None)
         if kind is None:
             hint = (" (name the partner's id or its kind: " + ", ".join(KINDS) + ")"
@@ -182,7 +182,7 @@ def _unique_ids(t: Table) -> None:
     ids = t.text("quote_id")
     _, first, counts = np.unique(ids, return_index=True, return_counts=True)
     if (counts > 1).any():
-        dup = ids[first[counts > 1][0]]
+        dup = str(ids[first[counts > 1][0]])
         again = np.flatnonzero(ids == dup)[1]
         raise TableError(f"{t.path}: row {t.row(again)}, column quote_id: {dup!r} appears "
                          f"twice (first at row {t.row(np.flatnonzero(ids == dup)[0])})")
@@ -250,7 +250,7 @@ def _read(path: str | Path, sc: Scenario) -> Quotes:
     if (wins > 1).any():
         d = int(np.flatnonzero(wins > 1)[0])
         i = np.flatnonzero((deal == d) & (won == 1))[1]
-        raise TableError(f"{t.path}: row {t.row(i)}, column won: deal {uniq[d]!r} is won by "
+        raise TableError(f"{t.path}: row {t.row(i)}, column won: deal {str(uniq[d])!r} is won by "
                          "two quotes (at most one quote of a deal wins)")
     lines = np.array([t.row(i) for i in range(len(won))])
     first = order[start]
