@@ -7,7 +7,7 @@ market that makes it: sellers' expertise does not follow their commitment
 (``behaviour.pricing.expertise_commitment_share: 0``), and there is no training or
 co-selling in the baseline.
 
-    python tools/make_quotes.py [--weeks 13] [--seed 7] [--out scenarios/data/quotes_example.csv]
+    python tools/make_quotes.py [--weeks 26] [--seed 7] [--out scenarios/data/quotes_example.csv]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ PLANTED = {
 def main(argv: list[str] | None = None) -> Path:
     """Generate the file; return its path."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--weeks", type=int, default=13)
+    ap.add_argument("--weeks", type=int, default=26)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=ROOT / "scenarios/data/quotes_example.csv")
     args = ap.parse_args(argv)

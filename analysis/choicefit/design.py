@@ -3,11 +3,12 @@
 The terms are those of ``sim.rules.choice.utility``, derived as the model derives them:
 
 * a quote's price over list and delivery come from the file; its seller's expertise is
-  the expertise of its role or partner kind (``behaviour.pricing.expertise``) scaled as the
-  model scales it at the network's mean starting commitment, ``e = base ((1 - s) + s c0)``
-  with ``s = behaviour.pricing.expertise_commitment_share`` and ``c0`` the middle of
-  ``network.initial_commitment``. How commitment moves later, and training's boost, are
-  not in a quote log and are left out;
+  the expertise of its role or partner kind (``behaviour.pricing.expertise``), times the
+  product's complexity. The model also scales a reseller's expertise by its commitment
+  (``e = base ((1 - s) + s c)``, ``s = behaviour.pricing.expertise_commitment_share``) and
+  adds training's boost; neither is in a quote log, so both are left out: the fitted
+  weight is the weight of the kind's full expertise, and where ``s > 0`` the model applies
+  it to an expertise lowered by commitment (docs/choice-fit.md);
 * the competitor's price over list is the file's ``competitor_price`` where given, else the
   model's own (``1 - street discount - aggressiveness x largest extra discount``, a
   constant per segment, absorbed by the segment's brand constant); its delivery (stocked
@@ -84,12 +85,9 @@ class ChoiceData:
 
 
 def expertise_of(sc: Scenario, kinds: np.ndarray) -> np.ndarray:
-    """Seller expertise by role or partner kind at the mean starting commitment (in [0, 1])."""
+    """Seller expertise by role or partner kind (in [0, 1]; commitment left out)."""
     pr = sc.behaviour.pricing
-    c0 = 0.5 * (sc.network.initial_commitment.low + sc.network.initial_commitment.high)
-    s = pr.expertise_commitment_share
-    base = np.array([pr.expertise[k] for k in kinds], dtype=float)
-    return base * ((1.0 - s) + s * c0)
+    return np.array([pr.expertise[k] for k in kinds], dtype=float)
 
 
 def competitor_price(sc: Scenario, segment: np.ndarray) -> np.ndarray:

@@ -1,0 +1,210 @@
+"""The customer's choice fitted to a quote log (#22).
+
+Quotes come from running the model (``analysis.choicefit.simulated``: its own bidding and
+its own choice step) with the weights of ``fixtures/quotes_planted.yaml``; the fit starts
+from the default weights of ``fixtures/quotes_prior.yaml``. The smoke fit here has about
+2,300 deals in a market where nobody specifies projects (``spec_in`` 0 for the brand and
+the competitor): the specification weight has nothing behind it, a planted unidentified
+weight. The study at scale (more than 5,000 deals, every weight) is ``make test-slow``.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import yaml
+from conftest import FIXTURES, cli, scenario
+
+import analysis
+from analysis.choicefit.design import PARAMETERS, choice_data, identification
+from analysis.choicefit.fit import _hit_rate
+from analysis.choicefit.library import library_log_likelihood
+from analysis.choicefit.likelihood import (
+    log_likelihood,
+    null_log_likelihood,
+    vector_of,
+    win_probabilities,
+)
+from analysis.choicefit.output import calibration_by_price, calibration_chart, write_fitted
+from analysis.choicefit.quotes import read_quotes
+from analysis.choicefit.simulated import simulate_quotes
+from sim import load_scenario, run_model
+from sim.scenario import with_values
+
+PRIOR = FIXTURES / "quotes_prior.yaml"
+
+
+def _quotes(tmp, planted, seed=3, weeks=52):
+    path = tmp / "quotes.csv"
+    simulate_quotes(planted, seed, weeks).to_csv(path, index=False, float_format="%.12g")
+    return path
+
+
+NO_SPEC = {"behaviour.pricing.spec_in": 0.0, "behaviour.pricing.competitor_spec_in": 0.0}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """One fit of ~2,300 model-made deals, its fitted scenario and chart written."""
+    tmp = tmp_path_factory.mktemp("fit")
+    path = _quotes(tmp, with_values(scenario("quotes_planted"), NO_SPEC))
+    prior = scenario("quotes_prior")
+    fit = analysis.fit_choice(path, prior)
+    out = write_fitted(fit, prior, PRIOR, tmp / "fitted.yaml", path)
+    calibration_chart(calibration_by_price(fit)).savefig(tmp / "calibration.png")
+    return fit, path, out, tmp
+
+
+def test_the_fit_finds_the_planted_weights(smoke):
+    fit = smoke[0]
+    planted = vector_of(scenario("quotes_planted"))
+    assert fit.deals > 2000 and fit.converged and list(fit.not_identified) == ["specification"]
+    dev = ((fit.estimate - planted) / fit.se)[fit.free()]
+    assert np.abs(dev).max() < 3.0, dict(zip(PARAMETERS, dev.round(2), strict=False))
+    stat, p = fit.wald(planted)
+    assert p > 0.01, (stat, p)
+    # ... and the data has power: the default weights the fit started from are rejected
+    assert fit.wald(fit.prior)[1] < 1e-6
+
+
+def test_the_librarys_log_likelihood_is_the_models_formula(smoke):
+    fit, path, _, _ = smoke
+    assert abs(fit.log_likelihood - fit.own_log_likelihood) < 1e-6
+    x = choice_data(read_quotes(path, scenario("quotes_prior")), scenario("quotes_prior"))
+    theta = fit.prior      # another parameter vector: the default weights
+    lib, per_deal = library_log_likelihood(x, theta)
+    assert abs(lib - log_likelihood(theta, x)) < 1e-6
+    assert abs(lib - fit.log_likelihood) > 10      # a different vector, a different value
+
+
+def test_the_written_scenario_reproduces_the_fitted_win_probabilities(smoke):
+    fit, path, out, _ = smoke
+    written = load_scenario(out)
+    x = choice_data(read_quotes(path, written), written)
+    p = win_probabilities(vector_of(written), x)
+    assert np.abs(p - fit.win_probability).max() < 1e-6
+    assert written.choice.noise_scale == 1.0
+
+
+def test_the_fitted_scenario_declares_the_intervals_and_keeps_the_parents_other_ranges(smoke):
+    fit, _, out, _ = smoke
+    doc = yaml.safe_load(out.read_text())
+    assert doc["extends"].endswith("fixtures/quotes_prior.yaml")
+    ranges = doc["uncertainties"]
+    assert set(ranges) == {f"choice.{n}" for n in PARAMETERS if n != "specification"}
+    for name in ranges:
+        name = name.removeprefix("choice.")
+        lo, hi = fit.interval(name)
+        r = ranges[f"choice.{name}"]
+        assert r["low"] == pytest.approx(max(lo, 0.0) if "." not in name and name !=
+                                         "brand_nest" else lo)
+        assert r["high"] == pytest.approx(hi)
+        assert r["low"] < fit.value(name) < r["high"]
+    written = load_scenario(out)
+    at_ends = with_values(written, {k: v["low"] for k, v in ranges.items()})
+    assert at_ends.choice.price == ranges["choice.price"]["low"]
+
+
+def test_the_fitted_scenario_validates_runs_and_compares(smoke):
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+
+    _, _, out, tmp = smoke
+    r = cli("validate", out)
+    assert r.returncode == 0, r.stderr
+    fitted = load_scenario(out)
+    kpis = run_model(fitted, 1, 8).kpis()
+    assert len(kpis) == 8 and kpis["turnover"].sum() > 0
+    store = run_comparison({"fitted": fitted, "prior": scenario("quotes_prior")}, "fitted", 2,
+                           1, 8, tmp / "cmp", SerialEngine())
+    assert all(store.done(name, rep) for name in ("fitted", "prior") for rep in (0, 1))
+    assert set(store.read("kpis")["scenario"]) == {"fitted", "prior"}
+
+
+def test_the_calibration_chart_and_table(smoke):
+    fit, _, _, tmp = smoke
+    table = calibration_by_price(fit)
+    assert len(table) == 10 and table["quotes"].sum() == fit.quotes
+    assert table["price_rel"].is_monotonic_increasing
+    se = np.sqrt(table["observed"] * (1 - table["observed"]) / table["quotes"])
+    assert (np.abs(table["predicted"] - table["observed"]) < 3 * se + 1e-9).all(), table
+    assert (tmp / "calibration.png").stat().st_size > 10_000
+    assert 0.1 < fit.rho_squared < 0.6 and 0.5 < fit.hit_rate < 0.95
+    assert any("endogenous" in w for w in fit.warnings)
+
+
+def test_a_planted_unidentified_weight_is_flagged_and_kept_at_its_prior(smoke):
+    fit, _, out, _ = smoke
+    prior = scenario("quotes_prior")
+    assert fit.not_identified == {"specification": "no variation in the quotes once each "
+                                  "segment's constant is taken out"}
+    assert fit.value("specification") == prior.choice.specification
+    assert math.isnan(fit.se[PARAMETERS.index("specification")])
+    assert any(w.startswith("specification is not identified") and "keeps its prior" in w
+               for w in fit.warnings)
+    doc = yaml.safe_load(out.read_text())
+    assert "choice.specification" not in doc["uncertainties"]
+    assert load_scenario(out).choice.specification == prior.choice.specification
+
+
+def test_no_incumbent_column_or_one_delivery_time_leave_those_weights_unidentified(smoke):
+    import pandas as pd
+
+    _, path, _, tmp = smoke
+    prior = scenario("quotes_prior")
+    df = pd.read_csv(path).drop(columns="incumbent")
+    stocked = {p.name: p.stocked for p in prior.products}
+    # every quote promises what the competitor promises: delivery tells nothing
+    df["delivery_weeks"] = [prior.competitor.delivery_weeks if stocked[p] else
+                            prior.behaviour.pricing.made_to_order_weeks for p in df["product"]]
+    df.to_csv(tmp / "flat.csv", index=False)
+    why = identification(choice_data(read_quotes(tmp / "flat.csv", prior), prior))
+    assert why == {"delivery": "no variation in the quotes once each segment's constant is "
+                   "taken out", "relationship": "the file has no incumbent column",
+                   "specification": "no variation in the quotes once each segment's constant "
+                   "is taken out"}
+    df["delivery_weeks"] += 0.5 * (df["agent_id"] == "D01")    # one seller differs: it can
+    df.to_csv(tmp / "flat.csv", index=False)
+    why = identification(choice_data(read_quotes(tmp / "flat.csv", prior), prior))
+    assert "delivery" not in why
+
+
+def test_the_likelihood_of_one_deal_by_hand():
+    """Two quotes of utility 1 and 0 and the competitor at 0.5, lambda 0.5: the formula."""
+    from analysis.choicefit.design import ChoiceData
+
+    x = ChoiceData(deal=np.array([0, 0]), price=np.array([0.0, 0.0]),
+                   delivery=np.array([0.0, 0.0]), expertise=np.array([1.0, 0.0]),
+                   incumbent=np.zeros(2), spec=np.zeros(1), segment=np.array([1]),
+                   c_price=np.zeros(1), c_delivery=np.zeros(1), c_expertise=np.array([0.5]),
+                   c_incumbent=np.zeros(1), won=np.array([False, True]), has_incumbent=True)
+    theta = np.zeros(len(PARAMETERS))
+    theta[PARAMETERS.index("expertise")] = 1.0
+    theta[PARAMETERS.index("brand_nest")] = 0.5
+    inc = 0.5 * math.log(math.exp(1 / 0.5) + math.exp(0 / 0.5))
+    p_brand = 1 / (1 + math.exp(0.5 - inc))
+    p = [p_brand * math.exp(1 / 0.5) / (math.exp(2) + 1), p_brand / (math.exp(2) + 1)]
+    np.testing.assert_allclose(win_probabilities(theta, x), p, rtol=1e-12)
+    assert log_likelihood(theta, x) == pytest.approx(math.log(p[1]), rel=1e-12)
+    assert null_log_likelihood(x) == pytest.approx(math.log(1 / 3))
+    assert _hit_rate(x, np.array(p)) == 0.0            # the first quote was the likelier
+    lost = ChoiceData(**{**x.__dict__, "won": np.array([False, False])})
+    assert log_likelihood(theta, lost) == pytest.approx(math.log(1 - p_brand), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_known_answer_at_scale(tmp_path):
+    """More than 5,000 model-made deals: Wald test of the planted vector, each within 3 se."""
+    planted_sc = with_values(scenario("quotes_planted"), {"market.customers": 2500})
+    prior = with_values(scenario("quotes_prior"), {"market.customers": 2500})
+    fit = analysis.fit_choice(_quotes(tmp_path, planted_sc, seed=11), prior)
+    planted = vector_of(planted_sc)
+    assert fit.deals >= 5000 and not fit.not_identified
+    dev = (fit.estimate - planted) / fit.se
+    stat, p = fit.wald(planted)
+    print(f"deals {fit.deals}, Wald {stat:.2f} p {p:.3f}, max |dev| {np.abs(dev).max():.2f}, "
+          f"LL {fit.log_likelihood:.6f} / {fit.own_log_likelihood:.6f}, rho2 "
+          f"{fit.rho_squared:.3f}, hit {fit.hit_rate:.3f}")
+    assert p > 0.01, (stat, p)
+    assert np.abs(dev).max() < 3.0, dict(zip(PARAMETERS, dev.round(2), strict=True))
+    assert abs(fit.log_likelihood - fit.own_log_likelihood) < 1e-6
