@@ -195,8 +195,8 @@ def test_the_likelihood_of_one_deal_by_hand():
 @pytest.mark.slow
 def test_known_answer_at_scale(tmp_path):
     """More than 5,000 model-made deals: Wald test of the planted vector, each within 3 se."""
-    planted_sc = with_values(scenario("quotes_planted"), {"market.customers": 2500})
-    prior = with_values(scenario("quotes_prior"), {"market.customers": 2500})
+    planted_sc = with_values(scenario("quotes_planted"), {"market.customers": 4000})
+    prior = with_values(scenario("quotes_prior"), {"market.customers": 4000})
     fit = analysis.fit_choice(_quotes(tmp_path, planted_sc, seed=11), prior)
     planted = vector_of(planted_sc)
     assert fit.deals >= 5000 and not fit.not_identified
