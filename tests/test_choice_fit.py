@@ -8,9 +8,12 @@ the competitor): the specification weight has nothing behind it, a planted unide
 weight. The study at scale (more than 5,000 deals, every weight) is ``make test-slow``.
 """
 
+import contextlib
+import io
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from conftest import FIXTURES, cli, scenario
@@ -25,9 +28,10 @@ from analysis.choicefit.likelihood import (
     vector_of,
     win_probabilities,
 )
-from analysis.choicefit.output import calibration_by_price, calibration_chart, write_fitted
+from analysis.choicefit.output import calibration_by_price
 from analysis.choicefit.quotes import read_quotes
 from analysis.choicefit.simulated import simulate_quotes
+from analysis.cli import main
 from sim import load_scenario, run_model
 from sim.scenario import with_values
 
@@ -45,14 +49,35 @@ NO_SPEC = {"behaviour.pricing.spec_in": 0.0, "behaviour.pricing.competitor_spec_
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
-    """One fit of ~2,300 model-made deals, its fitted scenario and chart written."""
+    """``channelsim fit-choice`` on ~2,300 model-made deals; the ChoiceFit it made is kept."""
+    import analysis.choicefit.fit as fitting
+
     tmp = tmp_path_factory.mktemp("fit")
     path = _quotes(tmp, with_values(scenario("quotes_planted"), NO_SPEC))
-    prior = scenario("quotes_prior")
-    fit = analysis.fit_choice(path, prior)
-    out = write_fitted(fit, prior, PRIOR, tmp / "fitted.yaml", path)
-    calibration_chart(calibration_by_price(fit)).savefig(tmp / "calibration.png")
-    return fit, path, out, tmp
+    out, made, real = tmp / "fitted.yaml", [], fitting.fit_choice
+    fitting.fit_choice = lambda q, sc: made.append(real(q, sc)) or made[-1]
+    try:
+        with pytest.raises(SystemExit) as done, contextlib.redirect_stdout(io.StringIO()) as so:
+            main(["fit-choice", "--quotes", str(path), "--scenario", str(PRIOR), "--out",
+                  str(out)])
+    finally:
+        fitting.fit_choice = real
+    assert done.value.code == 0
+    return made[0], path, out, tmp, so.getvalue()
+
+
+def test_the_command_prints_the_estimates_and_writes_them_beside_the_scenario(smoke):
+    fit, _, out, tmp, printed = smoke
+    lines = printed.splitlines()
+    assert lines[0].split() == ["parameter", "prior", "estimate", "se", "t", "95%", "interval"]
+    for name, row in zip(PARAMETERS, lines[1:], strict=False):
+        assert row.split()[0] == name
+    assert "specification" in lines[5] and "not identified: kept at prior" in lines[5]
+    assert lines[-1] == f"fitted scenario written to {out} (estimates, calibration beside it)"
+    table = pd.read_csv(tmp / "fitted_estimates.csv")
+    np.testing.assert_allclose(table["estimate"], fit.estimate)
+    assert (tmp / "fitted_calibration.png").stat().st_size > 10_000
+    assert len(pd.read_csv(tmp / "fitted_calibration.csv")) == 10
 
 
 def test_the_fit_finds_the_planted_weights(smoke):
@@ -68,7 +93,7 @@ def test_the_fit_finds_the_planted_weights(smoke):
 
 
 def test_the_librarys_log_likelihood_is_the_models_formula(smoke):
-    fit, path, _, _ = smoke
+    fit, path, *_ = smoke
     assert abs(fit.log_likelihood - fit.own_log_likelihood) < 1e-6
     x = choice_data(read_quotes(path, scenario("quotes_prior")), scenario("quotes_prior"))
     theta = fit.prior      # another parameter vector: the default weights
@@ -78,7 +103,7 @@ def test_the_librarys_log_likelihood_is_the_models_formula(smoke):
 
 
 def test_the_written_scenario_reproduces_the_fitted_win_probabilities(smoke):
-    fit, path, out, _ = smoke
+    fit, path, out, *_ = smoke
     written = load_scenario(out)
     x = choice_data(read_quotes(path, written), written)
     p = win_probabilities(vector_of(written), x)
@@ -87,7 +112,7 @@ def test_the_written_scenario_reproduces_the_fitted_win_probabilities(smoke):
 
 
 def test_the_fitted_scenario_declares_the_intervals_and_keeps_the_parents_other_ranges(smoke):
-    fit, _, out, _ = smoke
+    fit, _, out, *_ = smoke
     doc = yaml.safe_load(out.read_text())
     assert doc["extends"].endswith("fixtures/quotes_prior.yaml")
     ranges = doc["uncertainties"]
@@ -109,7 +134,7 @@ def test_the_fitted_scenario_validates_runs_and_compares(smoke):
     from sim.experiments.compare import run_comparison
     from sim.experiments.engines import SerialEngine
 
-    _, _, out, tmp = smoke
+    _, _, out, tmp, _ = smoke
     r = cli("validate", out)
     assert r.returncode == 0, r.stderr
     fitted = load_scenario(out)
@@ -122,19 +147,18 @@ def test_the_fitted_scenario_validates_runs_and_compares(smoke):
 
 
 def test_the_calibration_chart_and_table(smoke):
-    fit, _, _, tmp = smoke
+    fit, *_ = smoke
     table = calibration_by_price(fit)
     assert len(table) == 10 and table["quotes"].sum() == fit.quotes
     assert table["price_rel"].is_monotonic_increasing
     se = np.sqrt(table["observed"] * (1 - table["observed"]) / table["quotes"])
     assert (np.abs(table["predicted"] - table["observed"]) < 3 * se + 1e-9).all(), table
-    assert (tmp / "calibration.png").stat().st_size > 10_000
     assert 0.1 < fit.rho_squared < 0.6 and 0.5 < fit.hit_rate < 0.95
     assert any("endogenous" in w for w in fit.warnings)
 
 
 def test_a_planted_unidentified_weight_is_flagged_and_kept_at_its_prior(smoke):
-    fit, _, out, _ = smoke
+    fit, _, out, *_ = smoke
     prior = scenario("quotes_prior")
     assert fit.not_identified == {"specification": "no variation in the quotes once each "
                                   "segment's constant is taken out"}
@@ -148,9 +172,7 @@ def test_a_planted_unidentified_weight_is_flagged_and_kept_at_its_prior(smoke):
 
 
 def test_no_incumbent_column_or_one_delivery_time_leave_those_weights_unidentified(smoke):
-    import pandas as pd
-
-    _, path, _, tmp = smoke
+    _, path, _, tmp, _ = smoke
     prior = scenario("quotes_prior")
     df = pd.read_csv(path).drop(columns="incumbent")
     stocked = {p.name: p.stocked for p in prior.products}
