@@ -75,6 +75,7 @@ BAD = [  # (rows, header, what the line must say)
     (_swap(1, "price", "abc"), None, "row 3, column price: 'abc' is not a number"),
     (_swap(0, "price", "-5"), None, "row 2, column price: '-5' must be >= 0"),
     (_swap(1, "list_price", "0"), None, "row 3, column list_price: must be > 0"),
+    (_swap(0, "price", "131250"), None, "row 2, column price: 87.5 times the list price"),
     (_swap(2, "delivery_weeks", ""), None, "row 4, column delivery_weeks: empty"),
     (_swap(1, "won", "yes"), None, "row 3, column won: 'yes' is not a number"),
     (_swap(1, "won", "2"), None, "row 3, column won: '2' must be one of 0, 1"),

@@ -171,6 +171,11 @@ def fit_choice(quotes: Quotes | str | Path, scenario: Scenario | str | Path) -> 
     prior = vector_of(sc)
     why = identification(x)
     lib = library.estimate(x, prior, set(why))
+    flat = [n for i, n in enumerate(PARAMETERS) if n not in why
+            and not (np.isfinite(lib.cov[i, i]) and lib.cov[i, i] > 0)]
+    if flat:   # the likelihood does not curve in them: hold them at the prior and fit again
+        why.update(dict.fromkeys(flat, "the likelihood is flat in it (no standard error)"))
+        lib = library.estimate(x, prior, set(why))
     p = win_probabilities(lib.theta, x)
     return ChoiceFit(
         PARAMETERS, prior, lib.theta, lib.cov, why, lib.log_likelihood,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.choicefit.design import CONSTANTS, PARAMETERS, WEIGHTS, ChoiceData
+from sim.errors import UserError
 from sim.vocab import SEGMENTS
 
 _NEST = "brand_nest"
@@ -83,6 +84,7 @@ def wide(x: ChoiceData) -> pd.DataFrame:
 
 def _model(df: pd.DataFrame, start: dict[str, float], fixed: set[str]):
     """Biogeme's log-probability expression, availabilities, utilities and nests."""
+    _import_biogeme()
     from biogeme.expressions import Beta, Variable
     from biogeme.models import lognested
     from biogeme.nests import NestsForNestedLogit, OneNestForNestedLogit
@@ -113,8 +115,16 @@ def _model(df: pd.DataFrame, start: dict[str, float], fixed: set[str]):
     return lognested(util, av, nests, Variable("CHOICE"))
 
 
+def _import_biogeme():
+    try:
+        import biogeme.biogeme as bio
+    except ImportError:
+        raise UserError("fit-choice needs Biogeme: pip install 'biogeme>=3.3.5'") from None
+    return bio
+
+
 def _biogeme(df: pd.DataFrame, formulas):
-    import biogeme.biogeme as bio
+    bio = _import_biogeme()
     from biogeme.database import Database
     from biogeme.parameters import Parameters
 
@@ -136,11 +146,16 @@ def estimate(x: ChoiceData, start: np.ndarray, fixed: set[str]) -> LibraryFit:
         fixed: parameters held at their starting value (not identified).
 
     """
+    _import_biogeme()
+    from biogeme.exceptions import BiogemeError
     from biogeme.results_processing import EstimateVarianceCovariance
 
     df = wide(x)
     start_map = dict(zip(PARAMETERS, start, strict=True))
-    res = _biogeme(df, _model(df, start_map, fixed)).estimate()
+    try:
+        res = _biogeme(df, _model(df, start_map, fixed)).estimate()
+    except BiogemeError as exc:
+        raise UserError(f"the estimation failed (Biogeme: {' '.join(str(exc).split())})") from None
     values = res.get_beta_values()
     names = _names()
     theta = np.array([values.get(names[p], start_map[p]) for p in PARAMETERS], dtype=float)

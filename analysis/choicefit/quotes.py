@@ -42,6 +42,7 @@ CHANNEL_NAMES = ("distributor", "direct", "marketplace", *KINDS)
 _PER_DEAL = ("segment", "product", "list_price", "specified", "competitor_price",
              "competitor_incumbent")
 _PRICE_AGREEMENT = 0.005   # price and discount given together: agree within 0.5% of list
+_MOST_OVER_LIST = 3.0      # a quote at more than 3x list is a unit mistake, not a price
 
 
 class QuotesError(UserError, ValueError):
@@ -135,6 +136,11 @@ def _prices(t: Table, list_price: np.ndarray) -> np.ndarray:
         bad = np.flatnonzero(rel <= 0)
         if len(bad):
             raise TableError(f"{t.path}: row {t.row(bad[0])}, column price: must be > 0")
+        bad = np.flatnonzero(rel > _MOST_OVER_LIST)
+        if len(bad):
+            raise TableError(f"{t.path}: row {t.row(bad[0])}, column price: "
+                             f"{rel[bad[0]]:.3g} times the list price (price and list_price "
+                             "in the same unit and per unit?)")
     if "discount" in cols:
         disc = t.number("discount", minimum=0.0)
         bad = np.flatnonzero(disc >= 1.0)

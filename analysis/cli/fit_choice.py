@@ -49,6 +49,7 @@ def fit_choice(
     writable_file(out, "--out")
     with refusals():
         result = fit(q, sc)
+        write_fitted(result, sc, scenario, out, quotes)   # validated before it is written
     table = estimates_table(result)
     _print(result, table)
     for line in summary_lines(result):
@@ -58,5 +59,4 @@ def fit_choice(
     cal = calibration_by_price(result)
     cal.to_csv(f"{stem}_calibration.csv", index=False)
     calibration_chart(cal).savefig(f"{stem}_calibration.png", dpi=110)
-    write_fitted(result, sc, scenario, out, quotes)
     typer.echo(f"fitted scenario written to {out} (estimates, calibration beside it)")
