@@ -59,3 +59,14 @@ def test_the_model_adds_each_deals_segments_constant(constants):
         expected += [p * DEALS / 2, (1 - p) * DEALS / 2]
     assert abs(expected[0] - expected[2]) > 0.1 * DEALS / 2   # the constants make a difference
     assert chisquare(observed, expected).pvalue > 0.001, (observed, expected)
+
+
+def test_an_uncertainty_on_the_whole_constant_names_the_segments(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("market: {regions: [a]}\nuncertainties:\n"
+                 "  choice.brand_constant: {low: -0.5, high: 0.5}\n")
+    r = cli("validate", f)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert ("uncertainties.choice.brand_constant: a setting by key; name one: "
+            "choice.brand_constant.small, choice.brand_constant.mid, "
+            "choice.brand_constant.key, choice.brand_constant.project") in r.stderr, r.stderr
