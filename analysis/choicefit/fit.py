@@ -29,7 +29,8 @@ MIN_DEALS = 50          # fewer deals than this cannot carry ten parameters
 Z95 = 1.959963984540054
 ENDOGENEITY = ("prices in a CRM quote log are chosen by sellers who know the deal (a "
                "customer who would buy anyway gets a higher price): price is endogenous, "
-               "which biases the price weight toward zero; treat it as a lower bound")
+               "which biases the price weight toward zero and can carry it past zero; treat "
+               "it as a lower bound (docs/choice-fit.md)")
 
 
 @dataclass
