@@ -7,14 +7,15 @@ Names load on first use, so that the command line starts fast.
 * studies, each returning a :class:`~analysis.studies.common.StudyResult` with its sentences:
   :func:`run_sweep`, :func:`run_sensitivity`, :func:`run_discovery`, :func:`run_optimize`,
   :func:`calibrate_scenario` (with :class:`Runs` saying how they run);
+* the customer's choice fitted to a quote log: :func:`fit_choice` (a :class:`ChoiceFit`);
 * reporting: :func:`build_report`.
 """
 
 from sim.lazy import lazy_names
 
-__all__ = ["Comparison", "Runs", "build_report", "calibrate_scenario", "compare",
-           "load_manifest", "load_results", "run_discovery", "run_optimize", "run_sensitivity",
-           "run_sweep", "yearly_summary"]
+__all__ = ["ChoiceFit", "Comparison", "Runs", "build_report", "calibrate_scenario", "compare",
+           "fit_choice", "load_manifest", "load_results", "run_discovery", "run_optimize",
+           "run_sensitivity", "run_sweep", "yearly_summary"]
 _HOME = {
     "Comparison": "analysis.comparison.paired",
     "compare": "analysis.comparison.paired",
@@ -28,6 +29,8 @@ _HOME = {
     "run_optimize": "analysis.studies.optimize",
     "calibrate_scenario": "analysis.studies.calibrate_scenario",
     "build_report": "analysis.report.html",
+    "fit_choice": "analysis.choicefit.fit",
+    "ChoiceFit": "analysis.choicefit.fit",
 }
 
 

@@ -70,6 +70,8 @@ def test_analysis_names():
     for name in ("run_sweep", "run_sensitivity", "run_discovery", "run_optimize",
                  "calibrate_scenario", "Runs"):
         assert callable(getattr(analysis, name))
+    assert _params(analysis.fit_choice) == ["quotes", "scenario"]
+    assert analysis.ChoiceFit.__name__ == "ChoiceFit"
 
 
 @pytest.mark.parametrize("module", list(RULES), ids=lambda m: m.__name__)
@@ -81,7 +83,8 @@ def test_rule_signatures(module):
 def test_command_options():
     wanted = {"run": ["--weeks", "--seed", "--out"],
               "compare": ["--reps", "--weeks", "--seed", "--out", "--quiet", "--workers",
-                          "--no-uncertainty", "--scheduler", "--dask-local"]}
+                          "--no-uncertainty", "--scheduler", "--dask-local"],
+              "fit-choice": ["--quotes", "--scenario", "--out"]}
     for command, options in wanted.items():
         text = cli(command, "--help").stdout
         for option in options:

@@ -1,8 +1,8 @@
 """The ``channelsim`` command line: one ``app`` with every command registered here.
 
-Commands are plain functions in ``commands``, ``studies`` and ``calibrate``; each parses its
-options, calls one function of ``analysis`` or ``sim`` and prints. Errors are one line on
-stderr and exit status 2 (``main``).
+Commands are plain functions in ``commands``, ``studies``, ``calibrate`` and
+``fit_choice``; each parses its options, calls one function of ``analysis`` or ``sim`` and
+prints. Errors are one line on stderr and exit status 2 (``main``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from analysis.cli import calibrate, commands, studies
+from analysis.cli import calibrate, commands, fit_choice, studies
 
 app = typer.Typer(
     help="channelsim: stress-test a sales-channel strategy before rollout.",
@@ -31,6 +31,7 @@ COMMANDS = {
     "discover": studies.discover,
     "optimize": studies.optimize,
     "calibrate": calibrate.calibrate,
+    "fit-choice": fit_choice.fit_choice,
 }
 for _name, _command in COMMANDS.items():
     app.command(_name)(_command)

@@ -15,6 +15,8 @@ comparison draw the same noise for the same (deal, option), whatever else they o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -69,7 +71,8 @@ class Customers:
         self.tender_weeks = (int(m.tender_weeks.low), int(m.tender_weeks.high))
         c = sc.choice
         self.weights = UtilityWeights(c.price, c.delivery, c.expertise, c.relationship,
-                                      c.specification, c.brand_constant)
+                                      c.specification, 0.0)
+        self.brand_constant = np.array([c.brand_constant[s] for s in SEGMENTS])
         self.noise_scale = c.noise_scale
         self.brand_nest = c.brand_nest
 
@@ -123,8 +126,9 @@ class Customers:
 
         Utility as in :func:`sim.rules.choice.utility`: the offer's price over list, its
         delivery, the seller's expertise on the product's complexity, whether the seller is
-        the customer's incumbent, and the project's specification (+1 for the brand's
-        offers where the brand was specified, -1 where the competitor was).
+        the customer's incumbent, the project's specification (+1 for the brand's
+        offers where the brand was specified, -1 where the competitor was) and the brand's
+        constant of the deal's segment (``choice.brand_constant``).
         """
         rows, d, a = o.rows, o.d, o.a
         keys, prod = deals.key[rows], deals.product[rows]
@@ -132,7 +136,9 @@ class Customers:
         spec = deals.spec[rows].astype(float)
         cx = catalogue.complexity[prod]
         lst = catalogue.list_price[prod][d]
-        u_bid = utility(self.weights, o.price / lst, o.delivery, cx[d], o.expertise,
+        # the brand's constant is its deal's segment's, one value per offer
+        w_bid = replace(self.weights, brand_constant=self.brand_constant[deals.segment[rows]][d])
+        u_bid = utility(w_bid, o.price / lst, o.delivery, cx[d], o.expertise,
                         (inc[d] == a).astype(float), spec[d], 1.0)
         if o.support is not None:   # a rep's co-selling support of the partner's offer
             u_bid = u_bid + o.support

@@ -21,14 +21,18 @@ import numpy as np
 
 @dataclass(frozen=True)
 class UtilityWeights:
-    """Weights of the utility terms (all >= 0 except the brand constant)."""
+    """Weights of the utility terms (all >= 0 except the brand constant).
+
+    ``brand_constant`` may be an array broadcast against the options (one per offer: its
+    deal's segment's constant).
+    """
 
     price: float
     delivery: float
     expertise: float
     relationship: float
     specification: float
-    brand_constant: float = 0.0
+    brand_constant: float | np.ndarray = 0.0
 
 
 def utility(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.scenario.about import setting
 from sim.vocab import KINDS, ROLES, SEGMENTS
@@ -210,8 +210,10 @@ class Choice(Strict):
     specification: NonNeg = setting(
         2.0, "Utility of the brand being specified into the project (negative for the "
         "competitor's specification).", plausible=(1.0, 3.0), basis="assumption")
-    brand_constant: Finite = setting(0.0, "Utility of the brand over the competitor, all else "
-                                     "equal.", plausible=(-0.5, 0.5), basis="assumption")
+    brand_constant: dict[Segment, Finite] = setting(
+        meaning="Utility of the brand over the competitor, all else equal, by segment (one "
+        "number: the same in every segment).", plausible=(-0.5, 0.5), basis="assumption",
+        factory=lambda: _per_segment(0.0))
     noise_scale: Positive = setting(1.0, "Scale of the choice noise (weights are relative to "
                                     "it).", basis="convention")
     brand_nest: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] = setting(
@@ -220,6 +222,21 @@ class Choice(Strict):
         plausible=(0.3, 0.8), basis="literature",
         cite="published nested-logit estimates reject 1 and mostly lie between 0.2 and 0.8; "
         "same product through several channels argues for the lower half (docs/model.md)")
+
+    @field_validator("brand_constant", mode="before")
+    @classmethod
+    def _one_number_for_every_segment(cls, value):
+        # Files written before the constant went by segment (#22) give one number.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return _per_segment(float(value))
+        return value
+
+    @model_validator(mode="after")
+    def _every_segment(self) -> Choice:
+        missing = [s for s in SEGMENTS if s not in self.brand_constant]
+        if missing:
+            raise ValueError(f"brand_constant: lacks segments {missing} (or give one number)")
+        return self
 
 
 class Product(Strict):

@@ -161,5 +161,9 @@ def check_numeric_path(sc: Scenario, path: str) -> None:
         value = resolve_path(sc, path)
     except KeyError as exc:
         raise ValueError(f"no such parameter (at '{exc.args[0]}')") from None
+    if isinstance(value, dict) and value:
+        # a setting by key (choice.brand_constant went by segment in #22): name one key
+        keys = ", ".join(f"{path}.{k}" for k in value)
+        raise ValueError(f"a setting by key; name one: {keys}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("not a numeric setting")
