@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	# Biogeme declares pandas<3; the model is built and pinned on pandas 3 (pyproject.toml)
+	$(PY) -m pip install -q --no-deps 'biogeme==3.3.5'
 	-$(PY) tools/solara_assets.py
 	@touch $(STAMP)
 

@@ -237,11 +237,13 @@ def build_channels(sc: Scenario, rng: np.random.Generator,
     return book
 
 
-def _solved(book: ChannelAgents, solved: dict[str, tuple[float, float]]) -> None:
-    """Starting size and commitment solved to reproduce the roster (``fit-roster``)."""
+def _solved(book: ChannelAgents, solved: dict[str, tuple[float, float, float]]) -> None:
+    """Size, starting commitment and outside option solved to reproduce the roster."""
     for j, a in enumerate(book.names):
         if a in solved:
-            book.size[j], book.commitment[j] = solved[a]
+            book.size[j], book.commitment[j], alt = solved[a]
+            if np.isfinite(alt):
+                book.alt_margin[j] = alt
     book.commitment_ref[:] = book.commitment
 
 
@@ -254,6 +256,8 @@ def _from_roster(book: ChannelAgents, roster: Roster) -> None:
     book.serves[:k] = roster.serves
     book.reps[:k] = np.where(np.isfinite(roster.reps), roster.reps, 1.0)
     book.stock_weeks[:k] = roster.stock_weeks
+    # a dealer without a named distributor goes to the one that sold most last year
+    book.standing = np.concatenate([roster.purchases, book.size[k:]])
     book.roster_sold[:k] = np.where(np.isfinite(roster.sell_through), roster.sell_through,
                                     roster.purchases)
     resellers = (roster.role == Role.DISTRIBUTOR) | (roster.role == Role.PARTNER)

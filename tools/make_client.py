@@ -55,8 +55,8 @@ def roster(rng) -> list[list[str]]:
     used: set[str] = set()
     rows = []
     # distributors: concentrated in the capital and the big regions; four bought nothing
-    homes = ["capital"] * 6 + _homes(rng, 19, spread=1.5)
-    buys = rng.lognormal(np.log(350_000), 1.3, size=25)
+    homes = ["capital"] * 3 + _homes(rng, 22, spread=0.7)
+    buys = rng.lognormal(np.log(450_000), 1.1, size=25)
     buys[rng.choice(25, size=4, replace=False)] = 0.0
     for i, (home, b) in enumerate(zip(homes, buys, strict=True)):
         tier = "gold" if b > 1_500_000 else "silver" if b > 600_000 else ""
@@ -69,7 +69,7 @@ def roster(rng) -> list[list[str]]:
     for kind, count in PARTNERS.items():
         for home in _homes(rng, count):
             n += 1
-            b = 0.0 if rng.random() < 0.15 else float(rng.lognormal(np.log(60_000), 1.4))
+            b = 0.0 if rng.random() < 0.15 else float(rng.lognormal(np.log(150_000), 1.2))
             sold = 0.0 if kind == "specifier" else b * rng.uniform(1.15, 1.45)
             if kind == "specifier":
                 b = 0.0
@@ -92,25 +92,31 @@ def roster(rng) -> list[list[str]]:
 
 
 def accounts(rng, agents: list[list[str]], n: int = 3000) -> list[list[str]]:
-    """One row per customer: region, segment, a year's spend, whom it buys from now."""
+    """One row per customer: region, segment, a year's spend, whom it buys from now.
+
+    As in a real CRM, who buys from whom fits what each seller sold: in each region the brand's
+    accounts, biggest first, go to the seller with the most of its last year's sales not yet
+    accounted for (sellers that sold nothing have no accounts).
+    """
     sellers = [a for a in agents if a[2] in ("distributor", "partner") and a[3] != "specifier"
                and a[8] == "1"]
-    weight = np.array([float(a[7].replace(",", ".") or 0) + 1_000 for a in sellers])
-    rows = []
-    for i, home in enumerate(_homes(rng, n)):
-        seg = str(rng.choice(list(SEGMENTS), p=list(SEGMENTS.values())))
-        spend = SPEND[seg] * rng.lognormal(-0.32, 0.8)
-        u = rng.random()
-        if u < 0.40:
-            inc = "competitor"
-        elif u < 0.50:
-            inc = ""
-        else:
-            here = [j for j, a in enumerate(sellers) if a[4] == home] or range(len(sellers))
-            w = weight[list(here)]
-            inc = sellers[list(here)[int(rng.choice(len(w), p=w / w.sum()))]][0]
-        rows.append([f"K{i + 1:05d}", f"Customer {i + 1:05d}", home, seg, _money(spend), inc])
-    return rows
+    sold = {a[0]: float(a[7].replace(",", ".") or 0) for a in sellers}
+    homes = _homes(rng, n)
+    segs = [str(rng.choice(list(SEGMENTS), p=list(SEGMENTS.values()))) for _ in range(n)]
+    spend = [SPEND[seg] * rng.lognormal(-0.32, 0.8) for seg in segs]
+    inc = ["competitor" if u < 0.40 else "" if u < 0.50 else None for u in rng.random(n)]
+    for region in REGIONS:
+        here = [a[0] for a in sellers if a[4] == region and sold[a[0]] > 0] or \
+            [a[0] for a in sellers if sold[a[0]] > 0]
+        left = {a: sold[a] for a in here}
+        brand = sorted((i for i in range(n) if homes[i] == region and inc[i] is None),
+                       key=lambda i: -spend[i])
+        for i in brand:
+            pick = max(left, key=lambda a: left[a] * rng.uniform(0.8, 1.2))
+            inc[i] = pick
+            left[pick] -= spend[i]
+    return [[f"K{i + 1:05d}", f"Customer {i + 1:05d}", homes[i], segs[i], _money(spend[i]),
+             inc[i]] for i in range(n)]
 
 
 def prices() -> list[list[str]]:

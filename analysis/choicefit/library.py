@@ -119,7 +119,8 @@ def _import_biogeme():
     try:
         import biogeme.biogeme as bio
     except ImportError:
-        raise UserError("fit-choice needs Biogeme: pip install 'biogeme>=3.3.5'") from None
+        raise UserError("fit-choice needs Biogeme: pip install --no-deps 'biogeme==3.3.5' "
+                        "(make venv does)") from None
     return bio
 
 

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from analysis.cli import calibrate, commands, fit_choice, studies
+from analysis.cli import calibrate, client, commands, fit_choice, studies
 
 app = typer.Typer(
     help="channelsim: stress-test a sales-channel strategy before rollout.",
@@ -31,6 +31,8 @@ COMMANDS = {
     "discover": studies.discover,
     "optimize": studies.optimize,
     "calibrate": calibrate.calibrate,
+    "init": client.init,
+    "fit-roster": client.fit_roster,
     "fit-choice": fit_choice.fit_choice,
 }
 for _name, _command in COMMANDS.items():

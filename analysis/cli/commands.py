@@ -118,6 +118,8 @@ def report(
         help="A results folder of compare, sweep, sensitivity, discover or optimize.",
         metavar="FOLDER")],
     pptx: Annotated[bool, typer.Option("--pptx", help="Also write a slide deck.")] = False,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write an Excel workbook (summary, "
+                                       "agents at risk, every agent).")] = False,
     out: Annotated[Path | None, typer.Option(
         help="HTML file to write (default: FOLDER/report.html; the deck beside it).")] = None,
     calibration: Annotated[Path | None, typer.Option(
@@ -144,6 +146,20 @@ def report(
     typer.echo(f"report: {html}")
     if deck is not None:
         typer.echo(f"deck: {deck}")
+    if xlsx and not is_study(folder):
+        typer.echo(f"workbook: {_workbook(folder, Path(html))}")
+    elif xlsx:
+        typer.echo("workbook: not written (a study folder; --xlsx is for comparisons)")
+
+
+def _workbook(folder: Path, html: Path) -> Path:
+    from analysis.comparison.paired import compare
+    from analysis.comparison.results import Results
+    from analysis.report.workbook import write_workbook
+
+    res = Results(folder)
+    with refusals():
+        return write_workbook(html.with_suffix(".xlsx"), res, compare(res))
 
 
 def diagnose(

@@ -60,8 +60,8 @@ class Init:
 
 def _regions(files: ClientFiles, template: Scenario) -> tuple[list[str], dict[str, float]]:
     known = list(template.market.regions)
-    words = set(read_table(files.roster, required=("region",), what="roster")
-                .text("region"))
+    words = {str(w) for w in read_table(files.roster, required=("region",), what="roster")
+             .text("region")}
     spend: dict[str, float] = {}
     if files.accounts is not None:
         t = read_table(files.accounts, required=("region", "annual_spend"), what="accounts")
@@ -153,8 +153,9 @@ def build_baseline(files: ClientFiles, out: Path, template_path: Path,
         acc = read_accounts(str(files.accounts), regions, roster.ids)
         counts = np.bincount(acc.segment, minlength=len(SEGMENTS))
         market["customers"] = int(acc.n)
-        market["segment_shares"] = {s: round(float(c) / acc.n, 4) for s, c in
-                                    zip(SEGMENTS, counts, strict=True)}
+        shares = [round(float(c) / acc.n, 6) for c in counts]
+        shares[-1] = round(1.0 - sum(shares[:-1]), 6)      # they must sum to 1 exactly
+        market["segment_shares"] = dict(zip(SEGMENTS, shares, strict=True))
         market["deal_rate"] = deal_rates(acc, products, template)
         network["accounts"] = _rel(files.accounts, home)
     else:
@@ -167,8 +168,14 @@ def build_baseline(files: ClientFiles, out: Path, template_path: Path,
            "description": f"The client's baseline, written by channelsim init from "
                           f"{Path(files.roster).name}.", "market": market,
            "products": products, "network": network}
+    scenario = _write_checked(Path(out), doc)
+    return Init(Path(out), scenario, assumed)
+
+
+def _write_checked(out: Path, doc: dict) -> Scenario:
+    """Write ``doc`` to ``out`` only once it loads as a scenario; return it loaded."""
     # written beside its final place (relative paths hold), renamed only once it loads
-    trial = Path(out).with_name(f".{Path(out).name}.new")
+    trial = out.with_name(f".{out.name}.new")
     trial.write_text("# Written by channelsim init from the client's files; edit freely.\n"
                      + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
                      encoding="utf-8")
@@ -177,7 +184,27 @@ def build_baseline(files: ClientFiles, out: Path, template_path: Path,
     finally:
         if not scenario_loaded(trial, out):
             trial.unlink(missing_ok=True)
-    return Init(Path(out), scenario, assumed)
+    return scenario
+
+
+def strategy_for_client(baseline: Path, strategy: Path) -> Path:
+    """Write ``<baseline stem>_<strategy stem>.yaml``: the strategy on the client's world.
+
+    It ``extends`` the strategy and sets the baseline's market, products and network, so
+    its policy before the rollout is the strategy's baseline's (the template's) policy,
+    as the client's baseline has.
+    """
+    base = yaml.safe_load(Path(baseline).read_text(encoding="utf-8"))
+    out = Path(baseline).with_name(f"{Path(baseline).stem}_{Path(strategy).stem}.yaml")
+    home = out.resolve().parent
+    network = {k: _rel(Path(baseline).resolve().parent / v, home)
+               for k, v in base.get("network", {}).items()}
+    doc = {"extends": _rel(strategy, home), "name": out.stem,
+           "description": f"{Path(strategy).stem} on the client's network "
+                          f"({Path(baseline).name}).",
+           "market": base["market"], "products": base["products"], "network": network}
+    _write_checked(out, doc)
+    return out
 
 
 def scenario_loaded(trial: Path, out: Path) -> bool:

@@ -3,11 +3,18 @@
 The roster says what each distributor bought and each partner sold last year. The model's
 first simulated year should say the same, agent by agent, or a verdict about "D07" is about
 a company the model does not know. For each roster agent with a positive figure, one number
-is solved: its **size** (its effort budget and reach; where the roster gives no
-``capacity``) or else its **starting commitment**. The solve is a damped fixed point on a few
-fitting futures with common random numbers::
+is matched by its **size** (its effort budget and reach; where the roster gives no
+``capacity``) and its **outside option** (``alt_margin``, the margin it would earn elsewhere,
+which with the brand's margin sets the level its commitment settles at; alone where the roster
+gives a capacity), with its starting commitment. A year's warm-up forgets where commitment
+started (it moves by ``behaviour.commitment.speed``, 0.08 a week): solving the starting
+commitment alone cannot hold an agent that the economics make defect. The solve is a damped
+fixed point on a few fitting futures with common random numbers::
 
-    x <- x * (target / simulated) ** damping        (simulated: mean over the fitting seeds)
+    step = clip(target / simulated, 0.2, 5) ** damping   (simulated: mean of fitting seeds)
+    size <- size * step ** 0.8;  outside option <- outside option * step ** -0.2
+    (the outside option alone, * step ** -1, where the roster gives a capacity; the
+    starting commitment moves by half the outside option's share, the other way)
 
 Agents that bought nothing keep their kind's prior size and start on paper (a reform can
 revive them); they are reported apart. The fit is then checked on other futures: per agent
@@ -36,7 +43,9 @@ from sim.vocab import KINDS, ROLES, WEEKS_PER_YEAR, Role
 
 SIZE_BOUNDS = (0.01, 200.0)
 COMMITMENT_BOUNDS = (0.05, 0.95)
-DAMPING = 0.8
+DAMPING = 0.5
+ALT_BOUNDS = (0.005, 2.0)
+SIZE_SHARE = 0.8   # of a step's log-change, what size takes where it is free
 
 
 @dataclass
@@ -83,23 +92,39 @@ def first_year(sc: Scenario, seeds, k: int, by_purchases: np.ndarray) -> np.ndar
     return out
 
 
-def _with_solved(sc: Scenario, ids, size, commit, folder: Path, n: int) -> Scenario:
+def _with_solved(sc: Scenario, ids, x: tuple, folder: Path, n: int) -> Scenario:
     path = folder / f"solved-{n}.csv"       # a new file each step (the reader caches by file)
-    pd.DataFrame({"id": ids, "size": size, "commitment": commit}).to_csv(path, index=False)
+    size, commit, alt = x
+    pd.DataFrame({"id": ids, "size": size, "commitment": commit,
+                  "alternative_margin": alt}).to_csv(path, index=False)
     out = sc.model_copy(deep=True)
     out.network.solved = str(path)
     return out.with_policy_before(sc._policy_before)
 
 
-def _start(sc: Scenario, roster: Roster) -> tuple[np.ndarray, np.ndarray]:
+def _start(sc: Scenario, roster: Roster) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The starting points the model gives the roster now (solved ones if any)."""
     from sim.model import ChannelModel
 
     m = ChannelModel(with_values(sc, {"behaviour.warmup_weeks": 0}), rng=0, weeks=0)
-    return m.channel.size[:roster.n].copy(), m.channel.commitment_ref[:roster.n].copy()
+    ch = m.channel
+    return (ch.size[:roster.n].copy(), ch.commitment_ref[:roster.n].copy(),
+            ch.alt_margin[:roster.n].copy())
 
 
-def solve(sc: Scenario, fit_seeds: int = 3, iterations: int = 10, seed: int = 0,
+def _idle_at_median(size: np.ndarray, roster: Roster, free: np.ndarray,
+                    resellers: np.ndarray) -> np.ndarray:
+    """Agents that bought nothing keep their kind's prior: the median solved size of peers."""
+    out = size.copy()
+    group = roster.role * 10 + roster.kind
+    for g in np.unique(group[resellers & ~free]):
+        peers = free & (group == g)
+        if peers.any():
+            out[resellers & ~free & (group == g) & roster.contracted] = np.median(size[peers])
+    return out
+
+
+def solve(sc: Scenario, fit_seeds: int = 5, iterations: int = 12, seed: int = 0,
           folder: Path | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Solve each roster agent's size or commitment on ``fit_seeds`` futures.
 
@@ -115,14 +140,13 @@ def solve(sc: Scenario, fit_seeds: int = 3, iterations: int = 10, seed: int = 0,
     resellers = (roster.role == Role.DISTRIBUTOR) | (roster.role == Role.PARTNER)
     free = resellers & roster.contracted & (target > 0)
     by_size = free & ~(np.isfinite(roster.capacity) & (roster.capacity > 0))
-    by_commit = free & ~by_size
-    size, commit = _start(sc, roster)
+    size, commit, alt = _start(sc, roster)
     seeds = np.random.SeedSequence(seed).spawn(fit_seeds)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(folder or tmp)
         sim = np.zeros((fit_seeds, roster.n))
         for n in range(iterations + 1):
-            trial = _with_solved(sc, roster.ids, size, commit, work, n)
+            trial = _with_solved(sc, roster.ids, (size, commit, alt), work, n)
             sim = first_year(trial, seeds, roster.n, by_purchases)
             if n == iterations:
                 break
@@ -130,14 +154,21 @@ def solve(sc: Scenario, fit_seeds: int = 3, iterations: int = 10, seed: int = 0,
             # an agent that sold nothing yet gets room to grow, not a division by zero
             ratio = np.where(mean > 0, target / np.maximum(mean, 1e-9), 2.0)
             step = np.clip(ratio, 0.2, 5.0) ** DAMPING
-            size = np.where(by_size, np.clip(size * step, *SIZE_BOUNDS), size)
-            commit = np.where(by_commit, np.clip(commit * np.sqrt(step), *COMMITMENT_BOUNDS),
-                              commit)
-    solved = pd.DataFrame({"id": roster.ids, "size": size, "commitment": commit})
+            # two levers, one figure: size (where free) takes most of the step; the outside
+            # option the rest, the other way (a year's warm-up forgets the starting
+            # commitment, while the margin against the outside option holds it)
+            size = np.where(by_size, np.clip(size * step ** SIZE_SHARE, *SIZE_BOUNDS), size)
+            share = np.where(by_size, 1.0 - SIZE_SHARE, 1.0)
+            alt = np.where(free, np.clip(alt * step ** -share, *ALT_BOUNDS), alt)
+            commit = np.where(free, np.clip(commit * step ** (0.5 * share),
+                                            *COMMITMENT_BOUNDS), commit)
+            size = _idle_at_median(size, roster, free, resellers)
+    solved = pd.DataFrame({"id": roster.ids, "size": size, "commitment": commit,
+                           "alternative_margin": alt})
     return solved, sim
 
 
-def fit_roster(sc: Scenario, fit_seeds: int = 3, check_reps: int = 20, iterations: int = 10,
+def fit_roster(sc: Scenario, fit_seeds: int = 5, check_reps: int = 20, iterations: int = 12,
                seed: int = 0, out: Path | None = None) -> tuple[pd.DataFrame, RosterFit]:
     """Solve the starting points, then check them on ``check_reps`` other futures.
 
@@ -158,8 +189,8 @@ def fit_roster(sc: Scenario, fit_seeds: int = 3, check_reps: int = 20, iteration
     solved, fitted = solve(sc, fit_seeds, iterations, seed)
     target, by_purchases = _targets(roster)
     with tempfile.TemporaryDirectory() as tmp:
-        trial = _with_solved(sc, roster.ids, solved["size"].to_numpy(),
-                             solved["commitment"].to_numpy(), Path(out or tmp), iterations + 1)
+        x = tuple(solved[c].to_numpy() for c in ("size", "commitment", "alternative_margin"))
+        trial = _with_solved(sc, roster.ids, x, Path(out or tmp), iterations + 1)
         check = first_year(trial, np.random.SeedSequence(seed + 1).spawn(check_reps),
                            roster.n, by_purchases)
     return solved, _report(roster, solved, target, by_purchases, fitted, check,
@@ -194,3 +225,36 @@ def _report(roster: Roster, solved: pd.DataFrame, target, by_purchases, fitted, 
         idle_share=(float(idle["simulated"].mean()) / mean_live if len(idle) and mean_live
                     else 0.0),
         iterations=how[0], fit_seeds=how[1], check_reps=how[2])
+
+
+def write_fit(scenario_file: Path, solved: pd.DataFrame, fit: RosterFit) -> dict[str, Path]:
+    """Write the solved starting points and their check beside the scenario file.
+
+    ``<stem>.solved.csv`` (what ``network.solved`` names), ``<stem>.roster_check.csv`` (one
+    row per agent) and ``<stem>.roster_check.png`` (the scatter chart).
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.report.charts.roster import roster_scatter
+
+    base = Path(scenario_file)
+    paths = {"solved": base.with_name(f"{base.stem}.solved.csv"),
+             "table": base.with_name(f"{base.stem}.roster_check.csv"),
+             "chart": base.with_name(f"{base.stem}.roster_check.png")}
+    solved.to_csv(paths["solved"], index=False, float_format="%.6g")
+    fit.table.to_csv(paths["table"], index=False, float_format="%.6g")
+    fig = roster_scatter(fit.table, fit.median_abs_error, fit.rank_correlation)
+    fig.savefig(paths["chart"], dpi=110)
+    plt.close(fig)
+    return paths
+
+
+def fit_lines(fit: RosterFit) -> list[str]:
+    """What a person reads of the check, one line each."""
+    live = fit.table[~fit.table["bought_nothing"]]
+    return [f"solved {len(live)} agents' starting points on {fit.fit_seeds} futures "
+            f"({fit.iterations} steps); checked on {fit.check_reps} other futures:",
+            f"  median absolute error {fit.median_abs_error:.1%}, rank correlation "
+            f"{fit.rank_correlation:.3f} (agents with a positive roster figure)",
+            f"  {int(fit.table['bought_nothing'].sum())} agents bought nothing: they start on "
+            f"paper and sell {fit.idle_share:.1%} of the mean agent's figure"]

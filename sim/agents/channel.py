@@ -90,6 +90,7 @@ class ChannelAgents:
         self.reps = np.ones(n)                           # reps in a direct team
         self.stock_weeks = np.full(n, np.nan)            # starting stock, weeks of sales
         self.roster_sold = np.full(n, np.nan)            # last year's sales per the roster
+        self.standing = self.size                        # who is "biggest" for a dealer
 
     def configure(self, sc: Scenario, geo: np.ndarray, catalogue) -> None:
         """Read the behavioural settings the agents' decisions use."""
@@ -288,7 +289,8 @@ class ChannelAgents:
     def assign_suppliers(self) -> None:
         """Give each dealer the biggest contracted distributor at home (else anywhere).
 
-        A dealer whose roster names its distributor keeps it while that one is contracted.
+        A dealer whose roster names its distributor keeps it while that one is contracted;
+        "biggest" is by size, or by last year's purchases for a client's roster.
         """
         contracted = self.contracted()
         dists = np.flatnonzero((self.role == Role.DISTRIBUTOR) & contracted)
@@ -302,7 +304,7 @@ class ChannelAgents:
                 continue
             home = dists[self.region[dists] == self.region[j]]
             pool = home if len(home) else dists
-            self.supplier[j] = pool[np.argmax(self.size[pool])]
+            self.supplier[j] = pool[np.argmax(self.standing[pool])]
 
     def retype(self, j: int, kind: str) -> None:
         """Change a partner's kind (a network change of a strategy)."""

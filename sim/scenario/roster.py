@@ -315,7 +315,8 @@ def synthetic_ids(network) -> tuple[list[str], list[int], list[int]]:
 
 @functools.lru_cache(maxsize=8)
 def _read_solved(path: str, stamp: float, agents: tuple[str, ...]) -> dict[str, tuple]:
-    t = read_table(path, required=("id", "size", "commitment"), what="solved starting points")
+    t = read_table(path, required=("id", "size", "commitment"), optional=("alternative_margin",),
+                   what="solved starting points")
     ids = _texts(t, "id")
     size = t.number("size", minimum=0.0)
     commit = t.number("commitment", minimum=0.0)
@@ -326,11 +327,17 @@ def _read_solved(path: str, stamp: float, agents: tuple[str, ...]) -> dict[str, 
                              "roster (solve again with channelsim fit-roster)")
         if commit[i] > 1:
             raise TableError(f"{path}: row {t.row(i)}, column commitment: must be <= 1")
-    return {a: (float(s), float(c)) for a, s, c in zip(ids, size, commit, strict=True)}
+    alt = (t.number("alternative_margin", minimum=0.0, required=False)
+           if "alternative_margin" in t.frame.columns else np.full(len(ids), np.nan))
+    return {a: (float(s), float(c), float(m))
+            for a, s, c, m in zip(ids, size, commit, alt, strict=True)}
 
 
-def read_solved(path: str, agents: tuple[str, ...]) -> dict[str, tuple[float, float]]:
-    """Solved ``{id: (size, commitment)}`` at ``path``, checked against the roster's ids."""
+def read_solved(path: str, agents: tuple[str, ...]) -> dict[str, tuple[float, float, float]]:
+    """Solved ``{id: (size, commitment, alternative margin)}`` at ``path``.
+
+    The margin is NaN where not solved; ids are checked against the roster's.
+    """
     return _read_solved(path, _stamp(path), tuple(agents))
 
 

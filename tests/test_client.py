@@ -1,0 +1,109 @@
+"""The client's baseline (#20): init from its files, the roster solve, the workbook."""
+
+import shutil
+
+import numpy as np
+import openpyxl
+import pytest
+from conftest import FIXTURES, cli
+
+from analysis.studies.init_client import deal_rates
+from analysis.studies.roster_fit import fit_roster, solve
+from sim import load_scenario
+from sim.model import ChannelModel
+from sim.scenario import with_values
+from sim.scenario.roster import read_accounts, read_roster
+
+CLIENT = FIXTURES / "client"
+REGIONS = ["north", "south", "east", "west"]
+
+
+def test_deal_rates_from_spend_worked_numbers():
+    """Small accounts spend 8,000 a year on average in the fixture; a small deal is 2 units
+    (small.yaml's default deal size) of the mix-weighted list (3 x 400 + 1 x 1,500) / 4 =
+    675 less the 5% street discount: 8,000 / (52 x 2 x 675 x 0.95) = 0.1199 deals a week."""
+    sc = load_scenario(FIXTURES / "small.yaml")
+    roster = read_roster(str(CLIENT / "roster.csv"), REGIONS)
+    acc = read_accounts(str(CLIENT / "accounts.csv"), REGIONS, roster.ids)
+    products = [p.model_dump(mode="json") for p in sc.products]
+    rates = deal_rates(acc, products, sc)
+    small = acc.spend[acc.segment == 0].mean()
+    units = sc.market.deal_size["small"].units_mean
+    list_small = (3 * 400 + 1 * 1500 + 0 * 6000) / 4
+    expect = small / (52 * units * list_small * (1 - sc.market.street_discount["small"]))
+    assert rates["small"] == pytest.approx(expect, abs=1e-5)
+    assert list_small == 675.0
+
+
+def test_the_solve_moves_agents_toward_their_roster_figures():
+    """In-sample: after the solve the median error over the fitting futures is smaller."""
+    sc = load_scenario(FIXTURES / "small_roster.yaml")
+    _, before = solve(sc, fit_seeds=2, iterations=0)
+    _, after = solve(sc, fit_seeds=2, iterations=4)
+    r = read_roster(str(CLIENT / "roster.csv"), REGIONS)
+    target = np.where(np.isfinite(r.sell_through) & (r.role == 1), r.sell_through, r.purchases)
+    live = (target > 0) & ((r.role == 0) | (r.role == 1)) & r.contracted
+
+    def err(sim):
+        return np.median(np.abs(sim.mean(axis=0)[live] / target[live] - 1))
+
+    assert err(after) < err(before)
+
+
+def test_a_solved_file_sets_size_commitment_and_outside_option(tmp_path):
+    shutil.copytree(CLIENT, tmp_path / "client")
+    shutil.copy(FIXTURES / "small.yaml", tmp_path)
+    (tmp_path / "client" / "solved.csv").write_text(
+        "id,size,commitment,alternative_margin\nD01,3.5,0.9,0.07\nP-02,0.25,0.4,\n")
+    (tmp_path / "s.yaml").write_text(
+        "extends: small.yaml\nnetwork: {roster: client/roster.csv, accounts: "
+        "client/accounts.csv, solved: client/solved.csv}\n")
+    sc = with_values(load_scenario(tmp_path / "s.yaml"), {"behaviour.warmup_weeks": 0})
+    ch = ChannelModel(sc, rng=1, weeks=0).channel
+    d, p = ch.names.index("D01"), ch.names.index("P-02")
+    assert (ch.size[d], ch.commitment[d], ch.alt_margin[d]) == (3.5, 0.9, 0.07)
+    assert (ch.size[p], ch.commitment[p]) == (0.25, 0.4)
+    assert ch.alt_margin[p] != 0.07 and np.isfinite(ch.alt_margin[p])   # its own draw
+
+
+def test_fit_report_separates_agents_that_bought_nothing():
+    _, fit = fit_roster(load_scenario(FIXTURES / "small_roster.yaml"), fit_seeds=2,
+                        check_reps=2, iterations=2)
+    idle = set(fit.table.loc[fit.table["bought_nothing"], "id"])
+    assert idle == {"D03", "P-04", "P-08"}     # the roster rows with no purchases or sales
+    assert np.isfinite(fit.median_abs_error) and -1 <= fit.rank_correlation <= 1
+    assert "P-07" not in set(fit.table["id"])  # not under contract
+
+
+def test_init_validate_compare_report_xlsx_on_the_client_files(tmp_path):
+    out = tmp_path / "mine.yaml"
+    strategy = tmp_path / "cut.yaml"
+    strategy.write_text(f"extends: {FIXTURES / 'small_cut.yaml'}\nname: cut\n")
+    done = cli("init", "--roster", CLIENT / "roster.csv", "--accounts", CLIENT / "accounts.csv",
+               "--prices", CLIENT / "prices.csv", "--template", FIXTURES / "small.yaml",
+               "--out", out, "--also", strategy, "--reps", "2", "--steps", "2")
+    assert done.returncode == 0, done.stderr
+    assert "assumed:" in done.stdout and "median absolute error" in done.stdout
+    both = tmp_path / "mine_cut.yaml"
+    for f in (out, both, tmp_path / "mine.solved.csv", tmp_path / "mine.roster_check.png"):
+        assert f.exists(), f
+    assert cli("validate", out, both).returncode == 0
+    res = tmp_path / "cmp"
+    done = cli("compare", out, both, "--reps", "2", "--weeks", "30", "--out", res)
+    assert done.returncode == 0, done.stderr
+    done = cli("report", res, "--xlsx")
+    assert done.returncode == 0, done.stderr
+    book = openpyxl.load_workbook(res / "report.xlsx")
+    assert book.sheetnames == ["summary", "at risk", "agents"]
+    names = {row[2] for row in book["agents"].iter_rows(min_row=2, values_only=True)}
+    assert "Integra Systems" in names
+
+
+def test_init_refuses_a_bad_roster_and_writes_nothing(tmp_path):
+    bad = tmp_path / "roster.csv"
+    bad.write_text((CLIENT / "roster.csv").read_text().replace("D02,", "D01,", 1))
+    out = tmp_path / "mine.yaml"
+    done = cli("init", "--roster", bad, "--template", FIXTURES / "small.yaml", "--out", out)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "duplicate id 'D01'" in done.stderr
+    assert list(tmp_path.iterdir()) == [bad]
