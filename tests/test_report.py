@@ -48,9 +48,10 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
     html_path, deck_path = build_report(small_comparison, pptx=True)
     html = html_path.read_text()
     for name, r in comp.strategies.items():
-        pct = r.turnover_change_pct
+        pct = r.windows.turnover_after                # the headline's window (#23)
         ci = f"(95% CI {pct.low:+.1f}% to {pct.high:+.1f}%)"
         assert f"{pct.estimate:+.1f}% on average {ci}" in html
+        assert f"{pct.estimate:+.1f}%</td>" in html     # the summary table, the same figure
         assert f"simulated futures {name} " in html
     # every chart embedded, nothing fetched from elsewhere
     n_charts = len(render_charts(Results(small_comparison), comp))

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from analysis.comparison.windows import RECOVERED_SHARE
+
 if TYPE_CHECKING:
     from analysis.comparison.paired import Comparison
 
@@ -44,6 +46,16 @@ def _pct(iv, digits=1) -> str:
     return f"{iv.estimate:+.{digits}f}% [{iv.low:+.{digits}f}, {iv.high:+.{digits}f}]"
 
 
+def _recovered(r) -> str:
+    """The dip's recovery as far as the futures agree (80% of them or say how many)."""
+    rec = r.recovery
+    if rec.n == 0:
+        return "not by end"
+    if rec.share >= RECOVERED_SHARE:
+        return f"week {rec.median:.0f}"
+    return f"{rec.n}/{rec.of} futures"
+
+
 def _p(iv) -> str:
     return f"{iv.estimate:.0%}"
 
@@ -53,23 +65,28 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
     console = console or Console(width=max(190, Console().width))
     t = Table(title=f"Strategies against {comp.baseline} "
                     f"({comp.weeks} weeks, paired by replication)")
-    for col in ("strategy", "Δ turnover [95% CI]", "Δ margin", "P(shrink)",
-                f"P(< -{abs(comp.material):.0%})", "P(shrink 9 mo)", "diet S/B", "worst dip",
-                "recovered", "Δ confl./100", "Δ active"):
+    for col in ("strategy", "Δ turnover after start [95% CI]", "Δ margin", "run rate",
+                "P(shrink)", f"P(< -{abs(comp.material):.0%})", "P(shrink 9 mo)", "diet S/B",
+                "worst dip", "recovered", "Δ confl./100", "Δ active"):
         t.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=True)
     for r in comp.strategies.values():
-        dip = r.dip
-        rec = (f"week {dip.recovery_week}" if dip.recovery_week is not None else "not by end")
-        t.add_row(r.title, _pct(r.turnover_change_pct), f"{r.margin_change_pct.estimate:+.1f}%",
+        dip, w = r.dip, r.windows
+        t.add_row(r.title, _pct(w.turnover_after), f"{w.margin_after.estimate:+.1f}%",
+                  f"{w.run_rate.estimate:+.1f}%",
                   _p(r.p_shrink), _p(r.p_shrink_material), _p(r.p_shrink_9m),
                   f"{_p(r.p_diet)} / {_p(r.p_diet_baseline)}",
-                  f"{dip.depth_pct:+.1f}% (wk {dip.week})", rec,
+                  f"{dip.depth_pct:+.1f}% (wk {dip.week})", _recovered(r),
                   f"{r.kpi_changes['conflicts_per_100_deals'].estimate:+.1f}",
                   f"{r.kpi_changes['agents_active'].estimate:+.1f}")
     console.print(t)
     for r in comp.strategies.values():
         notes = [f"{r.title}: {r.reps} replications; pairing makes the variance of the turnover "
-                 f"difference {r.pairing_gain:,.0f}x smaller than unpaired runs would"]
+                 f"difference {r.pairing_gain:,.0f}x smaller than unpaired runs would",
+                 f"  after start: weeks {r.windows.first_effect_week}-{comp.weeks}; from the "
+                 f"full rollout (week {r.windows.full_week}) "
+                 f"{_pct(r.windows.turnover_after_full)}; over the whole horizon "
+                 f"{_pct(r.turnover_change_pct)}, margin {r.margin_change_pct.estimate:+.1f}%; "
+                 f"run rate: the last 13 weeks"]
         if r.pilot is not None:
             s = r.pilot.summary()
             rollout = (f"full rollout {s['rollout_true_pct']:+.1f}%, "

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from analysis.comparison.paired import Comparison, StrategyResult
-from sim.vocab import WEEKS_PER_YEAR
 
 
 def headline(r: StrategyResult, weeks: int) -> str:
-    """One sentence per strategy for the executive summary."""
-    years = weeks / WEEKS_PER_YEAR
-    horizon = f"{years:.0f}-year" if abs(years - round(years)) < 0.05 else f"{weeks}-week"
+    """One sentence per strategy for the executive summary.
+
+    Over the weeks the strategy can act in (from its first effect, the announcement
+    included), margin beside turnover; the dip's recovery only as far as the futures agree
+    (:class:`analysis.comparison.windows.Timing`).
+    """
+    w = r.windows
     grows = r.reps - round(r.p_shrink.estimate * r.reps)
-    pct = r.turnover_change_pct
+    pct, margin = w.turnover_after, w.margin_after
     verb = "raises" if pct.estimate >= 0 else "lowers"
     count = grows if pct.estimate >= 0 else r.reps - grows
-    s = (f"In {count} of {r.reps} simulated futures {r.title} {verb} {horizon} turnover: "
-         f"{pct.estimate:+.1f}% on average (95% CI {pct.low:+.1f}% to {pct.high:+.1f}%)")
+    s = (f"In {count} of {r.reps} simulated futures {r.title} {verb} turnover: from week "
+         f"{w.first_effect_week} to week {weeks} {pct.estimate:+.1f}% on average (95% CI "
+         f"{pct.low:+.1f}% to {pct.high:+.1f}%), margin {margin.estimate:+.1f}% "
+         f"({margin.low:+.1f}% to {margin.high:+.1f}%); at the end it runs at "
+         f"{w.run_rate.estimate:+.1f}% a quarter")
     d = r.dip
     if d.depth_pct < -0.5:
         s += f"; the worst dip is {d.depth_pct:+.1f}% around week {d.week}, "
-        s += (f"recovered by week {d.recovery_week}" if d.recovery_week is not None
-              else "not recovered by the end of the horizon")
+        s += r.recovery.words("recovered")
     else:
         s += "; turnover never dips below the baseline's by more than 0.5%"
+    gave_up = r.payback.share < 1 or (r.payback.median or 0) > w.first_effect_week
+    if gave_up:              # the margin fell below the baseline's at some point
+        s += "; the margin given up is " + r.payback.words("paid back")
     return s + "."
 
 

@@ -20,6 +20,7 @@ from analysis.comparison.stats import (
     shrinks,
     wilson,
 )
+from analysis.comparison.windows import Timing, Windows, payback_weeks, timing, windows
 from sim.experiments.outcomes import per_100_deals
 from sim.market.ledger import BROKEN_COLUMNS
 from sim.vocab import WEEKS_PER_QUARTER
@@ -69,6 +70,9 @@ class StrategyResult:
     pilot: PilotResult | None = None
     at_risk: pd.DataFrame | None = None
     per_rep: pd.DataFrame = field(default_factory=pd.DataFrame)
+    windows: Windows | None = None      # the headline's windows (after the first effect, ...)
+    recovery: Timing | None = None      # per future: when the dip is recovered
+    payback: Timing | None = None       # per future: when cumulative Δ margin stays >= 0
     label: str = ""  # the name shown (the folder name ``name`` may be a safe spelling of it)
 
     @property
@@ -162,8 +166,13 @@ def season_adjusted(s_after: np.ndarray, s_before: np.ndarray, b_after: np.ndarr
 
 
 def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
-                material: float) -> StrategyResult:
-    """Paired statistics of one strategy against the baseline from the KPI table."""
+                material: float, first_effect: int | None = None,
+                full: int | None = None) -> StrategyResult:
+    """Paired statistics of one strategy against the baseline from the KPI table.
+
+    ``first_effect`` (default ``start``) and ``full`` (default ``start``) open the
+    headline's windows (:mod:`analysis.comparison.windows`).
+    """
     tb, ts = _wide(k, baseline, "turnover"), _wide(k, name, "turnover")
     reps = tb.index.intersection(ts.index)
     tb, ts = tb.loc[reps], ts.loc[reps]
@@ -206,8 +215,10 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
     boot = d_weekly[rng.integers(0, len(reps), size=(BAND_DRAWS, len(reps)))].mean(axis=1)
     lo, hi = np.quantile(boot, [0.025, 0.975], axis=0)
     dip = dip_and_recovery(weeks, curve, base_curve, start)
-    not_recovered = np.mean([dip_and_recovery(weeks, d_weekly[i], b_weekly[i], start)
-                             .recovery_week is None for i in range(len(reps))])
+    recovered = [dip_and_recovery(weeks, d_weekly[i], b_weekly[i], start).recovery_week
+                 for i in range(len(reps))]
+    not_recovered = np.mean([w is None for w in recovered])
+    first_effect = first_effect or start
 
     kb, ks = _kpi_window(k, baseline, start).loc[reps], _kpi_window(k, name, start).loc[reps]
     kpi_changes = {c: paired_t((ks[c] - kb[c]).to_numpy()) for c in KPI_CHANGES}
@@ -232,6 +243,8 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
         unpaired_variance=float(np.var(cum_s, ddof=1) + np.var(cum_b, ddof=1))
         if len(diff) > 1 else 0.0,
         per_rep=per_rep,
+        windows=windows(ts, tb, ms, mb, first_effect, full or start),
+        recovery=timing(recovered), payback=timing(payback_weeks(ms, mb, first_effect)),
     )
 
 
@@ -267,7 +280,9 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
     for name in strategies:
         ro = manifest["scenarios"][name]["rollout"] if manifest else None
         start = (starts or {}).get(name) or (ro["start_week"] if ro else 1)
-        r = compare_one(k, baseline, name, start, material)
+        r = compare_one(k, baseline, name, start, material,
+                        first_effect=ro.get("first_effect_week") if ro else None,
+                        full=ro.get("full_week") if ro else None)
         r.label = manifest["scenarios"][name].get("label", name) if manifest else name
         if ro is not None and by_region is not None:
             r.pilot = pilot_effects(by_region, baseline, name, ro,
@@ -298,6 +313,7 @@ def summary_row(r: StrategyResult, material: float) -> dict:
         "dip_pct": r.dip.depth_pct, "dip_week": r.dip.week,
         "recovery_week": r.dip.recovery_week if r.dip.recovery_week is not None else -1,
         "share_not_recovered": r.share_not_recovered,
+        **_window_columns(r),
         "pairing_gain": r.pairing_gain,
     }
     for c, v in r.kpi_changes.items():
@@ -305,3 +321,20 @@ def summary_row(r: StrategyResult, material: float) -> dict:
     if r.pilot is not None:
         row.update(r.pilot.summary())
     return row
+
+
+def _window_columns(r: StrategyResult) -> dict:
+    """The headline's windows, recovery and payback as flat columns."""
+    w = r.windows
+    out = {}
+    for key, iv in (("turnover_after_start_pct", w.turnover_after),
+                    ("margin_after_start_pct", w.margin_after),
+                    ("turnover_after_full_pct", w.turnover_after_full),
+                    ("run_rate_pct", w.run_rate)):
+        out.update({key: iv.estimate, f"{key}_low": iv.low, f"{key}_high": iv.high})
+    out["first_effect_week"] = w.first_effect_week
+    out["recovered_share"] = r.recovery.share
+    out["recovery_week_median"] = r.recovery.median if r.recovery.median is not None else -1
+    out["payback_share"] = r.payback.share
+    out["payback_week_median"] = r.payback.median if r.payback.median is not None else -1
+    return out

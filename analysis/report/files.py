@@ -40,6 +40,8 @@ def strategy_json(r: StrategyResult) -> dict:
         "p_shrink_9m_material", "p_diet", "p_diet_baseline", "diet", "dip", "share_not_recovered",
         "kpi_changes", "pairing_variance", "unpaired_variance")}
     out["pairing_gain"] = _plain(r.pairing_gain)
+    for k in ("windows", "recovery", "payback"):
+        out[k] = _plain(getattr(r, k))
     if r.pilot is not None:
         out["pilot"] = {**_plain(r.pilot.summary()), "per_rep": {
             "measured": _plain(r.pilot.measured), "true_pilot": _plain(r.pilot.true_pilot),

@@ -91,12 +91,16 @@ def _fmt(v, kind: str) -> str:
 
 
 SUMMARY_COLUMNS = (
-    ("strategy", "strategy", None), ("Δ turnover", "turnover_change_pct", "pct"),
-    ("95% CI", ("turnover_change_pct_low", "turnover_change_pct_high"), "ci"),
-    ("Δ margin", "margin_change_pct", "pct"), ("P(shrink)", "p_shrink", "p"),
+    ("strategy", "strategy", None), ("from week", "first_effect_week", "week"),
+    ("Δ turnover after start", "turnover_after_start_pct", "pct"),
+    ("95% CI", ("turnover_after_start_pct_low", "turnover_after_start_pct_high"), "ci"),
+    ("Δ margin after start", "margin_after_start_pct", "pct"),
+    ("run rate (last 13 weeks)", "run_rate_pct", "pct"),
+    ("Δ turnover, whole horizon", "turnover_change_pct", "pct"), ("P(shrink)", "p_shrink", "p"),
     ("P(shrink, 9 mo)", "p_shrink_9m", "p"), ("diet", "p_diet", "p"),
     ("diet, baseline", "p_diet_baseline", "p"), ("worst dip", "dip_pct", "pct"),
-    ("dip week", "dip_week", "week"), ("recovered by", "recovery_week", "week"),
+    ("dip week", "dip_week", "week"), ("futures recovered", "recovered_share", "p"),
+    ("median recovery week", "recovery_week_median", "week"),
     ("Δ conflicts /100 deals", "change_conflicts_per_100_deals", "num"),
     ("Δ active agents", "change_agents_active", "num"),
     ("Δ relationships broken", "change_relationships_broken", "num"),
