@@ -38,7 +38,7 @@ def overrides(scenario: Scenario, paths: list[str]) -> dict:
 
 
 def write_extending(target: Path, parent: Path, scenario: Scenario, paths: list[str],
-                    name: str, header: str) -> Path:
+                    name: str, header: str, extra: dict | None = None) -> Path:
     """Write ``target``: ``extends`` the parent file and sets ``scenario``'s ``paths``.
 
     Args:
@@ -48,6 +48,8 @@ def write_extending(target: Path, parent: Path, scenario: Scenario, paths: list[
         paths: the dotted paths to write.
         name: the new scenario's name.
         header: comment lines put on top (why the values were chosen).
+        extra: further top-level sections written as given (a calibration's
+            ``uncertainties:``, where ``null`` removes an inherited entry).
 
     """
     target = Path(target)
@@ -56,7 +58,7 @@ def write_extending(target: Path, parent: Path, scenario: Scenario, paths: list[
     rel = (os.path.relpath(parent, home) if os.path.commonpath([parent, home]) != "/"
            else str(parent))
     doc = {"extends": rel, "name": name, "description": header.splitlines()[0],
-           **overrides(scenario, paths)}
+           **overrides(scenario, paths), **(extra or {})}
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(comment + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
