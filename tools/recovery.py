@@ -21,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pandas as pd  # noqa: E402
+
 from analysis.studies.recovery import (  # noqa: E402
     CUT,
     CUT_WEEK,
@@ -47,14 +49,20 @@ def main() -> None:
     deadline = time.time() + 60 * args.minutes if args.minutes else None
     design = Planted(MARKET)
     engine = ProcessEngine(args.workers)
-    parts = [("recovery", truth_of(design), args.histories, 1000),
-             ("power", with_change(truth_of(design), CUT, CUT_WEEK), args.power, 2000)]
-    for name, truth, n, first in parts:
-        if n <= 0:
-            continue
-        table = run_recovery(design, truth, n, args.out / name, engine, first, deadline)
-        if len(table):
-            print(name, json.dumps(summary(table), indent=1), flush=True)
+    parts = {"recovery": (truth_of(design), args.histories, 1000),
+             "power": (with_change(truth_of(design), CUT, CUT_WEEK), args.power, 2000)}
+    tables: dict[str, list] = {name: [] for name in parts}
+    # one history of each part in turn, so a deadline leaves some of both
+    for i in range(max(args.histories, args.power)):
+        for name, (truth, n, first) in parts.items():
+            if i >= n or (deadline is not None and time.time() > deadline):
+                continue
+            one = run_recovery(design, truth, 1, args.out / name / f"{i:02d}", engine,
+                               first + i).assign(history=i)
+            tables[name].append(one)
+            both = pd.concat(tables[name], ignore_index=True)
+            both.to_csv(args.out / f"{name}.csv", index=False)
+            print(name, json.dumps(summary(both)), flush=True)
 
 
 if __name__ == "__main__":
