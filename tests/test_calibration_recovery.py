@@ -40,13 +40,14 @@ def cut(design: Planted):
 
 def test_the_recovery_study_runs_and_reports(tmp_path):
     # the plumbing only, on the small market (the statistics are the slow tests')
-    design = Planted(FIXTURES / "small.yaml", months=24, reps=2, budget=10, omega_runs=20)
+    design = Planted(FIXTURES / "small.yaml", months=14, holdout=2, reps=2, budget=10,
+                     omega_runs=4)
     table = run_recovery(design, truth_of(design), 1, tmp_path, engine="serial")
     assert sorted(table["setting"]) == sorted(TRUTH) and (table["history"] == 0).all()
     assert table["low_90"].le(table["high_90"]).all() and table["width_share"].between(0, 1).all()
     got = summary(table)
     assert got["histories"] == 1 and set(got["coverage"]) == set(TRUTH)
-    assert got["j_tested"] == 0                  # 20 runs are too few for the fit test
+    assert got["j_tested"] == 0                  # 4 runs are too few for the fit test
     assert (tmp_path / "recovery.csv").is_file()
     # the misspecified history: the cut is in the history, not in the model fitted
     sc = cut(design)

@@ -92,6 +92,7 @@ def with_change(truth: Scenario, values: dict[str, float], week: int) -> Scenari
     """``truth`` with ``values`` changed from ``week`` on, unannounced (a rollout)."""
     data = set_values(truth, values).model_dump(mode="json")
     data["rollout"] = {"full_week": week, "announce_weeks": 0}
+    data["weeks"] = max(data["weeks"], week)        # the histories set their own length
     return Scenario.model_validate(data).with_policy_before(truth.policy)
 
 
