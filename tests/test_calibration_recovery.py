@@ -7,12 +7,12 @@ and are calibrated from the hand-set values with the command line's defaults (5
 replications per candidate, the default budget for three settings) and a 12-month holdout.
 
 The acceptance study (``tools/recovery.py``: 20 histories, then 20 with an unannounced
-5-point discount cut at month 18) costs about 6 minutes a history on two free cores, so
-``make test-slow`` runs a few histories of each and asserts what a correct method passes
-with high probability at that size (the thresholds are binomial, stated at each assert):
-it can fail, and the figures of the full study are in ``docs/calibration.md``. The normal
-suite runs one short calibration of the same design (few replications, a short budget)
-to check the study's plumbing.
+5-point discount cut at month 18) costs about 870 runs a history (estimated 6 minutes on
+two free cores; 19 minutes measured on a shared machine), so ``make test-slow`` runs three
+histories of the truth and two of the cut, and asserts what a correct method passes with
+high probability at that size (the thresholds are binomial, stated at each assert): it can
+fail. The figures measured so far are in ``docs/calibration.md``. The normal suite runs one
+short calibration of the same design on the small market to check the study's plumbing.
 """
 
 import numpy as np
@@ -58,16 +58,16 @@ def test_the_recovery_study_runs_and_reports(tmp_path):
 
 @pytest.mark.slow
 def test_intervals_cover_a_planted_truth_and_the_fit_test_holds_its_size(tmp_path):
-    histories = 4
+    histories = 3
     design = Planted(CALIB)
     table = run_recovery(design, truth_of(design), histories, tmp_path)
     got = summary(table)
     print(got)
-    # 12 intervals at 90%: P(at least 8 cover) = 0.996 for a correct method
-    assert table["covers"].sum() >= 8, got
-    # each setting: P(at least 2 of 4) = 0.996
-    assert min(got["covered"].values()) >= 2, got
-    # 4 correct fits at 5%: P(at most 1 rejected) = 0.986
+    # 9 intervals at 90%: P(at least 6 cover) = 0.992 for a correct method
+    assert table["covers"].sum() >= 6, got
+    # each setting: P(at least 1 of 3) = 0.999
+    assert min(got["covered"].values()) >= 1, got
+    # 3 correct fits at 5%: P(at most 1 rejected) = 0.993
     assert got["j_rejections"] <= 1, got
     assert np.isfinite(table["p_value"]).all()
 

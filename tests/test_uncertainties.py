@@ -86,3 +86,30 @@ def test_bad_uncertainties_are_one_line_naming_the_entry(tmp_path, entry, where,
         load_scenario(path)
     lines = info.value.lines()
     assert len(lines) == 1 and f"{where}: " in lines[0] and reason in lines[0], lines
+
+
+def test_the_forecast_band_draws_every_fitted_setting_levers_included():
+    import pandas as pd
+
+    from analysis.studies.calibration import Fit, Parameter
+    from analysis.studies.fitted_file import band_draws, calibrated_scenario, fitted_uncertainties
+
+    paths = ["market.growth", "policy.discounts.distributor.base", "choice.price"]
+    cov = np.array([[1e-4, -5e-5, 0.0], [-5e-5, 1e-4, 0.0], [0.0, 0.0, np.inf]])
+    values = {"market.growth": 0.05, "policy.discounts.distributor.base": 0.25,
+              "choice.price": 7.0}
+    fit = Fit(values, {p: float(np.sqrt(cov[i, i])) for i, p in enumerate(paths)}, {}, {},
+              0.0, 0, pd.DataFrame(), cov, np.zeros((1, 3)), np.ones(1), np.zeros(1),
+              np.eye(1), 5, 20)
+    fitted = fitted_uncertainties(BASE, fit, [Parameter(p, 0, 10) for p in paths])
+    assert fitted.drawn == ["market.growth"] and fitted.left == ["choice.price"]
+    assert fitted.fixed == ["policy.discounts.distributor.base"]
+    assert fitted.uncertainties["market.growth"] is None         # leaves its inherited range
+    cal = calibrated_scenario(BASE, fit, fitted)
+    assert cal.uncertainties["choice.price"].low == 5.0          # not identified: range kept
+    draws = band_draws(cal, fit, fitted, 300, 1)
+    x = np.array([[d[p] for p in paths[:2]] for d in draws])
+    assert x.std(axis=0) == pytest.approx([0.01, 0.01], rel=0.15)
+    assert np.corrcoef(x.T)[0, 1] == pytest.approx(-0.5, abs=0.12)
+    assert 5.0 <= min(d["choice.price"] for d in draws) and max(
+        d["choice.price"] for d in draws) <= 10.0

@@ -33,6 +33,7 @@ from analysis.studies.fit_test import (
     tested,
 )
 from analysis.studies.fitted_file import (
+    band_draws,
     calibrated_scenario,
     fitted_sentence,
     fitted_uncertainties,
@@ -42,7 +43,7 @@ from analysis.studies.forecast import holdout_coverage, holdout_sentence
 from analysis.studies.history import MIN_MONTHS, read_history
 from sim.experiments.designs import run_jobs
 from sim.experiments.history import run_history, weeks_for
-from sim.experiments.seeds import Job, replication_seeds, sample_uncertainties
+from sim.experiments.seeds import Job, replication_seeds
 from sim.scenario import Scenario, resolve_path
 
 BAND_REPS = 20
@@ -162,7 +163,7 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
     calibrated = calibrated_scenario(sc, found, fitted)
     written = _write(target, source, sc, found, fitted, fitting, history.name,
                      f"({fit_months} months, {runs.reps} replications per candidate).")
-    draws = sample_uncertainties(calibrated, BAND_REPS, runs.seed)
+    draws = band_draws(calibrated, found, fitted, BAND_REPS, runs.seed)
     band = sim.results([[{**found.values, **d} for d in draws]], BAND_REPS,
                        offset=runs.reps + omega_runs)[0]
     monthly = forecast_coverage(hist, band, fit_months)

@@ -11,7 +11,8 @@ Declared choices:
 
 * a fitted **policy** setting (a lever, say today's distributor discount) is fixed at its
   fitted value: a strategy sets levers, and a future drawn from the baseline would
-  overwrite the strategy's own value; its interval is in the fit's table only;
+  overwrite the strategy's own value; its uncertainty enters the calibration's forecast
+  band (:func:`band_draws`) and the fit's table, not ``compare``;
 * a setting the history does **not identify** keeps the range it inherited (or none): the
   fit says nothing about it.
 """
@@ -25,11 +26,15 @@ import numpy as np
 
 from analysis.studies.calibration import Fit, Parameter
 from analysis.studies.common import StudyError
+from sim.experiments.seeds import sample_uncertainties
 from sim.experiments.settings import set_values
 from sim.scenario import Scenario
-from sim.scenario.schema import UNCERTAIN_SECTIONS
-from sim.scenario.uncertain import JOINT
+from sim.scenario.schema import UNCERTAIN_SECTIONS, schema_bounds
+from sim.scenario.uncertain import JOINT, Joint, joint_draws
 from sim.scenario.writer import write_extending
+
+# Spawn key of the band's draws of the fitted settings (apart from compare's stream)
+_BAND_KEY = 10**9 + 21
 
 
 @dataclass
@@ -95,6 +100,30 @@ def write_calibrated(target: Path, source: Path, sc: Scenario, found: Fit,
                            f"{sc.name}_calibrated", header,
                            extra={"uncertainties": fitted.uncertainties}
                            if fitted.uncertainties else None)
+
+
+def band_draws(calibrated: Scenario, found: Fit, fitted: Fitted, reps: int,
+               seed: int) -> list[dict[str, float]]:
+    """Settings for the forecast band: what ``compare`` draws, plus the fixed levers' error.
+
+    The band is a forecast under today's policy, so a fitted lever's uncertainty belongs in
+    it even though ``compare`` holds the lever fixed: every identified fitted setting is
+    drawn from the fit's joint normal (truncated to the schema's bounds), the calibrated
+    file's other uncertainties as ``compare`` draws them.
+    """
+    draws = sample_uncertainties(calibrated, reps, seed)
+    paths = fitted.drawn + fitted.fixed
+    if not paths:
+        return draws
+    index = [list(found.values).index(p) for p in paths]
+    cov = found.cov[np.ix_(index, index)]
+    joint = Joint(paths=paths, mean=[found.values[p] for p in paths],
+                  cov=((cov + cov.T) / 2).tolist())
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_BAND_KEY,)))
+    values = joint_draws(joint, rng.random((reps, len(paths))),
+                         [schema_bounds(p) for p in paths], rng)
+    return [{**d, **dict(zip(paths, map(float, row), strict=True))}
+            for d, row in zip(draws, values, strict=True)]
 
 
 def fitted_sentence(fitted: Fitted) -> str:

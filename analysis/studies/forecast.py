@@ -1,8 +1,9 @@
 """The calibrated forecast and its check on held-out months.
 
-The band is what ``compare`` would forecast from the calibrated file: replications of the
-calibrated scenario, each drawing its uncertainties (the fitted settings from their joint
-normal), so the band holds the fit's uncertainty as well as the market's luck.
+The band is the calibrated scenario's forecast: replications each drawing the fitted
+settings from the fit's joint normal (levers included, which ``compare`` holds fixed) and
+the file's other uncertainties, so the band holds the fit's uncertainty as well as the
+market's luck.
 
 The holdout check counts, per channel and in total, the held-out months whose observed
 revenue falls inside the band's 5%-95%. Months are correlated (a future that starts high
