@@ -106,9 +106,11 @@ def j_test(fit: Fit, names: list[str]) -> JTest:
     n = fit.omega_runs
     p_value = (float(f_law.sf(stat * (n - df) / ((n - 1) * df), df, n - df)) if n > df
                else float("nan"))
+    if not failing and p_value < LEVEL:    # no one moment alone: the one farthest off
+        failing = [names[keep[order[0]]]]
     return JTest(stat, df, p_value, [names[i] for i in keep],
-                 {names[k]: float(v) for k, v in zip(keep, z, strict=True)},
-                 failing or [names[keep[order[0]]]], fit.omega_runs)
+                 {names[k]: float(v) for k, v in zip(keep, z, strict=True)}, failing,
+                 fit.omega_runs)
 
 
 @dataclass
