@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from analysis.studies.calibration import Parameter, calibrate, moments, top20_share
 from analysis.studies.history import HistoryError, history_table, read_history
-from sim import load_scenario, run_model
+from sim import load_scenario, run_comparison, run_model
 from sim.experiments.history import month_weights, weeks_for
 from sim.experiments.settings import set_values
 
@@ -150,8 +150,8 @@ def test_bad_fit_paths_are_clean_errors(tmp_path, history, fit, reason):
 def test_calibration_recovers_known_settings(tmp_path, history):
     out = tmp_path / "calibrated.yaml"
     r = cli("calibrate", CALIB, "--history", history, *FIT, "--reps", "4", "--budget", "40",
-            "--out", out, "--also", FIXTURES / "small_cut.yaml", "--results", tmp_path / "r",
-            "--quiet")
+            "--omega-runs", "20", "--out", out, "--also", FIXTURES / "small_cut.yaml",
+            "--results", tmp_path / "r", "--quiet")
     assert r.returncode == 0, r.stderr
     fit = pd.read_csv(tmp_path / "r" / "fit.csv").set_index("parameter")
     for path, truth in TRUTH.items():
@@ -174,8 +174,8 @@ def test_calibration_recovers_known_settings(tmp_path, history):
 
 def test_calibrated_forecast_holds_the_held_out_year(tmp_path, history):
     r = cli("calibrate", CALIB, "--history", history, *FIT, "--reps", "4", "--budget", "40",
-            "--holdout", "12", "--out", tmp_path / "c.yaml", "--results", tmp_path / "r",
-            "--quiet")
+            "--omega-runs", "20", "--holdout", "12", "--out", tmp_path / "c.yaml",
+            "--results", tmp_path / "r", "--quiet")
     assert r.returncode == 0, r.stderr
     monthly = pd.read_csv(tmp_path / "r" / "monthly.csv")
     held = monthly[monthly["held_out"]]
@@ -183,8 +183,17 @@ def test_calibrated_forecast_holds_the_held_out_year(tmp_path, history):
     assert held["inside_band"].mean() >= 0.8
     doc = json.loads((tmp_path / "r" / "study.json").read_text())
     assert doc["sentences"][0].startswith("Fitted to 24 months of history.csv")
-    said = f"in {held['inside_band'].mean():.0%} of the 12 months held out"
+    # per channel and in total, beside what truth-like histories get on the same window
+    cover = pd.read_csv(tmp_path / "r" / "holdout.csv").set_index("panel")
+    assert list(cover.index) == ["total", "direct", "distributor", "partner", "marketplace"]
+    assert cover.loc["total", "observed_inside"] == pytest.approx(held["inside_band"].mean())
+    assert (cover["reference_runs"] == 20).all()
+    assert cover["reference_inside"].between(0.5, 1.0).all()
+    said = f"holds the observed total in {held['inside_band'].mean():.0%} of months"
     assert any(said in line for line in doc["sentences"])
+    # with a holdout the partners' concentration is still fitted (on the fitted months)
+    good = pd.read_csv(tmp_path / "r" / "goodness_of_fit.csv")
+    assert "top20" in set(good["moment"])
     page = cli("report", tmp_path / "r")
     assert page.returncode == 0, page.stderr
     assert "held-out months inside" in (tmp_path / "r" / "report.html").read_text()
@@ -217,12 +226,43 @@ def test_any_file_is_read_or_refused_in_one_line(tmp_path, header, rows, junk):
     assert (h.channels.to_numpy() >= 0).all()
 
 
-def test_a_comparison_report_shows_the_calibration(tmp_path, small_comparison, history):
-    cal = tmp_path / "cal"
-    r = cli("calibrate", CALIB, "--history", history, "--fit", "market.deal_rate.key=0.1:0.5",
-            "--reps", "2", "--budget", "10", "--seed", "3", "--out",
-            tmp_path / "c.yaml", "--results", cal, "--quiet")
+UNCERTAIN = FIXTURES / "calib_uncertain.yaml"
+INERT = "behaviour.commitment.training_weight"   # training is off in the calib market
+
+
+def test_a_calibrated_file_draws_the_fitted_values_and_the_report_shows_the_fit(
+        tmp_path, small_comparison, history):
+    cal, out = tmp_path / "cal", tmp_path / "c.yaml"
+    r = cli("calibrate", UNCERTAIN, "--history", history, "--fit",
+            "market.deal_rate.key=0.1:0.5", "--fit", f"{INERT}=0:0.6", "--reps", "2",
+            "--budget", "10", "--omega-runs", "20", "--seed", "3", "--out", out,
+            "--results", cal, "--quiet")
     assert r.returncode == 0, r.stderr
+    fit = pd.read_csv(cal / "fit.csv").set_index("parameter")
+    key = fit.loc["market.deal_rate.key"]
+    sc = load_scenario(out)
+    # the fitted setting left its range: drawn from the fitted normal, the value set
+    assert "market.deal_rate.key" not in sc.uncertainties
+    joint = sc.uncertainties["joint"]
+    assert joint.paths == ["market.deal_rate.key"]
+    assert joint.mean[0] == pytest.approx(key["fitted"]) == sc.market.deal_rate["key"]
+    assert joint.cov[0][0] == pytest.approx(key["se"] ** 2)
+    assert sc.uncertainties["market.growth"].high == 0.05        # the others stay as they were
+    # the planted setting no moment moves: flagged, and not turned into a fitted normal
+    inert = fit.loc[INERT]
+    assert inert["weak"] and inert["clipped"] == "low high" and np.isinf(inert["se"])
+    doc = json.loads((cal / "study.json").read_text())
+    assert any(line.startswith(f"{INERT} is not identified") for line in doc["sentences"])
+    assert any("market.deal_rate.key left the ranges" in line for line in doc["sentences"])
+    assert INERT not in joint.paths and INERT not in sc.uncertainties
+    # compare draws every future's key-account rate from the fit, not from 0.1 to 0.5
+    store = run_comparison({"cal": sc}, "cal", reps=12, seed=5, weeks=2, out=tmp_path / "cmp",
+                           engine="serial")
+    drawn = json.loads((store.root / "manifest.json").read_text())["uncertain_values"]
+    keys = np.array([d["market.deal_rate.key"] for d in drawn])
+    assert np.abs(keys - key["fitted"]).max() < 3.5 * key["se"]
+    assert keys.std() == pytest.approx(key["se"], rel=0.5)
+    assert np.ptp([d["market.growth"] for d in drawn]) > 0.05      # still its whole range
     page = tmp_path / "report.html"
     r = cli("report", small_comparison, "--out", page, "--calibration", cal)
     assert r.returncode == 0, r.stderr

@@ -18,10 +18,15 @@ def calibrate(
     history: Annotated[Path, typer.Option(help="The client's history (CSV or .xlsx).")],
     fit: Annotated[list[str], typer.Option(help="PATH=LOW:HIGH, a setting to fit.")],
     reps: Annotated[int, typer.Option(min=2, help="Replications per candidate.")] = 5,
-    budget: Annotated[int, typer.Option(min=10, help="Candidates the search may try.")] = 60,
+    budget: Annotated[int | None, typer.Option(
+        min=10, help="Candidates the search may try (default: 20 + 40 per --fit setting).")
+    ] = None,
     holdout: Annotated[int, typer.Option(
         min=0, help="Keep the last N months out of the fit and check the forecast on them.")] =
     0,
+    omega_runs: Annotated[int | None, typer.Option(
+        min=2, help="Runs on separate seeds for the moments' covariance (default: 10 per "
+        "tested moment; fewer leave the fit test out).")] = None,
     out: Annotated[Path, typer.Option(help="The calibrated scenario file to write.")] = Path(
         "calibrated.yaml"),
     also: Annotated[list[Path] | None, typer.Option(
@@ -40,7 +45,7 @@ def calibrate(
     strategies = {f: load(f) for f in also or []}
     writable_file(out, "--out")
     params = [Parameter(p, lo, hi) for p, lo, hi, _ in _ranges(fit, "--fit")]
-    fitting = Fitting(params, budget, holdout, strategies)
+    fitting = Fitting(params, budget, holdout, strategies, omega_runs)
     result = _study(lambda runs: calibrate_scenario(sc, file, history, fitting, out, runs),
                     reps, None, seed, (workers, scheduler, dask_local), results, quiet)
     from analysis.cli.terminal import print_study

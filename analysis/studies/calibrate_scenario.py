@@ -1,9 +1,10 @@
 """Calibrating a scenario to a client's sales history: the study around the fit.
 
-The fit itself (moments, search, standard errors) is ``analysis.studies.calibration``;
+The fit itself (moments, search, standard errors) is ``analysis.studies.calibration``, its
+test and the identification flags ``analysis.studies.fit_test``, the calibrated file
+``analysis.studies.fitted_file`` and the forecast check ``analysis.studies.forecast``;
 this module runs the candidates on the engines into a resumable folder (the
-:class:`Simulator`), writes the calibrated scenario (and strategies calibrated the same
-way) as files that ``extends`` the inputs, and says what the fit found.
+:class:`Simulator`), ties the parts together and says what the fit found.
 """
 
 from __future__ import annotations
@@ -16,23 +17,48 @@ import numpy as np
 import pandas as pd
 
 from analysis.report.charts.calibration import calibration_chart, forecast_coverage
-from analysis.studies.calibration import Parameter, calibrate, moments, run_moments
+from analysis.studies.calibration import (
+    Parameter,
+    calibrate,
+    default_budget,
+    moments,
+    run_moments,
+)
 from analysis.studies.common import Runs, StudyError, StudyResult, Tally, check_paths
+from analysis.studies.fit_test import (
+    identification,
+    identification_sentences,
+    j_sentence,
+    j_test,
+    tested,
+)
+from analysis.studies.fitted_file import (
+    band_draws,
+    calibrated_scenario,
+    fitted_sentence,
+    fitted_uncertainties,
+    write_calibrated,
+)
+from analysis.studies.forecast import holdout_coverage, holdout_sentence
 from analysis.studies.history import MIN_MONTHS, read_history
-from sim.experiments.designs import point_jobs, run_jobs
+from sim.experiments.designs import run_jobs
 from sim.experiments.history import run_history, weeks_for
-from sim.experiments.settings import set_values
+from sim.experiments.seeds import Job, replication_seeds
 from sim.scenario import Scenario, resolve_path
-from sim.scenario.writer import write_extending
 
 BAND_REPS = 20
+# the fit test's Omega: at least this many runs per tested moment (fewer make J reject
+# too often, an estimated Omega being too small in some directions by chance)
+OMEGA_PER_MOMENT = 10
 
 
 class Simulator:
     """Runs candidate settings as histories on an engine, into a study folder.
 
     Candidates are numbered in the order they are asked for, so a rerun with the same seed
-    finds each stored.
+    finds each stored. Replication ``r`` of every candidate uses the study's seed child
+    ``r``: the objective's ``S`` replications are children ``0 .. S-1``, and runs asked for
+    with ``offset`` use children from there on (seeds apart from the objective's).
     """
 
     def __init__(self, scenario, months: int, runs: Runs, store, tally: Tally,
@@ -42,11 +68,17 @@ class Simulator:
         self.names, self.fit_months = names, fit_months
         self.next = 0
 
-    def results(self, candidates: list[dict[str, float]], reps: int | None = None):
-        """Each candidate's runs (lists of :func:`sim.experiments.history.run_history`)."""
-        reps = reps or self.runs.reps  # the first R replication seeds are the same for any R
-        jobs = point_jobs([{"model": c} for c in candidates], reps, self.runs.seed, self.months,
-                          self.next)
+    def results(self, candidates: list[dict[str, float]], reps: int | None = None,
+                offset: int = 0):
+        """Each candidate's runs (lists of :func:`sim.experiments.history.run_history`).
+
+        A candidate may be a list of settings, one per replication (a band's draws).
+        """
+        reps = reps or self.runs.reps
+        seeds = replication_seeds(self.runs.seed, offset + reps)
+        jobs = [Job("model", offset + r, seeds[offset + r], self.months,
+                    c[r] if isinstance(c, list) else c, point=self.next + i)
+                for i, c in enumerate(candidates) for r in range(reps)]
         self.next += len(candidates)
         found = run_jobs({"model": self.scenario}, jobs, self.store, self.runs.engine,
                          run_history, self.tally.part(len(jobs)))
@@ -68,16 +100,20 @@ class Fitting:
 
     Attributes:
         params: the settings to fit and their search ranges.
-        budget: candidates the search may simulate.
+        budget: candidates the search may simulate (None: 20 + 40 per setting, see
+            :func:`analysis.studies.calibration.default_budget`).
         holdout: months at the end kept out of the fit (the forecast is checked on them).
         also: strategies (file -> scenario) to calibrate the same way.
+        omega_runs: runs on separate seeds for the moments' covariance (None: ten per
+            moment the fit test uses; fewer leave the fit test out).
 
     """
 
     params: list[Parameter]
-    budget: int = 60
+    budget: int | None = None
     holdout: int = 0
     also: dict[Path, Scenario] = field(default_factory=dict)
+    omega_runs: int | None = None
 
 
 def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitting,
@@ -101,77 +137,108 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
                          f"the moments need at least {MIN_MONTHS}")
     used = hist.head(fit_months) if fitting.holdout else hist
     observed = moments(used.channels, used.partners)
+    budget = fitting.budget or default_budget(len(params))
+    omega_runs = fitting.omega_runs or OMEGA_PER_MOMENT * len(tested(list(observed)))
     notes = runs.check({"model": sc}, weeks_for(months))
     digest = hashlib.sha256(history.read_bytes()).hexdigest()
     store = runs.open("calibrate", {"model": sc}, months, {
-        "fit": [p.__dict__ for p in params], "history": digest, "budget": fitting.budget,
-        "holdout": fitting.holdout})
+        "fit": [p.__dict__ for p in params], "history": digest, "budget": budget,
+        "holdout": fitting.holdout, "omega_runs": omega_runs})
     start = {p.path: float(resolve_path(sc, p.path)) for p in params}
-    # the search's budget, the start, the curvature probes, then the band
-    tally = Tally(runs.progress, (fitting.budget + 2 * len(params) + 2) * runs.reps + BAND_REPS)
+    # the search's budget, the start, the curvature probes, Omega, then the band
+    tally = Tally(runs.progress, (budget + 2 * len(params) + 2) * runs.reps + omega_runs
+                  + BAND_REPS)
     sim = Simulator(sc, months, runs, store, tally, list(observed), fit_months)
-    band = []
+    reference = []
 
     def omega(values: dict[str, float]) -> np.ndarray:
-        band[:] = sim.results([values], BAND_REPS)[0]
-        return np.cov(sim.moments(band), rowvar=False)
+        reference[:] = sim.results([values], omega_runs, offset=runs.reps)[0]
+        return sim.moments(reference)
 
-    found = calibrate(sim, params, observed, start, fitting.budget, runs.seed, omega)
-    calibrated = set_values(sc, found.values)
-    paths = [p.path for p in params]
-    write_extending(target, source, calibrated, paths, f"{sc.name}_calibrated",
-                    f"{sc.name} calibrated to {history.name} by channelsim calibrate "
-                    f"({fit_months} months, {runs.reps} replications per candidate).")
-    written = [target]
-    for f, st in fitting.also.items():
-        strategy_target = target.parent / f"{f.stem}_calibrated.yaml"
-        write_extending(strategy_target, f, set_values(st, found.values), paths,
-                        f"{st.name}_calibrated", f"{st.name} with the settings calibrated to "
-                        f"{history.name} (see {target.name}).")
-        written.append(strategy_target)
+    found = calibrate(sim, params, observed, start, budget, runs.seed, omega)
+    test = (j_test(found, list(observed)) if omega_runs >= OMEGA_PER_MOMENT
+            * len(tested(list(observed))) else None)
+    ident = identification(found, params, list(observed))
+    fitted = fitted_uncertainties(sc, found, params)
+    calibrated = calibrated_scenario(sc, found, fitted)
+    written = _write(target, source, sc, found, fitted, fitting, history.name,
+                     f"({fit_months} months, {runs.reps} replications per candidate).")
+    draws = band_draws(calibrated, found, fitted, BAND_REPS, runs.seed)
+    band = sim.results([[{**found.values, **d} for d in draws]], BAND_REPS,
+                       offset=runs.reps + omega_runs)[0]
     monthly = forecast_coverage(hist, band, fit_months)
-    lines = _sentences(found, params, history.name, fit_months, fitting.holdout, runs.reps,
-                       monthly)
+    holdout = holdout_coverage(hist, band, reference, fit_months) if fitting.holdout else None
+    lines = _sentences(found, params, history.name, fit_months, runs.reps)
+    lines += identification_sentences(ident)
+    lines.append(j_sentence(test) if test is not None else
+                 f"Fit test left out: Omega from {omega_runs} runs, fewer than "
+                 f"{OMEGA_PER_MOMENT} per tested moment.")
+    if holdout is not None:
+        lines.append(holdout_sentence(holdout))
+    lines.append(fitted_sentence(fitted))
     lines.append(f"Written: {', '.join(map(str, written))}; compare strategies against the "
                  "calibrated baseline with the calibrated strategies.")
-    fits = pd.DataFrame({"parameter": paths, "start": [start[p] for p in paths],
-                         "fitted": [found.values[p] for p in paths],
-                         "se": [found.se[p] for p in paths],
-                         "low_90": [found.low[p] for p in paths],
-                         "high_90": [found.high[p] for p in paths],
-                         "search_low": [p.low for p in params],
-                         "search_high": [p.high for p in params]})
+    tables = {"fit": _fit_table(found, params, start, ident), "goodness_of_fit": _goodness(
+        found.table, test), "monthly": monthly}
+    if test is not None:
+        tables["fit_test"] = pd.DataFrame([{
+            "J": test.stat, "df": test.df, "p_value": test.p_value, "rejects": test.rejects,
+            "omega_runs": test.omega_runs, "failing": " ".join(test.failing)}])
+    if holdout is not None:
+        tables["holdout"] = holdout
     return StudyResult(
         "calibrate", f"{sc.name} calibrated to {history.name}",
         f"{len(params)} settings, {found.evaluations} candidates x {runs.reps} replications, "
-        f"{months} months", lines,
-        {"fit": fits, "goodness_of_fit": found.table, "monthly": monthly},
+        f"{months} months", lines, tables,
         {"calibration": calibration_chart(hist, band, monthly)}, store.root, written=written,
         notes=notes).save(runs.command)
 
 
-def _sentences(found, params: list[Parameter], name: str, fit_months: int, holdout: int,
-               reps: int, monthly: pd.DataFrame) -> list[str]:
+def _write(target: Path, source: Path, sc: Scenario, found, fitted, fitting: Fitting,
+           name: str, how: str) -> list[Path]:
+    """Write the calibrated baseline and each ``--also`` strategy calibrated the same way."""
+    written = [write_calibrated(target, source, sc, found, fitted,
+                                f"{sc.name} calibrated to {name} by channelsim calibrate {how}")]
+    for f, st in fitting.also.items():
+        own = fitted_uncertainties(st, found, fitting.params)
+        written.append(write_calibrated(
+            target.parent / f"{f.stem}_calibrated.yaml", f, st, found, own,
+            f"{st.name} with the settings calibrated to {name} (see {target.name})."))
+    return written
+
+
+def _fit_table(found, params: list[Parameter], start: dict, ident: dict) -> pd.DataFrame:
+    paths = [p.path for p in params]
+    return pd.DataFrame({
+        "parameter": paths, "start": [start[p] for p in paths],
+        "fitted": [found.values[p] for p in paths], "se": [found.se[p] for p in paths],
+        "low_90": [found.low[p] for p in paths], "high_90": [found.high[p] for p in paths],
+        "search_low": [p.low for p in params], "search_high": [p.high for p in params],
+        "width_share": [ident[p].width_share for p in paths],
+        "clipped": [" ".join(ident[p].clipped) for p in paths],
+        "weak": [ident[p].weak for p in paths]})
+
+
+def _goodness(table: pd.DataFrame, test) -> pd.DataFrame:
+    """The goodness-of-fit table with each tested moment's residual after the fit."""
+    out = table.copy()
+    out["z_after_fit"] = out["moment"].map(test.z) if test is not None else np.nan
+    return out
+
+
+def _sentences(found, params: list[Parameter], name: str, fit_months: int,
+               reps: int) -> list[str]:
     """What the fit found, in words."""
     lines = [f"Fitted to {fit_months} months of {name}: " + "; ".join(
         f"{p.path} = {found.values[p.path]:.4g} (90% interval {found.low[p.path]:.4g} to "
         f"{found.high[p.path]:.4g})" for p in params) + "."]
     for p in params:
         v, edge = found.values[p.path], 0.01 * (p.high - p.low)
-        if not np.isfinite(found.se[p.path]):
-            lines.append(f"{p.path} is not identified: no moment of the history responds to it, "
-                         "so its value says nothing; fix it from other knowledge.")
-        elif v - p.low < edge or p.high - v < edge:
+        if np.isfinite(found.se[p.path]) and (v - p.low < edge or p.high - v < edge):
             lines.append(f"{p.path} ends at the edge of its search range ({v:.4g}): widen the "
                          "range, or the model cannot reproduce the history with it alone.")
     worst = found.table.loc[found.table["z"].abs().idxmax()]
-    lines.append(f"Moments matched within {found.table['z'].abs().max():.1f} simulated standard "
-                 f"deviations (worst: {worst['moment']}, observed {worst['observed']:.4g}, "
-                 f"simulated {worst['simulated']:.4g}); {found.evaluations} candidates "
-                 f"simulated {reps} times each.")
-    if holdout:
-        held = monthly[monthly["held_out"]]
-        coverage = float(held["inside_band"].mean()) if len(held) else float("nan")
-        lines.append(f"Out of sample: the calibrated scenario's 90% band holds the observed "
-                     f"monthly revenue in {coverage:.0%} of the {holdout} months held out.")
+    lines.append(f"Largest gap: {worst['moment']}, observed {worst['observed']:.4g}, simulated "
+                 f"{worst['simulated']:.4g} ({abs(worst['z']):.1f} simulated standard "
+                 f"deviations); {found.evaluations} candidates simulated {reps} times each.")
     return lines

@@ -192,7 +192,7 @@ def run_discovery(base: Scenario, strategy: Scenario, samples: int, threshold: f
     """
     if not base.uncertainties:
         raise StudyError(f"{base.name}: declares no uncertainties: there is nothing to sample")
-    check_paths(strategy, list(base.uncertainties), "uncertainty")
+    check_paths(strategy, base.uncertain_paths(), "uncertainty")
     worlds = sample_uncertainties(base, samples, runs.seed)
     points = [{"base": w, "strategy": w} for w in worlds]
     scenarios = {"base": base, "strategy": strategy}

@@ -51,17 +51,24 @@ class History:
     Attributes:
         months: month labels (``YYYY-MM``), first to last.
         channels: monthly revenue, one column per channel present in the file.
-        partners: total revenue per partner over the period (None without ``partner_id``).
+        by_partner: monthly revenue per partner, one column per partner (None without
+            ``partner_id``).
 
     """
 
     months: list[str]
     channels: pd.DataFrame
-    partners: np.ndarray | None
+    by_partner: pd.DataFrame | None = None
+
+    @property
+    def partners(self) -> np.ndarray | None:
+        """Total revenue per partner over the period (None without ``partner_id``)."""
+        return None if self.by_partner is None else self.by_partner.sum(axis=0).to_numpy()
 
     def head(self, n: int) -> History:
-        """The first ``n`` months (partners' totals are kept only for the whole period)."""
-        return History(self.months[:n], self.channels.iloc[:n].reset_index(drop=True), None)
+        """The first ``n`` months (the partners' concentration counted on them alone)."""
+        part = None if self.by_partner is None else self.by_partner.iloc[:n]
+        return History(self.months[:n], self.channels.iloc[:n].reset_index(drop=True), part)
 
 
 def _month(text: str) -> tuple[int, int] | None:
@@ -135,7 +142,12 @@ def read_history(path: str | Path) -> History:
     partners = None
     if "partner_id" in df.columns and (df["partner_id"] != "").any():
         given = (df["partner_id"] != "").to_numpy()
-        partners = revenue[given].groupby(df["partner_id"][given].to_numpy()).sum().to_numpy()
+        partners = (pd.DataFrame({"month": (index - first)[given].to_numpy(),
+                                  "partner": df["partner_id"][given].to_numpy(),
+                                  "revenue": revenue[given].to_numpy()})
+                    .pivot_table(index="month", columns="partner", values="revenue",
+                                 aggfunc="sum", fill_value=0.0)
+                    .reindex(range(n), fill_value=0.0).reset_index(drop=True))
     return History(labels, channels.astype(float), partners)
 
 

@@ -200,12 +200,13 @@ def study_factors(strategy: Scenario, base: Scenario | None,
     """The baseline's uncertainties plus the extra settings, as factors (StudyError if none)."""
     world = base or strategy
     check_paths(strategy, [p for p, *_ in extra], "--factor")
-    ranges = {p: (u.low, u.high) for p, u in world.uncertainties.items()}
+    declared = world.uncertain_ranges()
+    ranges = dict(declared)
     ranges.update({p: (lo, hi) for p, lo, hi, _ in extra})
     if not ranges:
         raise StudyError(f"{world.name}: declares no uncertainties and no --factor was given: "
                          "nothing to vary")
-    return [Factor(p, lo, hi, float(resolve_path(strategy, p)), p in world.uncertainties)
+    return [Factor(p, lo, hi, float(resolve_path(strategy, p)), p in declared)
             for p, (lo, hi) in sorted(ranges.items())]
 
 

@@ -47,13 +47,17 @@ def run_history(scenario: Scenario, job: Job) -> dict:
     ``job.weeks`` holds the number of months; ``job.uncertain`` the settings to apply.
 
     Returns:
-        ``{"channels": {channel: [monthly revenue, ...]}, "partners": [revenue of each
-        distributor or partner over the whole period]}``.
+        ``{"channels": {channel: [monthly revenue, ...]}, "partners": [[monthly purchases
+        of each distributor or partner], ...]}`` (one list per month), so a fit on the first
+        months counts the partners' concentration on those months alone.
 
     """
     model = run_with(scenario, job.uncertain, job.seed, weeks_for(job.weeks))
     kpis, agents = model.kpis(), model.tables()["agents"]
     channels = {c: v.tolist() for c, v in monthly_channels(kpis, job.weeks).items()}
     resellers = agents[agents["role"].isin(["distributor", "partner"])]
-    partners = resellers.groupby("agent_id")["purchases"].sum()
-    return {"channels": channels, "partners": partners.tolist()}
+    weekly = resellers.pivot_table(index="week", columns="agent_id", values="purchases",
+                                   aggfunc="sum", fill_value=0.0).reindex(kpis["week"],
+                                                                          fill_value=0.0)
+    monthly = month_weights(len(kpis), job.weeks) @ weekly.to_numpy()
+    return {"channels": channels, "partners": monthly.tolist()}

@@ -15,6 +15,8 @@ from scipy.stats import qmc
 
 from sim.run import run_model
 from sim.scenario import Scenario
+from sim.scenario.schema import schema_bounds
+from sim.scenario.uncertain import JOINT, joint_draws, transform
 
 # Spawn key of the stream that samples uncertainties: far from the replication children.
 _UNCERTAINTY_KEY = 10**9
@@ -26,20 +28,30 @@ def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
 
 
 def sample_uncertainties(sc: Scenario, reps: int, seed: int) -> list[dict[str, float]]:
-    """One set of uncertain values per replication, Latin hypercube over the declared ranges.
+    """One set of uncertain values per replication, a Latin hypercube over the declarations.
 
-    Each range is cut into ``reps`` equal strata and every stratum is used once, so even a
-    few replications cover each range. Returns ``reps`` empty dicts when the scenario
-    declares no uncertainties.
+    Each dimension is cut into ``reps`` equal strata of probability and every stratum is
+    used once, so even a few replications cover each range. A range maps its stratum
+    uniformly, a normal through its (truncated) quantile function, and the joint block
+    through the normal's root of its covariance (rows outside the schema's bounds redrawn).
+    Returns ``reps`` empty dicts when the scenario declares no uncertainties.
     """
-    paths = sorted(sc.uncertainties)
+    paths = sc.uncertain_paths()
     if not paths or reps == 0:
         return [{} for _ in range(reps)]
     ss = np.random.SeedSequence(seed, spawn_key=(_UNCERTAINTY_KEY,))
-    unit = qmc.LatinHypercube(d=len(paths), rng=np.random.default_rng(ss)).random(reps)
-    lo = np.array([sc.uncertainties[p].low for p in paths])
-    hi = np.array([sc.uncertainties[p].high for p in paths])
-    values = lo + unit * (hi - lo)
+    rng = np.random.default_rng(ss)
+    unit = qmc.LatinHypercube(d=len(paths), rng=rng).random(reps)
+    values = np.empty_like(unit)
+    single = [p for p in sorted(sc.uncertainties) if p != JOINT]
+    for i, p in enumerate(single):
+        values[:, i] = transform(sc.uncertainties[p], unit[:, i], schema_bounds(p))
+    joint = sc.uncertainties.get(JOINT)
+    if joint is not None:
+        k = len(single)
+        # the rejection stream follows the hypercube's, so ranges alone draw as they did
+        values[:, k:] = joint_draws(joint, unit[:, k:],
+                                    [schema_bounds(p) for p in joint.paths], rng)
     return [{p: float(v) for p, v in zip(paths, row, strict=True)} for row in values]
 
 

@@ -120,3 +120,14 @@ def suggest(root: type[BaseModel], parent: str, key: str, limit: int = 3) -> lis
     alike = [leaves[k] for k in difflib.get_close_matches(key, list(leaves), n=limit,
                                                           cutoff=0.8)]
     return list(dict.fromkeys(found + below + anywhere + alike))[:limit]
+
+
+def numeric_bounds(annotation: Any) -> tuple[float | None, float | None]:
+    """The lower and upper bounds an annotation's constraints set (None where open)."""
+    lo = hi = None
+    for meta in (typing.get_args(annotation)[1:]
+                 if typing.get_origin(annotation) is typing.Annotated else ()):
+        for m in getattr(meta, "metadata", [meta]):
+            lo = getattr(m, "ge", getattr(m, "gt", lo))
+            hi = getattr(m, "le", getattr(m, "lt", hi))
+    return lo, hi

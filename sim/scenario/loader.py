@@ -92,6 +92,8 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> list[tuple[Path, dict[str, 
     except ScenarioError as exc:
         raise ScenarioError(exc.problems) from None
     merged = deep_merge(lineage[-1][1], raw)
+    if isinstance(raw.get("uncertainties"), dict):
+        merged["uncertainties"] = _merged_uncertainties(lineage[-1][1], raw["uncertainties"])
     return [*lineage, (path, merged)]
 
 
@@ -109,6 +111,21 @@ def _anchor_files(path: Path, raw: dict[str, Any]) -> None:
             raise ScenarioError([(str(path), f"network.{key}", f"file not found: {ref} "
                                   "(paths are relative to the scenario file)")])
         net[key] = str(target)
+
+
+def _merged_uncertainties(parent: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """The parent's uncertainties with this file's entries replacing theirs whole.
+
+    An entry is one distribution, so merging key by key would mix a range with a normal;
+    ``path: null`` removes an inherited entry (a calibrated file's fitted settings).
+    """
+    inherited = parent.get("uncertainties")
+    out = copy.deepcopy(inherited) if isinstance(inherited, dict) else {}
+    for key, value in own.items():
+        out.pop(key, None)
+        if value is not None:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def _validate(name: str, data: dict[str, Any]) -> Scenario:

@@ -18,6 +18,7 @@ from sim.scenario.fields import annotation_at, suggest
 _SUBPATH = re.compile(r"^([A-Za-z_][\w.]*): (.+)$", re.S)
 _WHOLE = ("int_parsing", "int_parsing_size", "int_from_float", "int_type")
 _NUMBER = ("float_parsing", "float_type")
+_FORMS = ("range", "normal", "joint")
 
 
 def _num(v: float) -> str:
@@ -46,9 +47,16 @@ def _range_words(lo, hi) -> str:
     return f" at least {_num(lo)}" if lo is not None else ""
 
 
+def _file_loc(loc: list[str]) -> list[str]:
+    """The location as the file has it: the form of an uncertainty is not a key."""
+    if loc[:1] == ["uncertainties"] and len(loc) > 2 and loc[2] in _FORMS:
+        return loc[:2] + loc[3:]
+    return loc
+
+
 def explain(root, err: dict[str, Any]) -> tuple[str, str]:
     """``(field path, reason)`` of one pydantic error, in the scenario's words."""
-    loc = [str(p) for p in err["loc"]]
+    loc = _file_loc([str(p) for p in err["loc"]])
     kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
     ctx = err.get("ctx") or {}
     if loc and loc[-1] == "[key]":

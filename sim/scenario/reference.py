@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from sim.scenario.about import about
-from sim.scenario.fields import base_type, literal_values, unwrap_optional
+from sim.scenario.fields import base_type, literal_values, numeric_bounds, unwrap_optional
 from sim.scenario.market import Range
 from sim.scenario.schema import Scenario
 
@@ -67,12 +67,7 @@ def _kind(ann) -> str:
 
 
 def _bounds(ann) -> str:
-    lo = hi = None
-    for meta in (typing.get_args(ann)[1:] if typing.get_origin(ann) is typing.Annotated
-                 else ()):
-        for m in getattr(meta, "metadata", [meta]):
-            lo = getattr(m, "ge", getattr(m, "gt", lo))
-            hi = getattr(m, "le", getattr(m, "lt", hi))
+    lo, hi = numeric_bounds(ann)
     if lo is None and hi is None:
         return ""
     return f"{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}"

@@ -8,7 +8,7 @@ from pydantic import PrivateAttr, model_validator
 
 from sim.scenario.about import setting
 from sim.scenario.behaviour import Behaviour
-from sim.scenario.fields import check_value
+from sim.scenario.fields import annotation_at, check_value, numeric_bounds
 from sim.scenario.levers import check_levers
 from sim.scenario.market import (
     Choice,
@@ -16,11 +16,19 @@ from sim.scenario.market import (
     Market,
     Network,
     Product,
-    Range,
     Strict,
     Weeks,
 )
 from sim.scenario.policy import Policy, Rollout
+from sim.scenario.uncertain import (
+    JOINT,
+    Joint,
+    Normal,
+    Uncertain,
+    finite_bounds,
+    marginal_range,
+    paths_of,
+)
 
 # Sections an `uncertainties:` entry may address: what the manufacturer does not control.
 UNCERTAIN_SECTIONS = ("market", "competitor", "choice", "behaviour")
@@ -65,9 +73,11 @@ class Scenario(Strict):
                              factory=Policy)
     rollout: Rollout | None = setting(None, "When a strategy's policy takes effect (a "
                                       "scenario with a rollout is a strategy).", basis="policy")
-    uncertainties: dict[str, Range] = setting(
-        meaning="Settings not known for sure, by dotted path: each future draws a value in "
-        "its range.", basis="convention", factory=dict)
+    uncertainties: dict[str, Uncertain] = setting(
+        meaning="Settings not known for sure, by dotted path: each future draws a value, "
+        "uniformly in a range {low, high}, from a normal {dist: normal, mean, sd}, or, under "
+        "the key joint, several together from {paths, mean, cov} (normals truncated to the "
+        "schema's bounds).", basis="convention", factory=dict)
 
     _policy_before: Policy | None = PrivateAttr(default=None)
 
@@ -93,17 +103,60 @@ class Scenario(Strict):
             if sum(p.mix.get(seg, 0.0) for p in self.products) <= 0:
                 raise ValueError(f"products: no product line is sold in segment '{seg}' (mix)")
         check_levers(self)
-        for path, span in self.uncertainties.items():
-            try:
-                check_uncertain_path(self, path)
-            except ValueError as exc:
-                raise ValueError(f"uncertainties.{path}: {exc}") from None
-            for end in ("low", "high"):
-                why = check_value(Scenario, path, getattr(span, end))
-                if why is not None:
-                    raise ValueError(f"uncertainties.{path}.{end}: {why} (the range must "
-                                     "hold valid values of the setting)")
+        self._check_uncertainties()
         return self
+
+    def _check_uncertainties(self) -> None:
+        for path, entry in self.uncertainties.items():
+            if path == JOINT or isinstance(entry, Joint):
+                if path != JOINT or not isinstance(entry, Joint):
+                    raise ValueError(f"uncertainties.{path}: settings drawn together go under "
+                                     f"the key '{JOINT}' as {{paths, mean, cov}}")
+                self._check_joint(entry)
+                continue
+            ends = (("mean", entry.mean),) if isinstance(entry, Normal) else (
+                ("low", entry.low), ("high", entry.high))
+            self._check_entry(path, ends, f"uncertainties.{path}")
+
+    def _check_joint(self, joint: Joint) -> None:
+        where = f"uncertainties.{JOINT}"
+        for i, path in enumerate(joint.paths):
+            if path in self.uncertainties:
+                raise ValueError(f"{where}.paths: {path} is also declared on its own; "
+                                 "declare it once")
+            self._check_entry(path, (("mean", joint.mean[i]),), f"{where}.{path}")
+
+    def _check_entry(self, path: str, ends, where: str) -> None:
+        try:
+            check_uncertain_path(self, path)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        for end, value in ends:
+            why = check_value(Scenario, path, value)
+            if why is not None:
+                hint = ("the mean must be a valid value" if end == "mean"
+                        else "the range must hold valid values")
+                raise ValueError(f"{where}.{end}: {why} ({hint} of the setting)")
+
+    def uncertain_paths(self) -> list[str]:
+        """Every uncertain setting, in the order its values are drawn."""
+        return paths_of(self.uncertainties)
+
+    def uncertain_ranges(self) -> dict[str, tuple[float, float]]:
+        """A range per uncertain setting: a range's ends, a normal's 5% and 95% points.
+
+        For studies that move one setting across a range (sensitivity); a joint block's
+        settings count by their marginal normals.
+        """
+        out = {}
+        for path, entry in self.uncertainties.items():
+            if isinstance(entry, Joint):
+                for i, p in enumerate(entry.paths):
+                    one = Normal(mean=entry.mean[i], sd=float(entry.cov[i][i]) ** 0.5)
+                    out[p] = marginal_range(one, schema_bounds(p))
+            else:
+                out[path] = marginal_range(entry, schema_bounds(path))
+        return out
 
     def _check_rollout(self, regions: set[str]) -> None:
         ro = self.rollout
@@ -143,6 +196,11 @@ def resolve_path(obj: Any, path: str) -> Any:
         else:
             raise KeyError(part)
     return cur
+
+
+def schema_bounds(path: str) -> tuple[float, float]:
+    """The bounds the schema puts on the setting at ``path`` (infinite where open)."""
+    return finite_bounds(*numeric_bounds(annotation_at(Scenario, path)))
 
 
 def check_uncertain_path(sc: Scenario, path: str) -> None:

@@ -48,7 +48,8 @@ def write_extending(target: Path, parent: Path, scenario: Scenario, paths: list[
         paths: the dotted paths to write.
         name: the new scenario's name.
         header: comment lines put on top (why the values were chosen).
-        extra: further top-level sections written as given (``uncertainties`` ranges).
+        extra: further top-level sections written as given (a calibration's
+            ``uncertainties:``, where ``null`` removes an inherited entry).
 
     """
     target = Path(target)
