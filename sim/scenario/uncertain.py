@@ -69,7 +69,9 @@ class Joint(Strict):
 
 def _form(value: Any) -> str:
     """Which form an entry is, by its keys, so errors are those of the form meant."""
-    keys = value if isinstance(value, dict) else value.__dict__
+    keys = value if isinstance(value, dict) else getattr(value, "__dict__", None)
+    if not isinstance(keys, dict):
+        return "range"          # not a mapping at all: refused as the plain range form
     if "paths" in keys:
         return "joint"
     if keys.get("dist") == "normal":
