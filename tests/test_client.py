@@ -75,7 +75,9 @@ def test_fit_report_separates_agents_that_bought_nothing():
     assert "P-07" not in set(fit.table["id"])  # not under contract
 
 
+@pytest.mark.slow
 def test_init_validate_compare_report_xlsx_on_the_client_files(tmp_path):
+    """The walkthrough end to end (slow suite: five command-line runs)."""
     out = tmp_path / "mine.yaml"
     strategy = tmp_path / "cut.yaml"
     strategy.write_text(f"extends: {FIXTURES / 'small_cut.yaml'}\nname: cut\n")
