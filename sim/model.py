@@ -124,9 +124,6 @@ class ChannelModel(mesa.Model):
         self.channel.plan = EffortPlan(sc, self.channel, self.customers, self.catalogue)
         self.channel.team = DirectTeam(self.channel, sc.network.rep_open_deals,
                                        self.channel.plan.deal_value)
-        # a roster's direct team of several reps holds as many open deals as they can
-        self.channel.team.capacity[:] = np.round(self.channel.team.capacity
-                                                 * self.channel.reps).astype(np.int64)
         self.partners = Partners(self.channel, sc.behaviour.pricing)
         self.competitor = Competitor(sc, self.catalogue.stocked)
         dists = np.flatnonzero(self.channel.role == Role.DISTRIBUTOR)

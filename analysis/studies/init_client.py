@@ -181,9 +181,10 @@ def _write_checked(out: Path, doc: dict) -> Scenario:
                      encoding="utf-8")
     try:
         scenario = load_scenario(trial)
-    finally:
-        if not scenario_loaded(trial, out):
-            trial.unlink(missing_ok=True)
+    except BaseException:
+        trial.unlink(missing_ok=True)
+        raise
+    trial.replace(out)
     return scenario
 
 
@@ -205,16 +206,6 @@ def strategy_for_client(baseline: Path, strategy: Path) -> Path:
            "market": base["market"], "products": base["products"], "network": network}
     _write_checked(out, doc)
     return out
-
-
-def scenario_loaded(trial: Path, out: Path) -> bool:
-    """Move a loaded trial file to ``out`` (True), unless loading raised (False)."""
-    import sys
-
-    if sys.exc_info()[0] is not None:
-        return False
-    trial.replace(out)
-    return True
 
 
 def name_solved(path: Path, solved_file: Path) -> None:

@@ -22,7 +22,8 @@ class DirectTeam:
     def __init__(self, channel, capacity: int, deal_value: np.ndarray):
         self.reps = np.flatnonzero(channel.role == Role.DIRECT)
         self.is_rep = channel.role == Role.DIRECT
-        self.capacity = np.full(channel.n, capacity, dtype=np.int64)
+        # a roster's direct team of several reps holds as many open deals as they can
+        self.capacity = np.round(capacity * channel.reps).astype(np.int64)
         self.deal_value = deal_value                 # money per deal, by segment
         self.rows = np.zeros(0, dtype=np.int64)      # held projects: deal row ...
         self.agents = np.zeros(0, dtype=np.int64)    # ... and the rep holding it
