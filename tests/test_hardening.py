@@ -265,6 +265,28 @@ def test_corrupted_result_and_stray_temporary_folders(tmp_path):
         load_results(tmp_path)
 
 
+def test_reopening_a_store_removes_what_killed_writers_left(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from sim.experiments.store import ResultStore
+
+    ResultStore.open(tmp_path, {"kind": "comparison"})
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    gone = tmp_path / "runs" / "a" / f".rep-0003.tmp-{dead}"
+    gone.mkdir(parents=True)
+    (gone / "kpis.parquet").write_bytes(b"half a file")
+    gone_file = tmp_path / f".manifest.json.tmp-{dead}"
+    gone_file.write_text("{")
+    live = tmp_path / "runs" / "a" / f".rep-0004.tmp-{os.getpid()}"
+    live.mkdir()
+    ResultStore.open(tmp_path, {"kind": "comparison"})
+    assert not gone.exists() and not gone_file.exists()
+    assert live.is_dir()  # a writer that still runs keeps its folder
+
+
 def test_manifest_of_another_version_is_refused_and_kept(tmp_path):
     import json
 

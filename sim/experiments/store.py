@@ -6,7 +6,8 @@ Layout::
     DIR/runs/<scenario>/rep-0007/kpis.parquet  the five tables of one replication
 
 A replication's folder is written under a temporary name and renamed when complete, so a
-folder that exists is always whole; one that does not is simply run again.
+folder that exists is always whole; one that does not is simply run again. A temporary
+folder left by a process that was killed mid-write is removed when the store is reopened.
 """
 
 from __future__ import annotations
@@ -86,6 +87,35 @@ def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
         os.replace(tmp, target)
 
 
+_TMP = re.compile(r"^\..+\.tmp-(\d+)$")
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this id runs (its temporary files may still be growing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> None:
+    """Remove the temporary files and folders of killed writers under ``folder``.
+
+    Each writer names its temporary ``.<name>.tmp-<pid>``; a pid that no longer runs cannot
+    finish its rename, so what it left is garbage (and would be read as results).
+    """
+    for path in Path(folder).rglob(".*.tmp-*"):
+        match = _TMP.match(path.name)
+        if match and path.exists() and not _alive(int(match.group(1))):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
 class ResultStore:
     """A comparison's folder of results."""
 
@@ -116,6 +146,7 @@ class ResultStore:
             else:
                 write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
             (store.root / "runs").mkdir(exist_ok=True)
+            sweep_stale(store.root)
         except json.JSONDecodeError:
             raise StoreError(f"{path} is not a readable manifest; remove the folder") from None
         except OSError as exc:
