@@ -34,8 +34,9 @@ browser:
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; \
 	  else echo "install chromium (Debian package) for the browser tests" >&2; exit 1; fi; }
 
+# The tests run on every core (pytest-xdist); the slowest are listed for the CI log.
 test: $(STAMP) browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --durations=15
 
 # Longer variants (hypothesis with more examples, repeated kills); CI runs them too.
 test-slow: $(STAMP) browser

@@ -72,6 +72,8 @@ def dashboard():
     yield url
     proc.terminate()
     proc.wait(timeout=20)
+    with socket.socket() as s:  # stopping the command stopped the server: the port is free
+        assert s.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_dashboard_binds_to_loopback_runs_steps_and_shows_charts(browser, dashboard):

@@ -147,6 +147,7 @@ def test_bad_fit_paths_are_clean_errors(tmp_path, history, fit, reason):
     assert r.returncode == 2 and "none.csv: file not found" in r.stderr
 
 
+@pytest.mark.slow  # a statistical study (~1 min); the calibrate smoke runs below
 def test_calibration_recovers_known_settings(tmp_path, history):
     out = tmp_path / "calibrated.yaml"
     r = cli("calibrate", CALIB, "--history", history, *FIT, "--reps", "4", "--budget", "40",
@@ -172,6 +173,7 @@ def test_calibration_recovers_known_settings(tmp_path, history):
         good["moment"])
 
 
+@pytest.mark.slow  # a statistical study (~1 min); the calibrate smoke runs below
 def test_calibrated_forecast_holds_the_held_out_year(tmp_path, history):
     r = cli("calibrate", CALIB, "--history", history, *FIT, "--reps", "4", "--budget", "40",
             "--omega-runs", "20", "--holdout", "12", "--out", tmp_path / "c.yaml",

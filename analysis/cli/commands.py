@@ -210,8 +210,6 @@ def dashboard(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
 ):
     """Serve the live dashboard (Mesa SolaraViz) for presenting a market to a board."""
-    import subprocess
-
     from analysis.dashboard.model import SCENARIO_ENV
 
     env = dict(os.environ)
@@ -222,4 +220,7 @@ def dashboard(
     typer.echo(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
     cmd = [sys.executable, "-m", "solara", "run", str(app_path), "--host", host, "--port",
            str(port), "--production", "--no-open"]
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    sys.stdout.flush()
+    # The server replaces this process, so whoever stops the command stops the server
+    # (a child would outlive a terminated parent and keep the port).
+    os.execve(sys.executable, cmd, env)
