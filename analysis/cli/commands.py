@@ -82,6 +82,9 @@ def compare(
     material: Annotated[float, typer.Option(
         help="Materiality threshold in percent of baseline turnover.")] = -1.0,
     no_uncertainty: NoUncertainty = False, quiet: Quiet = False,
+    placebo: Annotated[int, typer.Option(
+        min=0, help="Futures of the baseline alone for the pilots' placebo and power "
+        "(200 or more; 0: none).")] = 0,
 ):
     """Would these strategies shrink turnover? Paired Monte Carlo against the baseline."""
     from sim.experiments.preflight import check_runs
@@ -106,6 +109,13 @@ def compare(
     store = with_progress(lambda progress: run_comparison(
         scenarios, names[0], reps, seed, weeks, out, engine, uncertainty=not no_uncertainty,
         progress=progress, labels=dict(zip(names, labels, strict=True))), quiet)
+    if placebo:
+        from analysis.studies.placebo import write_placebo
+
+        if not quiet:
+            typer.echo(f"placebo: {placebo} futures of {names[0]} alone, for the pilots")
+        write_placebo(store.root, scenarios[names[0]], store.manifest(), placebo, engine,
+                      not no_uncertainty)
     comp = compare_results(store.root, material=material / 100.0)
     write_summary(comp, store.root)
     if not quiet:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from analysis.comparison.narrative import pilot_power_sentences
 from analysis.comparison.windows import RECOVERED_SHARE
 
 if TYPE_CHECKING:
@@ -91,13 +92,13 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
             s = r.pilot.summary()
             rollout = (f"full rollout {s['rollout_true_pct']:+.1f}%, "
                        if r.pilot.rollout_in_horizon else "full rollout after the horizon, ")
-            wrong = (f"; wrong sign in {s['pilot_p_wrong_sign']:.0%} of futures"
-                     if r.pilot.rollout_in_horizon else "")
+            wrong = f"; wrong sign in {s['pilot_p_wrong_sign']:.0%} of futures"
             notes.append(f"  pilot in {', '.join(r.pilot.pilot_regions)} (weeks "
                          f"{r.pilot.pilot_week}-{r.pilot.last_week}) would have measured "
                          f"{s['pilot_measured_pct']:+.1f}% against control regions; true effect "
                          f"there {s['pilot_true_pct']:+.1f}%, {rollout}spillover into controls "
                          f"{s['pilot_spillover_pct']:+.1f}%{wrong}")
+            notes.extend(f"  {line}" for line in pilot_power_sentences(r))
         broken = r.kpi_changes["relationships_broken"]
         notes.append(f"  customer relationships broken by the rules from week {r.start_week}: "
                      f"{broken.estimate:+,.0f} [{broken.low:+,.0f}, {broken.high:+,.0f}] "

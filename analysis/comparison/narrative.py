@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import comb
+
 from analysis.comparison.paired import Comparison, StrategyResult
 
 
@@ -66,8 +68,42 @@ def pilot_sentence(r: StrategyResult) -> str | None:
     if not r.pilot.rollout_in_horizon:
         return said + " (the horizon ends before the full rollout)."
     return (said + f" and the full rollout's {s['rollout_true_pct']:+.1f}%. The pilot points "
-            f"the wrong way in {s['pilot_p_wrong_sign']:.0%} of futures and misses the rollout "
-            f"effect by more than half in {s['pilot_p_miss_by_half']:.0%}.")
+            f"the wrong way (against the true pilot effect) in {s['pilot_p_wrong_sign']:.0%} "
+            f"of futures and misses the rollout effect by more than half in "
+            f"{s['pilot_p_miss_by_half']:.0%}.")
+
+
+METRIC_WORDS = {"turnover": "turnover", "sell_through": "sell-through",
+                "deals_won": "deals won"}
+
+
+def pilot_power_sentences(r: StrategyResult) -> list[str]:
+    """What a pilot of this design can detect: placebo, power, the test to run (or none)."""
+    p = r.pilot
+    if p is None:
+        return []
+    k, n = len(p.pilot_regions), p.n_regions
+    if p.smallest_p > 0.05:
+        test = (f"No design-based test at 5% exists for {k} of {n} regions: a randomisation "
+                f"test over the {comb(n, k)} same-size region sets cannot go below "
+                f"p = {p.smallest_p:.3f}; pilot more regions.")
+    else:
+        test = (f"On the real pilot's data, run a randomisation test over the {comb(n, k)} "
+                f"same-size region sets (smallest p = {p.smallest_p:.3f}): it rejects at 5% "
+                f"in {p.ri_power:.0%} of these futures.")
+    d = p.detect.get("turnover")
+    if d is None:
+        return [test, "No placebo was run (compare --placebo 200), so what chance alone "
+                "does to this pilot's estimate is not known."]
+    first = (f"Chance alone moves this pilot's estimate by {d.placebo_sd:.1f} points (placebo "
+             f"over {d.placebo_futures} futures without the strategy, mean "
+             f"{d.placebo_mean:+.1f}): it detects effects beyond ±{d.threshold:.1f} points, "
+             f"its minimum detectable effect at 80% power is {d.mde:.1f} points, and the true "
+             f"pilot effect ({d.true_effect:+.1f}%) gives it {d.power:.0%} power; leakage "
+             f"into the control regions biases it by {p.leakage_bias:+.1f} points.")
+    others = "; ".join(f"{METRIC_WORDS[m]}: minimum detectable {x.mde:.1f} points, power "
+                       f"{x.power:.0%}" for m, x in p.detect.items() if m != "turnover")
+    return [first, test] + ([f"Other pilot metrics ({others})."] if others else [])
 
 
 def sentences(comp: Comparison) -> dict[str, list[str]]:
@@ -79,5 +115,6 @@ def sentences(comp: Comparison) -> dict[str, list[str]]:
         p = pilot_sentence(r)
         if p:
             lines.append(p)
+            lines.extend(pilot_power_sentences(r))
         out[name] = lines
     return out

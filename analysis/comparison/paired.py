@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.comparison.pilot import PilotResult, agents_at_risk, pilot_effects
+from analysis.comparison.pilot import (
+    PilotResult,
+    agents_at_risk,
+    attach_placebo,
+    pilot_effects,
+)
 from analysis.comparison.results import Results
 from analysis.comparison.stats import (
     Dip,
@@ -287,6 +292,9 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
         if ro is not None and by_region is not None:
             r.pilot = pilot_effects(by_region, baseline, name, ro,
                                     manifest["scenarios"][name]["regions"])
+            meta, cube = results.placebo()
+            if r.pilot is not None and meta is not None:
+                attach_placebo(r.pilot, meta, cube)
         if agents is not None:
             r.at_risk = agents_at_risk(agents, baseline, name, start)
         out[name] = r

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.experiments.store import ResultStore
+
+PLACEBO_FILE = "placebo.npz"     # the pilots' placebo (``analysis.studies.placebo``)
 
 
 def load_results(path: str | Path, table: str = "kpis") -> pd.DataFrame:
@@ -23,6 +27,15 @@ def load_results(path: str | Path, table: str = "kpis") -> pd.DataFrame:
 def load_manifest(path: str | Path) -> dict:
     """The manifest of a comparison folder (seed, weeks, scenarios, rollouts)."""
     return ResultStore(Path(path)).manifest()
+
+
+def read_placebo(root: Path) -> tuple[dict, dict[str, np.ndarray]] | tuple[None, None]:
+    """The stored placebo of a comparison folder: its description and cube, or Nones."""
+    path = Path(root) / PLACEBO_FILE
+    if not path.is_file():
+        return None, None
+    with np.load(path) as data:
+        return json.loads(str(data["meta"])), {m: data[m] for m in data.files if m != "meta"}
 
 
 class Results:
@@ -62,3 +75,7 @@ class Results:
     def rollout(self, name: str) -> dict | None:
         """Pilot and rollout weeks of a strategy (None for the baseline)."""
         return self.manifest["scenarios"][name]["rollout"]
+
+    def placebo(self) -> tuple[dict, dict[str, np.ndarray]] | tuple[None, None]:
+        """The pilots' placebo stored beside the results (Nones when none was run)."""
+        return read_placebo(self.path)

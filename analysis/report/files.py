@@ -46,7 +46,10 @@ def strategy_json(r: StrategyResult) -> dict:
         out["pilot"] = {**_plain(r.pilot.summary()), "per_rep": {
             "measured": _plain(r.pilot.measured), "true_pilot": _plain(r.pilot.true_pilot),
             "true_rollout": _plain(r.pilot.true_rollout),
-            "spillover": _plain(r.pilot.spillover)}}
+            "spillover": _plain(r.pilot.spillover)},
+            "windows": _plain(r.pilot.windows),
+            "metrics": {m: {**_plain(d), "placebo_se": d.placebo_se}
+                        for m, d in r.pilot.detect.items()}}
     if r.at_risk is not None:
         out["agents_at_risk"] = _plain(r.at_risk.head(20))
     return out
