@@ -41,7 +41,11 @@ def test_every_chart_renders_a_non_empty_image(res, comp):
 def test_waterfall_parts_add_up_to_the_turnover_change(res, comp):
     r = comp.strategies["small_cut"]
     parts = ch.waterfall_parts(res, r)
-    assert parts.sum() == pytest.approx(r.turnover_change.estimate, rel=1e-9, abs=1e-6)
+    # the deal-by-deal decomposition over the headline's window (#23), from the KPIs
+    k, first = res.kpis, r.decomposition.first_effect_week
+    window = k[k.week >= first].groupby(["scenario", "rep"])["turnover"].sum()
+    change = (window["small_cut"] - window["small"]).mean()
+    assert parts.sum() == pytest.approx(change, rel=1e-9, abs=1e-6)
 
 
 def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison, comp):
@@ -61,10 +65,17 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
     assert "policy.discounts.distributor.base" in html and "0.2" in html
     assert "policy.deal_registration" in html
     assert "seed 2" in html and "channelsim compare" in html
+    # where the change comes from (#23): the parts as in the terminal's sentence
+    for r in comp.strategies.values():
+        d = r.decomposition
+        assert f"Where the change comes from, from week {d.first_effect_week}" in html
+        assert f"<td>{d.parts['channel_stock'].estimate:+,.0f}</td>" in html
+    assert html.count('<tr class="loss">') == sum(len(r.losses) for r in comp.strategies.values())
     # the deck: title, summary, one slide per chart with its finding as title
     prs = Presentation(str(deck_path))
     slides = list(prs.slides)
-    assert len(slides) == 2 + n_charts
+    assert len(slides) == 2 + len(comp.strategies) + n_charts   # one decomposition each
+    assert slides[2].shapes.title.text.startswith("small_cut: where Δ turnover comes from")
     assert "against small" in slides[0].shapes.title.text
     pictures = [s for s in slides[2:] if any(sh.shape_type == 13 for sh in s.shapes)]
     assert len(pictures) == n_charts

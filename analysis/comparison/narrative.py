@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from analysis.comparison.decomposition import PART_LABELS, PARTS
 from analysis.comparison.paired import Comparison, StrategyResult
+
+MOVES_NAMED = 6  # KPIs named in the moves sentence (the rest are in summary.json)
 
 
 def headline(r: StrategyResult, weeks: int) -> str:
@@ -70,12 +73,50 @@ def pilot_sentence(r: StrategyResult) -> str | None:
             f"effect by more than half in {s['pilot_p_miss_by_half']:.0%}.")
 
 
+def losses_sentence(r: StrategyResult, share: float) -> str | None:
+    """The channels, regions and segments losing more than ``share``, even if the total holds."""
+    if r.losses is None or r.losses.empty:
+        return None
+    named = [f"{x.by} {x.name}: {x.measure.replace('_', ' ')} {x.pct:+.0f}% (95% CI "
+             f"{x.pct_low:+.0f}% to {x.pct_high:+.0f}%)" for x in r.losses.itertuples()]
+    return (f"Material losses (more than {share:.0%} of the baseline from week "
+            f"{r.decomposition.first_effect_week}): " + "; ".join(named) + ".")
+
+
+def decomposition_sentence(r: StrategyResult, currency: str = "") -> str | None:
+    """Where Δ turnover comes from: its parts, largest first, adding up to the total."""
+    d = r.decomposition
+    if d is None:
+        return None
+    unit = f" {currency}" if currency else ""
+    parts = sorted(PARTS, key=lambda p: -abs(d.parts[p].estimate))
+    named = [f"{PART_LABELS[p]} {d.parts[p].estimate:+,.0f}" for p in parts
+             if d.parts[p].estimate]
+    return (f"From week {d.first_effect_week} turnover changes by {d.total.estimate:+,.0f}"
+            f"{unit} (95% CI {d.total.low:+,.0f} to {d.total.high:+,.0f}): "
+            + ("; ".join(named) or "no part moves") + ".")
+
+
+def moves_sentence(r: StrategyResult) -> str | None:
+    """The KPIs the strategy moves materially, largest effect first."""
+    moves = r.moves
+    if not moves:
+        return None
+    more = len(moves) - MOVES_NAMED
+    tail = f"; and {more} more in summary.json" if more > 0 else ""
+    return (f"It moves, from week {r.start_week}: "
+            + "; ".join(m.words() for m in moves[:MOVES_NAMED]) + tail + ".")
+
+
 def sentences(comp: Comparison) -> dict[str, list[str]]:
-    """All sentences per strategy, headline first."""
+    """All sentences per strategy, headline first, then the material losses."""
     out = {}
     for name, r in comp.strategies.items():
-        lines = [headline(r, comp.weeks), risk_sentence(r, comp.material),
-                 relationships_sentence(r)]
+        lines = [headline(r, comp.weeks)]
+        extra = (losses_sentence(r, comp.material_share),
+                 decomposition_sentence(r, comp.currency), moves_sentence(r))
+        lines += [x for x in extra if x]
+        lines += [risk_sentence(r, comp.material), relationships_sentence(r)]
         p = pilot_sentence(r)
         if p:
             lines.append(p)

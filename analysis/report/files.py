@@ -49,6 +49,14 @@ def strategy_json(r: StrategyResult) -> dict:
             "spillover": _plain(r.pilot.spillover)}}
     if r.at_risk is not None:
         out["agents_at_risk"] = _plain(r.at_risk.head(20))
+    out["kpis_moved"] = [{"kpi": m.kpi, "label": m.label, "baseline": _plain(m.baseline),
+                          "change": _plain(m.change), "pct": _plain(m.pct)} for m in r.moves]
+    if r.decomposition is not None:
+        d = r.decomposition
+        out["decomposition"] = {"first_effect_week": d.first_effect_week,
+                                "total": _plain(d.total), "parts": _plain(d.parts),
+                                "breakdown": _plain(d.breakdown)}
+        out["material_losses"] = _plain(r.losses)
     return out
 
 
@@ -56,7 +64,8 @@ def write_summary(comp: Comparison, folder: Path) -> None:
     """Write ``summary.csv`` (one row per strategy) and ``summary.json`` (everything)."""
     folder = Path(folder)
     write_atomic(folder / "summary.csv", comp.summary().to_csv(index=False))
-    doc = {"baseline": comp.baseline, "material": comp.material, "weeks": comp.weeks,
+    doc = {"baseline": comp.baseline, "material": comp.material,
+           "material_share": comp.material_share, "weeks": comp.weeks,
            "currency": comp.currency,
            "strategies": {n: strategy_json(r) for n, r in comp.strategies.items()}}
     write_atomic(folder / "summary.json", json.dumps(doc, indent=2))

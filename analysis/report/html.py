@@ -14,6 +14,14 @@ from analysis.comparison.narrative import sentences
 from analysis.comparison.paired import Comparison, compare, relationships_by
 from analysis.comparison.results import Results
 from analysis.comparison.scenario_diff import scenario_diff
+from analysis.report.change_tables import (
+    BREAKDOWN_HEADER,
+    PARTS_HEADER,
+    booked_notes,
+    breakdown_rows,
+    deck_tables,
+    parts_rows,
+)
 from analysis.report.charts import all_charts
 from sim.experiments.store import ResultStore, write_atomic
 
@@ -134,6 +142,10 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     diffs = {n: scenario_diff(base_doc, store.scenario(n)) for n in comp.strategies}
     broken = {n: relationships_by(res.kpis, res.baseline, n, r.start_week).to_dict("records")
               for n, r in comp.strategies.items()}
+    change = {n: {"parts": parts_rows(r.decomposition),
+                  "breakdown": breakdown_rows(r.decomposition, r.losses),
+                  "first": r.decomposition.first_effect_week}
+              for n, r in comp.strategies.items() if r.decomposition is not None}
     summary = comp.summary()
     rows = [[r[col] if kind is None else _fmt(
         tuple(r[c] for c in col) if isinstance(col, tuple) else r[col], kind)
@@ -148,6 +160,8 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         sentences=lines, results=comp.strategies, baseline=res.baseline,
         reps=man["reps"], summary_header=[h for h, _, _ in SUMMARY_COLUMNS],
         summary_rows=rows, chart_sections=sections, diffs=diffs, broken=broken,
+        change=change, parts_header=PARTS_HEADER, breakdown_header=BREAKDOWN_HEADER,
+        booked=booked_notes(),
         diagnosis=diagnosis_html(diagnose_results(res)),
         assumptions=assumption_rows(base_doc["scenario"], uncertain),
         version=man["channelsim_version"], seed=man["seed"], weeks=man["weeks"],
@@ -166,5 +180,6 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         deck_path = html_path.with_suffix(".pptx")
         build_deck(deck_path, f"Channel strategies against {comp.baseline}",
                    f"{len(comp.strategies)} strategies, simulated futures paired with today's "
-                   f"rules - {comp.weeks} weeks", [ls[0] for ls in lines.values()], charts)
+                   f"rules - {comp.weeks} weeks", [ls[0] for ls in lines.values()], charts,
+                   tables=deck_tables(comp))
     return html_path, deck_path
