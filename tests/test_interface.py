@@ -84,7 +84,8 @@ def test_rule_signatures(module):
 def test_command_options():
     wanted = {"run": ["--weeks", "--seed", "--out"],
               "compare": ["--reps", "--weeks", "--seed", "--out", "--quiet", "--workers",
-                          "--no-uncertainty", "--scheduler", "--dask-local"],
+                          "--no-uncertainty", "--scheduler", "--dask-local",
+                          "--material-share"],
               "fit-choice": ["--quotes", "--scenario", "--out"]}
     for command, options in wanted.items():
         text = cli(command, "--help").stdout

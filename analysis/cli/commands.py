@@ -81,6 +81,9 @@ def compare(
         "results/compare"),
     material: Annotated[float, typer.Option(
         help="Materiality threshold in percent of baseline turnover.")] = -1.0,
+    material_share: Annotated[float, typer.Option(
+        min=0.0, max=100.0, help="A channel, region or segment losing more than this "
+        "percent of its baseline is named in the summary.")] = 20.0,
     no_uncertainty: NoUncertainty = False, quiet: Quiet = False,
 ):
     """Would these strategies shrink turnover? Paired Monte Carlo against the baseline."""
@@ -106,7 +109,8 @@ def compare(
     store = with_progress(lambda progress: run_comparison(
         scenarios, names[0], reps, seed, weeks, out, engine, uncertainty=not no_uncertainty,
         progress=progress, labels=dict(zip(names, labels, strict=True))), quiet)
-    comp = compare_results(store.root, material=material / 100.0)
+    comp = compare_results(store.root, material=material / 100.0,
+                           material_share=material_share / 100.0)
     write_summary(comp, store.root)
     if not quiet:
         print_comparison(comp)

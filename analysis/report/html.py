@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from analysis.comparison.breakdown import MATERIAL_SHARE
 from analysis.comparison.narrative import sentences
 from analysis.comparison.paired import Comparison, compare, relationships_by
 from analysis.comparison.results import Results
@@ -115,6 +117,15 @@ SUMMARY_COLUMNS = (
 )
 
 
+def stored_material_share(folder: Path) -> float:
+    """The materiality share ``compare`` used (its ``summary.json``), else the default."""
+    try:
+        doc = json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return MATERIAL_SHARE
+    return float(doc.get("material_share", MATERIAL_SHARE))
+
+
 def build_report(folder: str | Path, out: str | Path | None = None,
                  pptx: bool = False, calibration=None) -> tuple[Path, Path | None]:
     """Write the self-contained HTML report (and the deck) of a comparison folder.
@@ -131,7 +142,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
 
     folder = Path(folder)
     res = Results(folder)
-    comp = compare(res)
+    comp = compare(res, material_share=stored_material_share(folder))
     lines = sentences(comp)
     store = ResultStore(folder)
     charts = render_charts(res, comp)
