@@ -38,6 +38,8 @@ COLUMNS = ["by", "name", "measure", "baseline", "change", "low", "high", "pct", 
 def paired_rows(base: pd.DataFrame, strat: pd.DataFrame, by: str, measure: str) -> list[dict]:
     """One row per column of two ``rep x name`` tables of window sums, paired by ``rep``.
 
+    Columns that are zero in both arms (a channel not in use) are left out.
+
     ``change`` is the mean over futures of ``strat − base`` with its t interval; ``pct`` the
     same in percent of the baseline's mean (NaN where that mean is 0).
     """
@@ -47,6 +49,8 @@ def paired_rows(base: pd.DataFrame, strat: pd.DataFrame, by: str, measure: str) 
     s = strat.reindex(index=reps, columns=names, fill_value=0.0)
     rows = []
     for n in names:
+        if not (b[n].any() or s[n].any()):
+            continue                      # nothing in either arm (a channel not in use)
         t = paired_t((s[n] - b[n]).to_numpy())
         mean = float(b[n].mean())
         scale = 100.0 / mean if mean else float("nan")
