@@ -145,6 +145,10 @@ def test_kpis_moved_materially_are_sorted_by_the_size_of_their_effect():
     moves = kpi_moves(changes, base)
     assert [m.kpi for m in moves] == ["relationships_broken", "price_dumping", "fill_rate"]
     assert moves[1].words().startswith("price-dumping quotes a week 27.2 -> 0.2 (-99%")
+    assert "(from none;" in moves[0].words()
+    big = kpi_moves({"relationships_broken": Interval(695.8, 459.0, 932.0)},
+                    {"relationships_broken": 0.2})
+    assert "(3,480 times;" in big[0].words()
 
 
 def test_the_model_books_every_deal_and_distributors_stock_explains_the_rest():

@@ -41,7 +41,12 @@ class Move:
     def words(self) -> str:
         """``price-dumping quotes a week 27.2 -> 0.1 (-99.6%; 95% CI -27.3 to -26.9)``."""
         c = self.change
-        rel = f"{self.pct:+.0f}%" if abs(self.pct) != float("inf") else "from none"
+        if abs(self.pct) == float("inf"):
+            rel = "from none"
+        elif self.pct >= 1000:        # from next to nothing: a ratio reads better
+            rel = f"{1 + self.pct / 100:,.0f} times"
+        else:
+            rel = f"{self.pct:+.0f}%"
         return (f"{self.label} {self.baseline:,.3g} -> {self.baseline + c.estimate:,.3g} "
                 f"({rel}; 95% CI {c.low:+,.3g} to {c.high:+,.3g})")
 
