@@ -8,6 +8,7 @@ import pytest
 from pptx import Presentation
 
 from analysis.comparison.diagnose import DealExportError, diagnose_deals, read_deal_export
+from analysis.comparison.narrative import sentences
 from analysis.comparison.paired import compare
 from analysis.comparison.results import Results
 from analysis.report import charts as ch
@@ -76,6 +77,8 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
     slides = list(prs.slides)
     assert len(slides) == 2 + len(comp.strategies) + n_charts   # one decomposition each
     assert slides[2].shapes.title.text.startswith("small_cut: where Δ turnover comes from")
+    summary = slides[1].shapes[1].text_frame.text
+    assert "small_pilot: Material losses" in summary       # named on the deck too (#23)
     assert "against small" in slides[0].shapes.title.text
     pictures = [s for s in slides[2:] if any(sh.shape_type == 13 for sh in s.shapes)]
     assert len(pictures) == n_charts
@@ -159,3 +162,20 @@ def test_active_means_selling_in_a_deal_export(tmp_path):
     # (a small sale is still a sale; GONE sold only in 2023)
     assert d.network.loc[2024, "distributors_contracted"] == 4
     assert d.network.loc[2024, "distributors_active"] == 3
+
+
+def test_results_stored_before_the_deals_table_still_compare_and_report(small_comparison,
+                                                                        tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(small_comparison, old)
+    for f in old.rglob("deals.parquet"):
+        f.unlink()
+    comp = compare(old)
+    r = comp.strategies["small_cut"]
+    assert r.decomposition is None and r.losses is None and "decomp_rebates" not in comp.summary()
+    # the waterfall falls back to its split over the horizon, which adds up as well
+    parts = ch.waterfall_parts(Results(old), r)
+    assert parts.sum() == pytest.approx(r.turnover_change.estimate, rel=1e-9, abs=1e-6)
+    assert not any(x.startswith("Material losses") for x in sentences(comp)["small_cut"])

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analysis.comparison.breakdown import MATERIAL_SHARE
-from analysis.comparison.narrative import sentences
+from analysis.comparison.narrative import losses_sentence, sentences
 from analysis.comparison.paired import Comparison, compare, relationships_by
 from analysis.comparison.results import Results
 from analysis.comparison.scenario_diff import scenario_diff
@@ -117,6 +117,17 @@ SUMMARY_COLUMNS = (
 )
 
 
+def deck_lines(comp: Comparison, lines: dict[str, list[str]]) -> list[str]:
+    """The deck's summary: each strategy's headline, and its material losses where any."""
+    out = []
+    for name, r in comp.strategies.items():
+        out.append(lines[name][0])
+        lost = losses_sentence(r, comp.material_share)
+        if lost:
+            out.append(f"{r.title}: {lost}")
+    return out
+
+
 def stored_material_share(folder: Path) -> float:
     """The materiality share ``compare`` used (its ``summary.json``), else the default."""
     try:
@@ -191,6 +202,6 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         deck_path = html_path.with_suffix(".pptx")
         build_deck(deck_path, f"Channel strategies against {comp.baseline}",
                    f"{len(comp.strategies)} strategies, simulated futures paired with today's "
-                   f"rules - {comp.weeks} weeks", [ls[0] for ls in lines.values()], charts,
+                   f"rules - {comp.weeks} weeks", deck_lines(comp, lines), charts,
                    tables=deck_tables(comp))
     return html_path, deck_path
