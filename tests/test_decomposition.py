@@ -73,6 +73,14 @@ def test_the_parts_add_up_to_the_change_in_turnover_exactly():
     np.testing.assert_allclose(per["total"], (k["strat"] - k["base"]).to_numpy())
     assert d.gap() < 1e-9
     assert sum(d.parts[p].estimate for p in PARTS) == pytest.approx(d.total.estimate, abs=1e-9)
+    # a window with an end (the quarter to the dip): weeks 5-6 hold deals 2 and 3 only
+    part = decompose(kpis, deals, "base", "strat", FIRST, last=6).per_rep.set_index("rep")
+    np.testing.assert_allclose(part["no_brand_bidder"] + part["lost_to_competitor"], -350 * f)
+    np.testing.assert_allclose(part[["different_price", "newly_won"]], 0.0)
+    np.testing.assert_allclose(part["channel_stock"], 10.0)
+    k6 = kpis[kpis.week.between(FIRST, 6)].groupby(["scenario", "rep"])["turnover"].sum()
+    np.testing.assert_allclose(part["total"], (k6["strat"] - k6["base"]).to_numpy())
+    np.testing.assert_allclose(part[list(PARTS)].sum(axis=1), part["total"])
     # the window matters: from week 1 the distributor's deal 1 is lost as well
     whole = decompose(kpis, deals, "base", "strat", 1)
     assert whole.parts["lost_to_competitor"].estimate == pytest.approx(-250 * f.mean())

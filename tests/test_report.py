@@ -47,6 +47,14 @@ def test_waterfall_parts_add_up_to_the_turnover_change(res, comp):
     window = k[k.week >= first].groupby(["scenario", "rep"])["turnover"].sum()
     change = (window["small_cut"] - window["small"]).mean()
     assert parts.sum() == pytest.approx(change, rel=1e-9, abs=1e-6)
+    # the dip's weeks decompose too, to the dip itself (a mean over DIP_WEEKS weeks)
+    from analysis.comparison.paired import DIP_WEEKS
+
+    dips = [x for x in comp.strategies.values() if x.dip_parts is not None]
+    assert dips
+    for x in dips:
+        assert x.dip_parts.total.estimate == pytest.approx(DIP_WEEKS * x.dip.depth, rel=1e-9)
+        assert x.dip_parts.gap() < 1e-6
 
 
 def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison, comp):

@@ -64,6 +64,7 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
     """The summary table a strategist reads first, plus the pilot and pairing notes."""
     from analysis.comparison.narrative import (
         decomposition_sentence,
+        dip_sentence,
         losses_sentence,
         moves_sentence,
     )
@@ -110,7 +111,7 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
                      "against the baseline")
         notes += [f"  {x}" for x in (losses_sentence(r, comp.material_share),
                                      decomposition_sentence(r, comp.currency),
-                                     moves_sentence(r)) if x]
+                                     dip_sentence(r), moves_sentence(r)) if x]
         if r.at_risk is not None:
             top = r.at_risk[r.at_risk["risk_increase"] > 0].head(3)
             names = ", ".join(f"{_who(a)} ({a.p_lost:.0%} of futures, baseline "

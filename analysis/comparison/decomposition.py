@@ -62,6 +62,7 @@ class Decomposition:
             to ``total.estimate``.
         per_rep: per future (``rep``), each part and ``total``.
         breakdown: by channel, region and segment (:mod:`analysis.comparison.breakdown`).
+        last_week: the window's last week (None: the horizon).
 
     """
 
@@ -70,6 +71,7 @@ class Decomposition:
     parts: dict[str, Interval]
     per_rep: pd.DataFrame
     breakdown: pd.DataFrame
+    last_week: int | None = None
 
     def gap(self) -> float:
         """Largest difference between a future's parts summed and its Δ turnover (money)."""
@@ -77,8 +79,11 @@ class Decomposition:
         return float(np.abs(p[list(PARTS)].sum(axis=1) - p["total"]).max()) if len(p) else 0.0
 
 
-def _arm(frame: pd.DataFrame, name: str, first: int) -> pd.DataFrame:
-    return frame[(frame["scenario"] == name) & (frame["week"] >= first)]
+def _arm(frame: pd.DataFrame, name: str, first: int, last: int | None = None) -> pd.DataFrame:
+    keep = (frame["scenario"] == name) & (frame["week"] >= first)
+    if last is not None:
+        keep &= frame["week"] <= last
+    return frame[keep]
 
 
 def deal_parts(base: pd.DataFrame, strat: pd.DataFrame) -> pd.DataFrame:
@@ -104,22 +109,24 @@ def deal_parts(base: pd.DataFrame, strat: pd.DataFrame) -> pd.DataFrame:
     return parts.groupby("rep")[list(DEAL_PARTS)].sum()
 
 
-def _books(kpis: pd.DataFrame, deals: pd.DataFrame, name: str, first: int) -> pd.DataFrame:
+def _books(kpis: pd.DataFrame, deals: pd.DataFrame, name: str, first: int,
+           last: int | None = None) -> pd.DataFrame:
     """Per future of one arm: ``turnover``, ``rebates`` and ``channel_stock`` in the window.
 
     ``channel_stock = turnover + rebates − Σ deal value``: what turnover holds beyond the
     deals' values and the rebates is distributors' sell-in less their sales at purchase
     prices (``tests/test_decomposition.py`` checks it against their purchases).
     """
-    k = _arm(kpis, name, first).groupby("rep")[["turnover", "rebates"]].sum()
-    value = _arm(deals, name, first).groupby("rep")["value"].sum()
+    k = _arm(kpis, name, first, last).groupby("rep")[["turnover", "rebates"]].sum()
+    value = _arm(deals, name, first, last).groupby("rep")["value"].sum()
     k["channel_stock"] = k["turnover"] + k["rebates"] - value.reindex(k.index, fill_value=0.0)
     return k
 
 
 def decompose(kpis: pd.DataFrame, deals: pd.DataFrame, baseline: str, name: str,
-              first_effect: int, breakdown: pd.DataFrame | None = None) -> Decomposition:
-    """Split one strategy's Δ turnover over ``[first_effect, horizon]`` into ``PARTS``.
+              first_effect: int, breakdown: pd.DataFrame | None = None,
+              last: int | None = None) -> Decomposition:
+    """Split one strategy's Δ turnover over ``[first_effect, last]`` into ``PARTS``.
 
     Args:
         kpis: the KPI tables of both arms (``scenario, rep, week, turnover, rebates``).
@@ -129,17 +136,18 @@ def decompose(kpis: pd.DataFrame, deals: pd.DataFrame, baseline: str, name: str,
         name: the strategy arm's.
         first_effect: the window's first week.
         breakdown: the by-channel, region and segment table to keep with it.
+        last: the window's last week (default: the horizon).
 
     Returns:
         The parts per future and their paired means with t intervals; per future they add
         up to Δ turnover to float rounding (:meth:`Decomposition.gap`).
 
     """
-    bb, bs = _books(kpis, deals, baseline, first_effect), _books(kpis, deals, name,
-                                                                   first_effect)
+    bb, bs = (_books(kpis, deals, n, first_effect, last) for n in (baseline, name))
     reps = bb.index.intersection(bs.index)
     bb, bs = bb.loc[reps], bs.loc[reps]
-    per = deal_parts(_arm(deals, baseline, first_effect), _arm(deals, name, first_effect))
+    per = deal_parts(_arm(deals, baseline, first_effect, last),
+                     _arm(deals, name, first_effect, last))
     per = per.reindex(reps, fill_value=0.0)
     per["channel_stock"] = bs["channel_stock"] - bb["channel_stock"]
     per["rebates"] = -(bs["rebates"] - bb["rebates"])
@@ -150,7 +158,7 @@ def decompose(kpis: pd.DataFrame, deals: pd.DataFrame, baseline: str, name: str,
         total=paired_t(per["total"].to_numpy()),
         parts={p: paired_t(per[p].to_numpy()) for p in PARTS},
         per_rep=per,
-        breakdown=breakdown if breakdown is not None else pd.DataFrame())
+        breakdown=breakdown if breakdown is not None else pd.DataFrame(), last_week=last)
 
 
 def decomposition_table(d: Decomposition) -> pd.DataFrame:

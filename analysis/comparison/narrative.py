@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analysis.comparison.decomposition import PART_LABELS, PARTS
-from analysis.comparison.paired import Comparison, StrategyResult
+from analysis.comparison.paired import DIP_SHOWN, Comparison, StrategyResult
 
 MOVES_NAMED = 6  # KPIs named in the moves sentence (the rest are in summary.json)
 
@@ -26,7 +26,7 @@ def headline(r: StrategyResult, weeks: int) -> str:
          f"({margin.low:+.1f}% to {margin.high:+.1f}%); at the end it runs at "
          f"{w.run_rate.estimate:+.1f}% a quarter")
     d = r.dip
-    if d.depth_pct < -0.5:
+    if d.depth_pct < DIP_SHOWN:
         s += f"; the worst dip is {d.depth_pct:+.1f}% around week {d.week}, "
         s += r.recovery.words("recovered")
     else:
@@ -97,6 +97,20 @@ def decomposition_sentence(r: StrategyResult, currency: str = "") -> str | None:
             + ("; ".join(named) or "no part moves") + ".")
 
 
+def dip_sentence(r: StrategyResult) -> str | None:
+    """What the worst dip is made of (the weeks its rolling mean spans): its largest losses."""
+    d = r.dip_parts
+    if d is None:
+        return None
+    worst = sorted(PARTS, key=lambda p: d.parts[p].estimate)[:2]
+    named = [f"{PART_LABELS[p]} {d.parts[p].estimate:+,.0f}" for p in worst
+             if d.parts[p].estimate < 0]
+    return (f"In the weeks of the worst dip ({d.first_effect_week}-{d.last_week}) "
+            f"turnover changes by {d.total.estimate:+,.0f} (95% CI {d.total.low:+,.0f} to "
+            f"{d.total.high:+,.0f})" + (", mostly " + " and ".join(named) if named else "")
+            + ".")
+
+
 def moves_sentence(r: StrategyResult) -> str | None:
     """The KPIs the strategy moves materially, largest effect first."""
     moves = r.moves
@@ -114,7 +128,7 @@ def sentences(comp: Comparison) -> dict[str, list[str]]:
     for name, r in comp.strategies.items():
         lines = [headline(r, comp.weeks)]
         extra = (losses_sentence(r, comp.material_share),
-                 decomposition_sentence(r, comp.currency), moves_sentence(r))
+                 decomposition_sentence(r, comp.currency), dip_sentence(r), moves_sentence(r))
         lines += [x for x in extra if x]
         lines += [risk_sentence(r, comp.material), relationships_sentence(r)]
         p = pilot_sentence(r)

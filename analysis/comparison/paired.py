@@ -32,6 +32,8 @@ from sim.vocab import WEEKS_PER_QUARTER
 QUARTER = WEEKS_PER_QUARTER
 NINE_MONTHS = 3 * WEEKS_PER_QUARTER
 DIET_WINDOW = WEEKS_PER_QUARTER
+DIP_SHOWN = -0.5  # a dip shallower than this (percent of the baseline) is not told
+DIP_WEEKS = 4     # the dip curve is a trailing mean over this many weeks (rolling_mean)
 # The dip curve's 95% band: bootstrap means over futures, this many draws from this seed (a
 # fixed seed, so the same results give the same band).
 BAND_DRAWS = 1000
@@ -86,6 +88,7 @@ class StrategyResult:
     kpi_base: dict[str, float] = field(default_factory=dict)  # baseline level of each KPI
     decomposition: Decomposition | None = None  # where Δ turnover comes from (deals table)
     losses: pd.DataFrame | None = None  # breakdown rows losing more than the share
+    dip_parts: Decomposition | None = None  # the decomposition of the quarter to the dip
 
     @property
     def moves(self) -> list[Move]:
@@ -226,8 +229,8 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
     b_before = _window_sum(tb, start - DIET_WINDOW, start)
     diet_s, diet_b = season_adjusted(s_after, s_before, b_after, b_before)
 
-    d_weekly = rolling_mean(ts.to_numpy() - tb.to_numpy())
-    b_weekly = rolling_mean(tb.to_numpy())
+    d_weekly = rolling_mean(ts.to_numpy() - tb.to_numpy(), DIP_WEEKS)
+    b_weekly = rolling_mean(tb.to_numpy(), DIP_WEEKS)
     curve, base_curve = d_weekly.mean(axis=0), b_weekly.mean(axis=0)
     rng = np.random.default_rng(BAND_SEED)
     boot = d_weekly[rng.integers(0, len(reps), size=(BAND_DRAWS, len(reps)))].mean(axis=1)
@@ -353,6 +356,10 @@ def attach_decomposition(r: StrategyResult, k: pd.DataFrame, by_region: pd.DataF
                            for t in (k, by_region, deals))
     table = breakdown(k, by_region, deals, baseline, r.name, first)
     r.decomposition = decompose(k, deals, baseline, r.name, first, table)
+    w = r.dip.week
+    if r.dip.depth_pct < DIP_SHOWN:      # the weeks the dip's rolling mean is taken over
+        r.dip_parts = decompose(k, deals, baseline, r.name, max(first, w - DIP_WEEKS + 1),
+                                last=w)
     r.losses = material_losses(table, material_share)
 
 

@@ -57,6 +57,10 @@ def strategy_json(r: StrategyResult) -> dict:
                                 "total": _plain(d.total), "parts": _plain(d.parts),
                                 "breakdown": _plain(d.breakdown)}
         out["material_losses"] = _plain(r.losses)
+    if r.dip_parts is not None:
+        d = r.dip_parts
+        out["dip_decomposition"] = {"first_week": d.first_effect_week, "last_week": d.last_week,
+                                    "total": _plain(d.total), "parts": _plain(d.parts)}
     return out
 
 
