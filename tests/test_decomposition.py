@@ -125,12 +125,14 @@ def test_a_destroyed_segment_is_named_in_the_executive_summary_though_the_total_
     assert lines[1].startswith("Material losses (more than 20% of the baseline from week 10)")
     assert "segment small: sell through -90%" in lines[1]
     assert "key" not in lines[1]
+    assert r.at_risk_to_turnover          # the report marks the finding red
     doc = strategy_json(r)
     assert [(x["by"], x["name"], x["measure"]) for x in doc["material_losses"]] == [
         ("segment", "small", "sell_through")]
     # a loss under the materiality share is not named
     r, lines = _summary_of(0.1)
     assert r.losses.empty and not any(x.startswith("Material losses") for x in lines)
+    assert not r.at_risk_to_turnover
 
 
 def test_material_losses_are_the_falls_beyond_the_share_worst_first():

@@ -91,6 +91,12 @@ class StrategyResult:
     dip_parts: Decomposition | None = None  # the decomposition of the quarter to the dip
 
     @property
+    def at_risk_to_turnover(self) -> bool:
+        """Marked as a risk in the report: turnover falls, or some part loses materially."""
+        return (self.turnover_change.estimate < 0
+                or (self.losses is not None and not self.losses.empty))
+
+    @property
     def moves(self) -> list[Move]:
         """The KPIs moved materially, largest effect first."""
         return kpi_moves(self.kpi_changes, self.kpi_base)
