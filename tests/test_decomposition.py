@@ -127,6 +127,7 @@ def test_a_destroyed_segment_is_named_in_the_executive_summary_though_the_total_
     assert "key" not in lines[1]
     assert r.at_risk_to_turnover          # the report marks the finding red
     doc = strategy_json(r)
+    assert "home region" in doc["decomposition"]["booked"]["region"]
     assert [(x["by"], x["name"], x["measure"]) for x in doc["material_losses"]] == [
         ("segment", "small", "sell_through")]
     # a loss under the materiality share is not named

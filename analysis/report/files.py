@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.comparison.breakdown import BOOKED
 from analysis.comparison.paired import Comparison, StrategyResult
 from sim.experiments.store import write_atomic
 
@@ -55,7 +56,7 @@ def strategy_json(r: StrategyResult) -> dict:
         d = r.decomposition
         out["decomposition"] = {"first_effect_week": d.first_effect_week,
                                 "total": _plain(d.total), "parts": _plain(d.parts),
-                                "breakdown": _plain(d.breakdown)}
+                                "breakdown": _plain(d.breakdown), "booked": dict(BOOKED)}
         out["material_losses"] = _plain(r.losses)
     if r.dip_parts is not None:
         d = r.dip_parts
