@@ -259,5 +259,7 @@ class ChannelModel(mesa.Model):
         return self.ledger.tables(self.channel)["kpis"]
 
     def tables(self):
-        """The five output tables: kpis, by_region, conflicts, agents, flows."""
-        return self.ledger.tables(self.channel)
+        """The output tables: kpis, by_region, conflicts, agents, flows and deals."""
+        led = self.ledger
+        return {**led.tables(self.channel),
+                "deals": self.deals.table(led.recorded, led.region_names)}

@@ -79,13 +79,13 @@ def test_missing_file_and_unwritable_output(tmp_path):
     assert r.returncode == 2
 
 
-def test_run_writes_five_tables_and_prints_the_summary(tmp_path):
+def test_run_writes_six_tables_and_prints_the_summary(tmp_path):
     out = tmp_path / "run"
     r = cli("run", FIXTURES / "small.yaml", "--weeks", "60", "--seed", "3", "--out", out)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "agents.parquet", "by_region.parquet", "conflicts.parquet", "flows.parquet",
-        "kpis.parquet"]
+        "agents.parquet", "by_region.parquet", "conflicts.parquet", "deals.parquet",
+        "flows.parquet", "kpis.parquet"]
     k = pd.read_parquet(out / "kpis.parquet")
     assert len(k) == 60 and k["week"].tolist() == list(range(1, 61))
     assert "turnover by channel per year" in r.stdout
@@ -132,8 +132,9 @@ def test_compare_bad_inputs_are_clean(tmp_path):
 
 def test_compare_prints_and_saves_the_summary(tmp_path):
     r = cli("compare", FIXTURES / "small.yaml", FIXTURES / "small_cut.yaml", "--reps", "3",
-            "--weeks", "40", "--workers", "1", "--out", tmp_path)
+            "--weeks", "40", "--workers", "1", "--out", tmp_path, "--material-share", "5")
     assert r.returncode == 0, r.stderr
+    assert "turnover changes by" in r.stdout     # the decomposition (#23)
     assert "small_cut" in r.stdout and "P(shrink)" in r.stdout
     assert "[6/6] replications done" in r.stdout
     summary = pd.read_csv(tmp_path / "summary.csv")
@@ -141,6 +142,8 @@ def test_compare_prints_and_saves_the_summary(tmp_path):
     import json
     doc = json.loads((tmp_path / "summary.json").read_text())
     assert doc["baseline"] == "small" and "small_cut" in doc["strategies"]
+    assert doc["material_share"] == 0.05
+    assert set(doc["strategies"]["small_cut"]["decomposition"]["parts"]) >= {"newly_won"}
     quiet = cli("compare", FIXTURES / "small.yaml", FIXTURES / "small_cut.yaml", "--reps", "3",
                 "--weeks", "40", "--workers", "1", "--out", tmp_path, "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == ""

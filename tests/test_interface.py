@@ -61,7 +61,8 @@ def test_a_model_has_its_deals_and_tables(small):
     m = sim.ChannelModel(small, rng=1, weeks=3)
     m.step()
     assert m.deals.n > 0
-    assert set(m.tables()) == {"kpis", "by_region", "conflicts", "agents", "flows"}
+    assert set(m.tables()) == {"kpis", "by_region", "conflicts", "agents", "flows",
+                                "deals"}
 
 
 def test_analysis_names():
@@ -83,7 +84,8 @@ def test_rule_signatures(module):
 def test_command_options():
     wanted = {"run": ["--weeks", "--seed", "--out"],
               "compare": ["--reps", "--weeks", "--seed", "--out", "--quiet", "--workers",
-                          "--no-uncertainty", "--scheduler", "--dask-local"],
+                          "--no-uncertainty", "--scheduler", "--dask-local",
+                          "--material-share"],
               "fit-choice": ["--quotes", "--scenario", "--out"]}
     for command, options in wanted.items():
         text = cli(command, "--help").stdout

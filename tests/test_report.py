@@ -8,6 +8,7 @@ import pytest
 from pptx import Presentation
 
 from analysis.comparison.diagnose import DealExportError, diagnose_deals, read_deal_export
+from analysis.comparison.narrative import sentences
 from analysis.comparison.paired import compare
 from analysis.comparison.results import Results
 from analysis.report import charts as ch
@@ -41,7 +42,19 @@ def test_every_chart_renders_a_non_empty_image(res, comp):
 def test_waterfall_parts_add_up_to_the_turnover_change(res, comp):
     r = comp.strategies["small_cut"]
     parts = ch.waterfall_parts(res, r)
-    assert parts.sum() == pytest.approx(r.turnover_change.estimate, rel=1e-9, abs=1e-6)
+    # the deal-by-deal decomposition over the headline's window (#23), from the KPIs
+    k, first = res.kpis, r.decomposition.first_effect_week
+    window = k[k.week >= first].groupby(["scenario", "rep"])["turnover"].sum()
+    change = (window["small_cut"] - window["small"]).mean()
+    assert parts.sum() == pytest.approx(change, rel=1e-9, abs=1e-6)
+    # the dip's weeks decompose too, to the dip itself (a mean over DIP_WEEKS weeks)
+    from analysis.comparison.paired import DIP_WEEKS
+
+    dips = [x for x in comp.strategies.values() if x.dip_parts is not None]
+    assert dips
+    for x in dips:
+        assert x.dip_parts.total.estimate == pytest.approx(DIP_WEEKS * x.dip.depth, rel=1e-9)
+        assert x.dip_parts.gap() < 1e-6
 
 
 def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison, comp):
@@ -61,10 +74,19 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
     assert "policy.discounts.distributor.base" in html and "0.2" in html
     assert "policy.deal_registration" in html
     assert "seed 2" in html and "channelsim compare" in html
+    # where the change comes from (#23): the parts as in the terminal's sentence
+    for r in comp.strategies.values():
+        d = r.decomposition
+        assert f"Where the change comes from, from week {d.first_effect_week}" in html
+        assert f"<td>{d.parts['channel_stock'].estimate:+,.0f}</td>" in html
+    assert html.count('<tr class="loss">') == sum(len(r.losses) for r in comp.strategies.values())
     # the deck: title, summary, one slide per chart with its finding as title
     prs = Presentation(str(deck_path))
     slides = list(prs.slides)
-    assert len(slides) == 2 + n_charts
+    assert len(slides) == 2 + len(comp.strategies) + n_charts   # one decomposition each
+    assert slides[2].shapes.title.text.startswith("small_cut: where Δ turnover comes from")
+    summary = slides[1].shapes[1].text_frame.text
+    assert "small_pilot: Material losses" in summary       # named on the deck too (#23)
     assert "against small" in slides[0].shapes.title.text
     pictures = [s for s in slides[2:] if any(sh.shape_type == 13 for sh in s.shapes)]
     assert len(pictures) == n_charts
@@ -148,3 +170,20 @@ def test_active_means_selling_in_a_deal_export(tmp_path):
     # (a small sale is still a sale; GONE sold only in 2023)
     assert d.network.loc[2024, "distributors_contracted"] == 4
     assert d.network.loc[2024, "distributors_active"] == 3
+
+
+def test_results_stored_before_the_deals_table_still_compare_and_report(small_comparison,
+                                                                        tmp_path):
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(small_comparison, old)
+    for f in old.rglob("deals.parquet"):
+        f.unlink()
+    comp = compare(old)
+    r = comp.strategies["small_cut"]
+    assert r.decomposition is None and r.losses is None and "decomp_rebates" not in comp.summary()
+    # the waterfall falls back to its split over the horizon, which adds up as well
+    parts = ch.waterfall_parts(Results(old), r)
+    assert parts.sum() == pytest.approx(r.turnover_change.estimate, rel=1e-9, abs=1e-6)
+    assert not any(x.startswith("Material losses") for x in sentences(comp)["small_cut"])

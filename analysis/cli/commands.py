@@ -47,7 +47,7 @@ def validate(files: Files):
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.", metavar="FILE")],
     weeks: Weeks = None, seed: Seed = 1,
-    out: Annotated[Path, typer.Option(help="Folder for the five Parquet tables.")] = Path(
+    out: Annotated[Path, typer.Option(help="Folder for the six Parquet tables.")] = Path(
         "results/run"),
 ):
     """Simulate one scenario; write kpis, by_region, conflicts, agents and flows as Parquet."""
@@ -81,6 +81,9 @@ def compare(
         "results/compare"),
     material: Annotated[float, typer.Option(
         help="Materiality threshold in percent of baseline turnover.")] = -1.0,
+    material_share: Annotated[float, typer.Option(
+        min=0.0, max=100.0, help="A channel, region or segment losing more than this "
+        "percent of its baseline is named in the summary.")] = 20.0,
     no_uncertainty: NoUncertainty = False, quiet: Quiet = False,
     placebo: Annotated[int, typer.Option(
         min=0, help="Futures of the baseline alone for the pilots' placebo and power "
@@ -116,7 +119,8 @@ def compare(
             typer.echo(f"placebo: {placebo} futures of {names[0]} alone, for the pilots")
         write_placebo(store.root, scenarios[names[0]], store.manifest(), placebo, engine,
                       not no_uncertainty)
-    comp = compare_results(store.root, material=material / 100.0)
+    comp = compare_results(store.root, material=material / 100.0,
+                           material_share=material_share / 100.0)
     write_summary(comp, store.root)
     if not quiet:
         print_comparison(comp)

@@ -63,6 +63,13 @@ def _p(iv) -> str:
 
 def print_comparison(comp: Comparison, console: Console | None = None) -> None:
     """The summary table a strategist reads first, plus the pilot and pairing notes."""
+    from analysis.comparison.narrative import (
+        decomposition_sentence,
+        dip_sentence,
+        losses_sentence,
+        moves_sentence,
+    )
+
     console = console or Console(width=max(190, Console().width))
     t = Table(title=f"Strategies against {comp.baseline} "
                     f"({comp.weeks} weeks, paired by replication)")
@@ -103,6 +110,9 @@ def print_comparison(comp: Comparison, console: Console | None = None) -> None:
         notes.append(f"  customer relationships broken by the rules from week {r.start_week}: "
                      f"{broken.estimate:+,.0f} [{broken.low:+,.0f}, {broken.high:+,.0f}] "
                      "against the baseline")
+        notes += [f"  {x}" for x in (losses_sentence(r, comp.material_share),
+                                     decomposition_sentence(r, comp.currency),
+                                     dip_sentence(r), moves_sentence(r)) if x]
         if r.at_risk is not None:
             top = r.at_risk[r.at_risk["risk_increase"] > 0].head(3)
             names = ", ".join(f"{_who(a)} ({a.p_lost:.0%} of futures, baseline "

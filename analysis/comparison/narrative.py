@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from math import comb
 
-from analysis.comparison.paired import Comparison, StrategyResult
+from analysis.comparison.decomposition import PART_LABELS, PARTS
+from analysis.comparison.paired import DIP_SHOWN, Comparison, StrategyResult
+
+MOVES_NAMED = 6  # KPIs named in the moves sentence (the rest are in summary.json)
 
 
 def headline(r: StrategyResult, weeks: int) -> str:
@@ -25,7 +28,7 @@ def headline(r: StrategyResult, weeks: int) -> str:
          f"({margin.low:+.1f}% to {margin.high:+.1f}%); at the end it runs at "
          f"{w.run_rate.estimate:+.1f}% a quarter")
     d = r.dip
-    if d.depth_pct < -0.5:
+    if d.depth_pct < DIP_SHOWN:
         s += f"; the worst dip is {d.depth_pct:+.1f}% around week {d.week}, "
         s += r.recovery.words("recovered")
     else:
@@ -106,12 +109,64 @@ def pilot_power_sentences(r: StrategyResult) -> list[str]:
     return [first, test] + ([f"Other pilot metrics ({others})."] if others else [])
 
 
+def losses_sentence(r: StrategyResult, share: float) -> str | None:
+    """The channels, regions and segments losing more than ``share``, even if the total holds."""
+    if r.losses is None or r.losses.empty:
+        return None
+    named = [f"{x.by} {x.name}: {x.measure.replace('_', ' ')} {x.pct:+.0f}% (95% CI "
+             f"{x.pct_low:+.0f}% to {x.pct_high:+.0f}%)" for x in r.losses.itertuples()]
+    return (f"Material losses (more than {share:.0%} of the baseline from week "
+            f"{r.decomposition.first_effect_week}): " + "; ".join(named) + ".")
+
+
+def decomposition_sentence(r: StrategyResult, currency: str = "") -> str | None:
+    """Where Δ turnover comes from: its parts, largest first, adding up to the total."""
+    d = r.decomposition
+    if d is None:
+        return None
+    unit = f" {currency}" if currency else ""
+    parts = sorted(PARTS, key=lambda p: -abs(d.parts[p].estimate))
+    named = [f"{PART_LABELS[p]} {d.parts[p].estimate:+,.0f}" for p in parts
+             if d.parts[p].estimate]
+    return (f"From week {d.first_effect_week} turnover changes by {d.total.estimate:+,.0f}"
+            f"{unit} (95% CI {d.total.low:+,.0f} to {d.total.high:+,.0f}): "
+            + ("; ".join(named) or "no part moves") + ".")
+
+
+def dip_sentence(r: StrategyResult) -> str | None:
+    """What the worst dip is made of (the weeks its rolling mean spans): its largest losses."""
+    d = r.dip_parts
+    if d is None:
+        return None
+    worst = sorted(PARTS, key=lambda p: d.parts[p].estimate)[:2]
+    named = [f"{PART_LABELS[p]} {d.parts[p].estimate:+,.0f}" for p in worst
+             if d.parts[p].estimate < 0]
+    return (f"In the weeks of the worst dip ({d.first_effect_week}-{d.last_week}) "
+            f"turnover changes by {d.total.estimate:+,.0f} (95% CI {d.total.low:+,.0f} to "
+            f"{d.total.high:+,.0f})" + (", mostly " + " and ".join(named) if named else "")
+            + ".")
+
+
+def moves_sentence(r: StrategyResult) -> str | None:
+    """The KPIs the strategy moves materially, largest effect first."""
+    moves = r.moves
+    if not moves:
+        return None
+    more = len(moves) - MOVES_NAMED
+    tail = f"; and {more} more in summary.json" if more > 0 else ""
+    return (f"It moves, from week {r.start_week}: "
+            + "; ".join(m.words() for m in moves[:MOVES_NAMED]) + tail + ".")
+
+
 def sentences(comp: Comparison) -> dict[str, list[str]]:
-    """All sentences per strategy, headline first."""
+    """All sentences per strategy, headline first, then the material losses."""
     out = {}
     for name, r in comp.strategies.items():
-        lines = [headline(r, comp.weeks), risk_sentence(r, comp.material),
-                 relationships_sentence(r)]
+        lines = [headline(r, comp.weeks)]
+        extra = (losses_sentence(r, comp.material_share),
+                 decomposition_sentence(r, comp.currency), dip_sentence(r), moves_sentence(r))
+        lines += [x for x in extra if x]
+        lines += [risk_sentence(r, comp.material), relationships_sentence(r)]
         p = pilot_sentence(r)
         if p:
             lines.append(p)

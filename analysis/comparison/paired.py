@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.comparison.breakdown import MATERIAL_SHARE, breakdown, material_losses
+from analysis.comparison.decomposition import PARTS, Decomposition, decompose
+from analysis.comparison.moves import Move, kpi_moves
 from analysis.comparison.pilot import (
     PilotResult,
     agents_at_risk,
@@ -27,18 +30,26 @@ from analysis.comparison.stats import (
 )
 from analysis.comparison.windows import Timing, Windows, payback_weeks, timing, windows
 from sim.experiments.outcomes import per_100_deals
+from sim.experiments.store import StoreError
 from sim.market.ledger import BROKEN_COLUMNS
 from sim.vocab import WEEKS_PER_QUARTER
 
 QUARTER = WEEKS_PER_QUARTER
 NINE_MONTHS = 3 * WEEKS_PER_QUARTER
 DIET_WINDOW = WEEKS_PER_QUARTER
+DIP_SHOWN = -0.5  # a dip shallower than this (percent of the baseline) is not told
+DIP_WEEKS = 4     # the dip curve is a trailing mean over this many weeks (rolling_mean)
 # The dip curve's 95% band: bootstrap means over futures, this many draws from this seed (a
 # fixed seed, so the same results give the same band).
 BAND_DRAWS = 1000
 BAND_SEED = 0
 KPI_CHANGES = ("conflicts_per_100_deals", "price_dumping", "agents_active", "top20_share",
-               "fill_rate", "relationships_broken")
+               "fill_rate", "relationships_broken", "agents_on_paper", "agents_defected",
+               "mean_commitment", "deals_unserved")
+# Weekly figures a change is judged on by their mean from the strategy's start (the ones
+# missing from a table, e.g. results stored before they were counted, are left out).
+MEANS = ("price_dumping", "agents_active", "top20_share", "fill_rate", "agents_on_paper",
+         "agents_defected", "mean_commitment", "deals_unserved")
 # Weekly counts a change is judged on by their total from the strategy's start (the rest
 # by their weekly mean).
 SUMMED = ("relationships_broken",)
@@ -79,6 +90,21 @@ class StrategyResult:
     recovery: Timing | None = None      # per future: when the dip is recovered
     payback: Timing | None = None       # per future: when cumulative Δ margin stays >= 0
     label: str = ""  # the name shown (the folder name ``name`` may be a safe spelling of it)
+    kpi_base: dict[str, float] = field(default_factory=dict)  # baseline level of each KPI
+    decomposition: Decomposition | None = None  # where Δ turnover comes from (deals table)
+    losses: pd.DataFrame | None = None  # breakdown rows losing more than the share
+    dip_parts: Decomposition | None = None  # the decomposition of the quarter to the dip
+
+    @property
+    def at_risk_to_turnover(self) -> bool:
+        """Marked as a risk in the report: turnover falls, or some part loses materially."""
+        return (self.turnover_change.estimate < 0
+                or (self.losses is not None and not self.losses.empty))
+
+    @property
+    def moves(self) -> list[Move]:
+        """The KPIs moved materially, largest effect first."""
+        return kpi_moves(self.kpi_changes, self.kpi_base)
 
     @property
     def title(self) -> str:
@@ -100,6 +126,7 @@ class Comparison:
     weeks: int
     currency: str
     strategies: dict[str, StrategyResult]
+    material_share: float = MATERIAL_SHARE  # a part losing more than this is named
 
     def summary(self) -> pd.DataFrame:
         """One row per strategy with the headline figures."""
@@ -129,7 +156,7 @@ def _change(diff: np.ndarray, base: np.ndarray) -> tuple[Interval, Interval, Int
 def _kpi_window(k: pd.DataFrame, name: str, start: int) -> pd.DataFrame:
     part = k[(k["scenario"] == name) & (k["week"] >= start)]
     g = part.groupby("rep")
-    out = g[["price_dumping", "agents_active", "top20_share", "fill_rate"]].mean()
+    out = g[[c for c in MEANS if c in part]].mean()
     for c in SUMMED:
         out[c] = g[c].sum() if c in part else 0.0   # results stored before it was counted
     out["conflicts_per_100_deals"] = per_100_deals(g["conflicts"].sum(),
@@ -213,8 +240,8 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
     b_before = _window_sum(tb, start - DIET_WINDOW, start)
     diet_s, diet_b = season_adjusted(s_after, s_before, b_after, b_before)
 
-    d_weekly = rolling_mean(ts.to_numpy() - tb.to_numpy())
-    b_weekly = rolling_mean(tb.to_numpy())
+    d_weekly = rolling_mean(ts.to_numpy() - tb.to_numpy(), DIP_WEEKS)
+    b_weekly = rolling_mean(tb.to_numpy(), DIP_WEEKS)
     curve, base_curve = d_weekly.mean(axis=0), b_weekly.mean(axis=0)
     rng = np.random.default_rng(BAND_SEED)
     boot = d_weekly[rng.integers(0, len(reps), size=(BAND_DRAWS, len(reps)))].mean(axis=1)
@@ -226,7 +253,7 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
     first_effect = first_effect or start
 
     kb, ks = _kpi_window(k, baseline, start).loc[reps], _kpi_window(k, name, start).loc[reps]
-    kpi_changes = {c: paired_t((ks[c] - kb[c]).to_numpy()) for c in KPI_CHANGES}
+    kpi_changes = {c: paired_t((ks[c] - kb[c]).to_numpy()) for c in KPI_CHANGES if c in kb}
 
     per_rep = pd.DataFrame({"rep": reps, "turnover_baseline": cum_b, "turnover_strategy": cum_s,
                             "turnover_change": diff, "change_9m": d9})
@@ -244,6 +271,7 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
         dip_curve=pd.DataFrame({"week": weeks, "diff": curve, "low": lo, "high": hi,
                                 "baseline": base_curve}),
         share_not_recovered=float(not_recovered), kpi_changes=kpi_changes,
+        kpi_base={c: float(kb[c].mean()) for c in kpi_changes},
         pairing_variance=float(np.var(diff, ddof=1)) if len(diff) > 1 else 0.0,
         unpaired_variance=float(np.var(cum_s, ddof=1) + np.var(cum_b, ddof=1))
         if len(diff) > 1 else 0.0,
@@ -254,7 +282,8 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
 
 
 def compare(results, baseline: str | None = None, strategies: list[str] | None = None,
-            material: float = -0.01, starts: dict[str, int] | None = None) -> Comparison:
+            material: float = -0.01, starts: dict[str, int] | None = None,
+            material_share: float = MATERIAL_SHARE) -> Comparison:
     """Compare strategies with the baseline, replication by replication.
 
     Args:
@@ -267,14 +296,17 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
         material: the materiality threshold as a fraction of baseline turnover (-0.01: a
             shrink worse than 1%).
         starts: first week of each strategy (default: from the folder's manifest, else 1).
+        material_share: a channel, region or segment losing more than this share of its
+            baseline over the headline's window is named (0.2: 20%).
 
     """
-    manifest, by_region, agents = None, None, None
+    manifest, by_region, agents, deals = None, None, None, None
     if isinstance(results, (str, Path)):
         results = Results(results)
     if isinstance(results, Results):
         manifest = results.manifest
         k, by_region, agents = (results.table(t) for t in ("kpis", "by_region", "agents"))
+        deals = _categories(_optional(results, "deals"))
     else:
         k = results
     names = list(dict.fromkeys(k["scenario"]))
@@ -297,9 +329,52 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
                 attach_placebo(r.pilot, meta, cube)
         if agents is not None:
             r.at_risk = agents_at_risk(agents, baseline, name, start)
+        if deals is not None:
+            attach_decomposition(r, k, by_region, deals, baseline, material_share)
         out[name] = r
     currency = manifest["scenarios"][baseline]["currency"] if manifest else ""
-    return Comparison(baseline, material, int(k["week"].max()), currency, out)
+    return Comparison(baseline, material, int(k["week"].max()), currency, out,
+                      material_share)
+
+
+def _optional(results: Results, table: str) -> pd.DataFrame | None:
+    """A table results stored before it existed lack (None then)."""
+    try:
+        return results.table(table)
+    except StoreError:
+        return None
+
+
+def _categories(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Text columns as categories: a large table slices many times faster."""
+    if table is None:
+        return None
+    text = [c for c in table.columns if pd.api.types.is_string_dtype(table[c])
+            or table[c].dtype == object]
+    return table.astype(dict.fromkeys(text, "category"))
+
+
+def _pair(table: pd.DataFrame, baseline: str, name: str, first: int) -> pd.DataFrame:
+    """The two arms' rows from week ``first`` on, text columns as categories."""
+    part = table[table["scenario"].isin([baseline, name]).to_numpy()
+                 & (table["week"] >= first).to_numpy()]
+    return _categories(part)
+
+
+def attach_decomposition(r: StrategyResult, k: pd.DataFrame, by_region: pd.DataFrame | None,
+                         deals: pd.DataFrame, baseline: str,
+                         material_share: float = MATERIAL_SHARE) -> None:
+    """Give ``r`` its decomposition and breakdowns over the headline's window, and its losses."""
+    first = r.windows.first_effect_week
+    k, by_region, deals = (None if t is None else _pair(t, baseline, r.name, first)
+                           for t in (k, by_region, deals))
+    table = breakdown(k, by_region, deals, baseline, r.name, first)
+    r.decomposition = decompose(k, deals, baseline, r.name, first, table)
+    w = r.dip.week
+    if r.dip.depth_pct < DIP_SHOWN:      # the weeks the dip's rolling mean is taken over
+        r.dip_parts = decompose(k, deals, baseline, r.name, max(first, w - DIP_WEEKS + 1),
+                                last=w)
+    r.losses = material_losses(table, material_share)
 
 
 def summary_row(r: StrategyResult, material: float) -> dict:
@@ -328,6 +403,11 @@ def summary_row(r: StrategyResult, material: float) -> dict:
         row[f"change_{c}"] = v.estimate
     if r.pilot is not None:
         row.update(r.pilot.summary())
+    if r.decomposition is not None:
+        for p in PARTS:
+            row[f"decomp_{p}"] = r.decomposition.parts[p].estimate
+        row["material_losses"] = "; ".join(
+            f"{x.by} {x.name} {x.measure} {x.pct:+.0f}%" for x in r.losses.itertuples())
     return row
 
 

@@ -12,7 +12,8 @@ from pptx.util import Inches, Pt
 WIDE, HIGH = Inches(13.333), Inches(7.5)
 
 
-def build_deck(path: Path, title: str, subtitle: str, lines: list[str], charts) -> Path:
+def build_deck(path: Path, title: str, subtitle: str, lines: list[str], charts,
+               tables=()) -> Path:
     """Write the deck to ``path`` (atomically) and return it.
 
     Args:
@@ -21,6 +22,7 @@ def build_deck(path: Path, title: str, subtitle: str, lines: list[str], charts) 
         subtitle: the title slide's subtitle.
         lines: the findings, one paragraph each on the summary slide.
         charts: rendered charts (``title`` and PNG bytes ``raw``), one slide each.
+        tables: ``(title, header, rows)`` of text, one slide each after the summary.
 
     """
     prs = Presentation()
@@ -37,6 +39,8 @@ def build_deck(path: Path, title: str, subtitle: str, lines: list[str], charts) 
         p = body.paragraphs[0] if i == 0 else body.add_paragraph()
         p.text = line
         p.font.size = Pt(16)
+    for t in tables:
+        _table_slide(prs, *t)
     for chart in charts:
         slide = prs.slides.add_slide(prs.slide_layouts[5])
         slide.shapes.title.text = chart.title
@@ -47,3 +51,17 @@ def build_deck(path: Path, title: str, subtitle: str, lines: list[str], charts) 
     prs.save(tmp)
     os.replace(tmp, path)
     return path
+
+
+def _table_slide(prs, title: str, header: list[str], rows: list[list[str]]) -> None:
+    """A slide with a title and a table of text."""
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    slide.shapes.title.text = title
+    slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(22)
+    shape = slide.shapes.add_table(len(rows) + 1, len(header), Inches(0.6), Inches(1.5),
+                                   Inches(12.1), Inches(0.4) * (len(rows) + 1))
+    for i, line in enumerate([header, *rows]):
+        for j, text in enumerate(line):
+            cell = shape.table.cell(i, j)
+            cell.text = text
+            cell.text_frame.paragraphs[0].font.size = Pt(14)

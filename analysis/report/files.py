@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.comparison.breakdown import BOOKED
 from analysis.comparison.paired import Comparison, StrategyResult
 from sim.experiments.store import write_atomic
 
@@ -52,6 +53,18 @@ def strategy_json(r: StrategyResult) -> dict:
                         for m, d in r.pilot.detect.items()}}
     if r.at_risk is not None:
         out["agents_at_risk"] = _plain(r.at_risk.head(20))
+    out["kpis_moved"] = [{"kpi": m.kpi, "label": m.label, "baseline": _plain(m.baseline),
+                          "change": _plain(m.change), "pct": _plain(m.pct)} for m in r.moves]
+    if r.decomposition is not None:
+        d = r.decomposition
+        out["decomposition"] = {"first_effect_week": d.first_effect_week,
+                                "total": _plain(d.total), "parts": _plain(d.parts),
+                                "breakdown": _plain(d.breakdown), "booked": dict(BOOKED)}
+        out["material_losses"] = _plain(r.losses)
+    if r.dip_parts is not None:
+        d = r.dip_parts
+        out["dip_decomposition"] = {"first_week": d.first_effect_week, "last_week": d.last_week,
+                                    "total": _plain(d.total), "parts": _plain(d.parts)}
     return out
 
 
@@ -59,7 +72,8 @@ def write_summary(comp: Comparison, folder: Path) -> None:
     """Write ``summary.csv`` (one row per strategy) and ``summary.json`` (everything)."""
     folder = Path(folder)
     write_atomic(folder / "summary.csv", comp.summary().to_csv(index=False))
-    doc = {"baseline": comp.baseline, "material": comp.material, "weeks": comp.weeks,
+    doc = {"baseline": comp.baseline, "material": comp.material,
+           "material_share": comp.material_share, "weeks": comp.weeks,
            "currency": comp.currency,
            "strategies": {n: strategy_json(r) for n, r in comp.strategies.items()}}
     write_atomic(folder / "summary.json", json.dumps(doc, indent=2))

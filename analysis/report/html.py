@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from analysis.comparison.narrative import sentences
+from analysis.comparison.breakdown import MATERIAL_SHARE
+from analysis.comparison.narrative import losses_sentence, sentences
 from analysis.comparison.paired import Comparison, compare, relationships_by
 from analysis.comparison.results import Results
 from analysis.comparison.scenario_diff import scenario_diff
+from analysis.report.change_tables import (
+    BREAKDOWN_HEADER,
+    PARTS_HEADER,
+    booked_notes,
+    breakdown_rows,
+    deck_tables,
+    parts_rows,
+)
 from analysis.report.charts import all_charts
 from sim.experiments.store import ResultStore, write_atomic
 
@@ -107,6 +117,26 @@ SUMMARY_COLUMNS = (
 )
 
 
+def deck_lines(comp: Comparison, lines: dict[str, list[str]]) -> list[str]:
+    """The deck's summary: each strategy's headline, and its material losses where any."""
+    out = []
+    for name, r in comp.strategies.items():
+        out.append(lines[name][0])
+        lost = losses_sentence(r, comp.material_share)
+        if lost:
+            out.append(f"{r.title}: {lost}")
+    return out
+
+
+def stored_material_share(folder: Path) -> float:
+    """The materiality share ``compare`` used (its ``summary.json``), else the default."""
+    try:
+        doc = json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return MATERIAL_SHARE
+    return float(doc.get("material_share", MATERIAL_SHARE))
+
+
 def build_report(folder: str | Path, out: str | Path | None = None,
                  pptx: bool = False, calibration=None) -> tuple[Path, Path | None]:
     """Write the self-contained HTML report (and the deck) of a comparison folder.
@@ -123,7 +153,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
 
     folder = Path(folder)
     res = Results(folder)
-    comp = compare(res)
+    comp = compare(res, material_share=stored_material_share(folder))
     lines = sentences(comp)
     store = ResultStore(folder)
     charts = render_charts(res, comp)
@@ -134,6 +164,10 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     diffs = {n: scenario_diff(base_doc, store.scenario(n)) for n in comp.strategies}
     broken = {n: relationships_by(res.kpis, res.baseline, n, r.start_week).to_dict("records")
               for n, r in comp.strategies.items()}
+    change = {n: {"parts": parts_rows(r.decomposition),
+                  "breakdown": breakdown_rows(r.decomposition, r.losses),
+                  "first": r.decomposition.first_effect_week}
+              for n, r in comp.strategies.items() if r.decomposition is not None}
     summary = comp.summary()
     rows = [[r[col] if kind is None else _fmt(
         tuple(r[c] for c in col) if isinstance(col, tuple) else r[col], kind)
@@ -148,6 +182,8 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         sentences=lines, results=comp.strategies, baseline=res.baseline,
         reps=man["reps"], summary_header=[h for h, _, _ in SUMMARY_COLUMNS],
         summary_rows=rows, chart_sections=sections, diffs=diffs, broken=broken,
+        change=change, parts_header=PARTS_HEADER, breakdown_header=BREAKDOWN_HEADER,
+        booked=booked_notes(),
         diagnosis=diagnosis_html(diagnose_results(res)),
         assumptions=assumption_rows(base_doc["scenario"], uncertain),
         version=man["channelsim_version"], seed=man["seed"], weeks=man["weeks"],
@@ -166,5 +202,6 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         deck_path = html_path.with_suffix(".pptx")
         build_deck(deck_path, f"Channel strategies against {comp.baseline}",
                    f"{len(comp.strategies)} strategies, simulated futures paired with today's "
-                   f"rules - {comp.weeks} weeks", [ls[0] for ls in lines.values()], charts)
+                   f"rules - {comp.weeks} weeks", deck_lines(comp, lines), charts,
+                   tables=deck_tables(comp))
     return html_path, deck_path

@@ -38,7 +38,7 @@ def run_replications(scenario: Scenario, reps: int, seed: int, weeks: int | None
         uncertainty: draw the scenario's uncertain parameters per replication.
 
     Returns:
-        The five tables, each with a ``rep`` column first.
+        The tables (``TABLES``), each with a ``rep`` column first.
 
     """
     weeks = scenario.weeks if weeks is None else weeks

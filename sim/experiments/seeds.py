@@ -73,7 +73,7 @@ class Job:
 
 
 def run_job(scenario: Scenario, job: Job) -> dict:
-    """Run one replication and return its five tables (what a worker does)."""
+    """Run one replication and return its tables (what a worker does)."""
     return run_model(scenario, job.seed, job.weeks, job.uncertain or None).tables()
 
 

@@ -3,7 +3,7 @@
 Layout::
 
     DIR/manifest.json                          what was asked (scenarios' hashes, seed, ...)
-    DIR/runs/<scenario>/rep-0007/kpis.parquet  the five tables of one replication
+    DIR/runs/<scenario>/rep-0007/kpis.parquet  the tables of one replication
 
 A replication's folder is written under a temporary name and renamed when complete, so a
 folder that exists is always whole; one that does not is simply run again. A temporary
@@ -25,7 +25,7 @@ import pandas as pd
 from sim.errors import UserError
 from sim.scenario import Scenario
 
-TABLES = ("kpis", "by_region", "conflicts", "agents", "flows")
+TABLES = ("kpis", "by_region", "conflicts", "agents", "flows", "deals")
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -79,7 +79,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Write the five tables of a run as Parquet files in ``folder``, each atomically."""
+    """Write the tables of a run as Parquet files in ``folder``, each atomically."""
     for name in TABLES:
         target = Path(folder) / f"{name}.parquet"
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -182,7 +182,7 @@ class ResultStore:
         return self.rep_dir(scenario, rep).is_dir()
 
     def write(self, scenario: str, rep: int, tables: dict[str, pd.DataFrame]) -> None:
-        """Store one replication's five tables atomically (folder renamed when complete)."""
+        """Store one replication's tables atomically (folder renamed when complete)."""
         final = self.rep_dir(scenario, rep)
         tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
         if tmp.exists():

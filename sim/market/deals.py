@@ -12,15 +12,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from sim.vocab import DealStatus
+from sim.vocab import SEGMENTS, TURNOVER_CHANNELS, DealStatus
 
 _FIELDS = {
     "customer": np.int64, "region": np.int64, "segment": np.int64, "product": np.int64,
     "units": np.float64, "created": np.int64, "decide": np.int64, "key": np.uint64,
     "spec": np.int8, "spec_agent": np.int64, "registered": np.int64, "version": np.int8,
     "status": np.int8, "winner": np.int64,
+    # set when a deal is settled: how many brand bids it drew, the channel column its
+    # turnover is booked in (``BOOKED_UNWON`` if the brand did not win), the value booked
+    # for it and what the customer paid (``sim.market.settle``)
+    "bids": np.int64, "channel": np.int8, "value": np.float64, "paid": np.float64,
 }
+BOOKED_UNWON = -1
 
 
 class DealBook:
@@ -85,6 +91,27 @@ class DealBook:
         self.spec_agent[mine] = -1
         registered = open_rows[self.registered[open_rows] == agent]
         self.registered[registered] = -1
+
+    def table(self, weeks: int, region_names: list[str]) -> pd.DataFrame:
+        """The deals decided in weeks ``1 .. weeks``, one row each (the ``deals`` table).
+
+        Columns: ``deal`` (its key: the same deal in every arm of a comparison), ``week``
+        decided, the customer's ``region`` and ``segment``, ``bids`` (brand bids; 0: no
+        brand channel could serve it), ``channel`` (the turnover column its value is booked
+        in; empty where the competitor won), ``value`` (money: the turnover the deal
+        carries, a distributor's sale at the distributor's purchase price) and
+        ``sell_through`` (money: what the customer paid the brand; 0 where lost).
+        """
+        done = (self.status != DealStatus.OPEN) & (self.decide >= 1) & (self.decide <= weeks)
+        rows = np.flatnonzero(done)
+        channels = np.array([*TURNOVER_CHANNELS, ""], dtype=object)
+        return pd.DataFrame({
+            "deal": self.key[rows], "week": self.decide[rows],
+            "region": np.asarray(region_names, dtype=object)[self.region[rows]],
+            "segment": np.asarray(SEGMENTS, dtype=object)[self.segment[rows]],
+            "bids": self.bids[rows], "channel": channels[self.channel[rows]],
+            "value": self.value[rows], "sell_through": self.paid[rows],
+        })
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The books: where every unit of money lands each week, and the five output tables.
+"""The books: where every unit of money lands each week, and five of the output tables.
 
 Weekly figures accumulate into preallocated arrays; DataFrames are built once, on demand.
 """

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.market.deals import DealBook, Offers
+from sim.market.deals import BOOKED_UNWON, DealBook, Offers
 from sim.market.ledger import Ledger, conflict_type
 from sim.market.policy import CompiledPolicy
-from sim.vocab import DealStatus, Role, Segment, State
+from sim.vocab import TURNOVER_CHANNELS, DealStatus, Role, Segment, State
 
 
 def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
@@ -45,6 +45,10 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
 
     deals.status[rows] = np.where(won, DealStatus.WON, DealStatus.LOST)
     deals.winner[rows] = o.winner
+    deals.bids[rows] = o.bids_per_deal()
+    deals.channel[rows] = BOOKED_UNWON
+    deals.value[rows] = 0.0
+    deals.paid[rows] = revenue
     led.add("deals_won", won.sum())
     led.add("deals_lost", (~won).sum())
     led.add("deals_unserved", (o.bids_per_deal() == 0).sum())
@@ -67,16 +71,19 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     # Direct reps: the customer's price is turnover; commission is a sales cost.
     sel = won_rows[role == Role.DIRECT]
     led.turnover("direct", revenue[sel], reg[sel], seg[sel])
+    _booked(deals, rows[sel], "direct", revenue[sel])
     led.add("cogs", (unit_cost * units)[sel].sum())
     led.add("direct_cost", p.direct.commission * revenue[sel].sum())
     # Marketplace: price less fee.
     sel = won_rows[role == Role.MARKETPLACE]
     led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel], seg[sel])
+    _booked(deals, rows[sel], "marketplace", revenue[sel] * (1.0 - p.marketplace.fee))
     led.add("cogs", (unit_cost * units)[sel].sum())
     # Distributors sell from stock (sell-in comes with replenishment) or buy to order.
     sel = won_rows[role == Role.DISTRIBUTOR]
     distributors.serve(j[sel], cost[sel], seg[sel], prod[sel], units[sel], book, led)
     led.served_by_distributors((cost * units)[sel], reg[sel], seg[sel])
+    _booked(deals, rows[sel], "distributor", (cost * units)[sel])
     # Partners: two-tier dealers draw on their distributor; the others buy direct.
     sel = won_rows[role == Role.PARTNER]
     tt = pol.two_tier_mask(book, j[sel])
@@ -85,9 +92,11 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     sup_cost = catalogue.list_price[prod[via]] * (1.0 - pol.purchase_discount(book, sup))
     distributors.serve(sup, sup_cost, seg[via], prod[via], units[via], book, led)
     led.served_by_distributors(sup_cost * units[via], reg[via], seg[via])
+    _booked(deals, rows[via], "distributor", sup_cost * units[via])
     own = sel[~tt]
     buy = cost[own] * units[own]
     led.turnover("partner", buy, reg[own], seg[own])
+    _booked(deals, rows[own], "partner", buy)
     led.add("cogs", (unit_cost * units)[own].sum())
     np.add.at(book.week["purchases"], j[own], buy)
 
@@ -96,6 +105,17 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
         inc = customers.incumbent[deals.customer[o.rows]]
         led.add("poaching", _poaching(o, book, inc, deals.registered[o.rows], pol, won, j, seg))
     customers.settle_winners(cust, o.winner)
+
+
+def _booked(deals: DealBook, rows: np.ndarray, channel: str, value: np.ndarray) -> None:
+    """Note on the deals the channel column and the value their turnover is booked at.
+
+    Direct, partner and marketplace deals are booked now; a distributor's sale (its own or a
+    two-tier dealer's) at the distributor's purchase price, which reaches turnover as
+    sell-in (now for a line bought to order, with replenishment for a stocked one).
+    """
+    deals.channel[rows] = TURNOVER_CHANNELS.index(channel)
+    deals.value[rows] = value
 
 
 def _conflicts(o: Offers, book, led: Ledger, won, j, seg, reg) -> None:

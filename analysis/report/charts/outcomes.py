@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from analysis.comparison.decomposition import PARTS, SHORT_LABELS
 from analysis.comparison.paired import StrategyResult
 from analysis.comparison.results import Results
 from analysis.report.charts.style import GAIN, LOSS, MONEY, figure, tidy
@@ -37,7 +38,11 @@ def shrink_histogram(res: Results, r: StrategyResult):
 
 
 def waterfall_parts(res: Results, r: StrategyResult) -> pd.Series:
-    """Turnover change split into competitor, channel stock, price and mix, rebates.
+    """Turnover change split into parts that add up to it exactly.
+
+    With the deals table (:mod:`analysis.comparison.decomposition`): the strategy's
+    decomposition over ``[first_effect_week, horizon]``, deal by deal. Results stored before
+    it existed fall back to the split over the horizon below.
 
     With ``S`` end-customer sales, ``G = turnover + rebates`` the manufacturer's gross
     revenue and ``rho = G / S`` its share of what customers pay (means over futures,
@@ -46,6 +51,9 @@ def waterfall_parts(res: Results, r: StrategyResult) -> pd.Series:
     stock at the start)`` (sell-in not yet sold through); rebates ``= -d rebates``; price
     and mix is the rest of ``dG``. The parts add up to the turnover change exactly.
     """
+    if r.decomposition is not None:       # deal by deal, from the first effect (#23)
+        d = r.decomposition
+        return pd.Series({SHORT_LABELS[p]: d.parts[p].estimate for p in PARTS})
     k = res.kpis
     tot = k.groupby(["scenario", "rep"])[["turnover", "rebates", "sell_through"]].sum()
     inv = k.sort_values("week").groupby(["scenario", "rep"])["channel_inventory_value"]
@@ -80,7 +88,8 @@ def waterfall(res: Results, r: StrategyResult):
     biggest = parts.abs().idxmax()
     tidy(ax, f"{r.name}: the largest part of the change is {biggest} ({MONEY(parts[biggest])})",
          "",
-         f"change over the horizon ({res.currency})")
+         f"change from week {r.decomposition.first_effect_week} ({res.currency})"
+         if r.decomposition is not None else f"change over the horizon ({res.currency})")
     return fig
 
 

@@ -1,0 +1,219 @@
+"""The pilot designer: the smallest regional pilot that can tell a strategy's effect.
+
+A design is a set of 1-3 pilot regions and a duration from the strategy's pilot week. It
+*meets* the brief when its minimum detectable effect (``pilot_power.mde`` of its placebo
+spread) is at most half the target effect and its estimate points the wrong way (against
+the true effect in its regions) in at most 10% of futures. Among designs that meet it, the
+smallest is the one with the least pilot-region turnover over its weeks.
+
+The search, in run budget order:
+
+1. the placebo: the baseline alone in ``futures`` futures, up to the longest design's end;
+   every design's spread is read from it (all durations from the same runs);
+2. the target, unless given: the strategy's true effect over the 40 weeks after its full
+   rollout, from ``reps`` paired futures;
+3. designs by size, those whose MDE qualifies, each run as a pilot of the strategy in
+   ``reps`` futures paired with shared baseline runs, until one also has few wrong signs or
+   the budget is spent;
+4. the chosen design again on fresh futures (new seeds): choosing the quietest regions on
+   the same futures overstates their precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from analysis.comparison.pilot import ROLLOUT_WINDOW
+from analysis.comparison.pilot_power import PilotWindows, cube_totals, did, mde
+from analysis.studies.placebo import placebo_seed, region_cubes
+from sim.experiments.seeds import sample_uncertainties
+from sim.scenario import Scenario
+
+DURATIONS = (13, 26, 39, 52)   # weeks a pilot may last
+MAX_REGIONS = 3
+MDE_SHARE = 0.5                # the MDE may be at most half the target effect
+WRONG_SIGN_MAX = 0.10
+_FRESH_KEY = 8_000             # spawn key of the confirmation's futures
+
+
+class DesignError(ValueError):
+    """The design question cannot be asked (no pilot week, too few regions, budget)."""
+
+
+@dataclass(frozen=True)
+class Design:
+    """Pilot regions and weeks, from the strategy's pilot week."""
+
+    regions: tuple[str, ...]
+    weeks: int
+
+
+@dataclass
+class Row:
+    """One design as evaluated (wrong sign is NaN where it was not run)."""
+
+    design: Design
+    size: float           # mean pilot-region turnover over the pilot's weeks (placebo)
+    sigma: float
+    mde: float
+    wrong_sign: float = float("nan")
+
+    def meets_mde(self, target: float) -> bool:
+        """MDE at most ``MDE_SHARE`` of the target effect's size."""
+        return bool(self.mde <= MDE_SHARE * abs(target))
+
+
+@dataclass
+class Brief:
+    """What is asked: the metric, the target, where to look and how much to run."""
+
+    metric: str = "turnover"
+    target: float | None = None
+    candidates: list[str] | None = None
+    exclude: list[str] = field(default_factory=list)
+    futures: int = 200
+    reps: int = 20
+    budget: int = 1000
+    seed: int = 1
+
+
+@dataclass
+class Outcome:
+    """The search's answer."""
+
+    brief: Brief
+    target: float
+    target_given: bool
+    rows: list[Row]
+    chosen: Row | None
+    confirmed: Row | None
+    runs: int
+    designs_run: int
+
+    @property
+    def confirmed_ok(self) -> bool:
+        """Whether the chosen design still meets the brief on fresh futures."""
+        c = self.confirmed
+        return bool(c is not None and c.meets_mde(self.target)
+                    and c.wrong_sign <= WRONG_SIGN_MAX)
+
+
+def candidate_designs(regions: list[str], candidates: list[str] | None, exclude: list[str],
+                      durations: list[int]) -> list[Design]:
+    """Every set of 1..MAX_REGIONS allowed regions (leaving a control) with every duration."""
+    allowed = [r for r in (candidates or regions) if r not in exclude]
+    top = min(MAX_REGIONS, len(regions) - 1)
+    return [Design(tuple(s), d) for k in range(1, top + 1)
+            for s in combinations(allowed, k) for d in durations]
+
+
+def fixed_runs(brief: Brief, target_given: bool) -> int:
+    """Runs spent whatever is tried: two placebos, shared baselines, the target."""
+    return 2 * brief.futures + 2 * brief.reps + (0 if target_given else 2 * brief.reps)
+
+
+def pilot_of(strategy: Scenario, design: Design, week: int) -> Scenario:
+    """The strategy piloted in ``design``'s regions from ``week`` (rollout after its end)."""
+    ro = strategy.rollout.model_copy(update={
+        "pilot_regions": list(design.regions), "pilot_week": week,
+        "full_week": week + design.weeks})
+    return strategy.model_copy(update={"rollout": ro})
+
+
+def _rows(cube, regions, first_effect, week, designs, metric) -> list[Row]:
+    rows = []
+    for d in designs:
+        w = PilotWindows.of(first_effect, week, week + d.weeks)
+        tot = cube_totals(cube, regions, w)
+        est = tot.estimate(metric, list(d.regions), w)
+        sigma = float(np.std(est[np.isfinite(est)], ddof=1))
+        size = float(tot.post["turnover"][:, tot.mask(list(d.regions))].sum(1).mean())
+        rows.append(Row(d, size, sigma, mde(sigma)))
+    return sorted(rows, key=lambda r: r.size)
+
+
+def _wrong_sign(s_cube, b_cube, regions, first_effect, week, design, metric) -> float:
+    w = PilotWindows.of(first_effect, week, week + design.weeks)
+    s, b = cube_totals(s_cube, regions, w), cube_totals(b_cube, regions, w)
+    mask = s.mask(list(design.regions))
+    measured = did(s.pre[metric], s.post[metric], mask, w)
+    true = s.post[metric][:, mask].sum(1) / b.post[metric][:, mask].sum(1) - 1.0
+    return float(np.mean(np.sign(measured) != np.sign(true)))
+
+
+def _target(baseline, strategy, brief, values, engine) -> float:
+    ro = strategy.rollout
+    end = min(ro.full_week + ROLLOUT_WINDOW, strategy.weeks + 1)
+    cubes = region_cubes({"b": baseline, "s": strategy}, end - 1, brief.reps, brief.seed,
+                         values, engine)
+    lo = ro.full_week - 1
+    s, b = cubes["s"][brief.metric][:, lo:].sum(), cubes["b"][brief.metric][:, lo:].sum()
+    return float(100.0 * (s / b - 1.0))
+
+
+def design_pilot(baseline: Scenario, strategy: Scenario, brief: Brief,
+                 engine="serial") -> Outcome:
+    """Search pilot designs for ``strategy`` against ``baseline`` (see the module's steps).
+
+    Raises:
+        DesignError: the strategy has no pilot week, the market has fewer than two regions,
+            or the budget cannot pay for the fixed runs and one design.
+
+    """
+    ro = strategy.rollout
+    if ro is None or ro.pilot_week is None:
+        raise DesignError(f"{strategy.name}: its rollout has no pilot_week to start pilots at")
+    regions = list(baseline.market.regions)
+    designs = candidate_designs(regions, brief.candidates, brief.exclude,
+                                [d for d in DURATIONS if ro.pilot_week + d <= strategy.weeks])
+    if not designs:
+        raise DesignError("no design: give at least one candidate region that leaves a control "
+                          "region, and a horizon of 13 weeks after the pilot week")
+    fixed = fixed_runs(brief, brief.target is not None)
+    if brief.budget < fixed + brief.reps:
+        raise DesignError(f"--budget {brief.budget}: the placebos, baselines and target "
+                          f"need {fixed} runs and each design {brief.reps} more")
+    week, first = ro.pilot_week, ro.first_effect_week()
+    last = week + max(d.weeks for d in designs) - 1
+    values = sample_uncertainties(baseline, brief.reps, brief.seed)
+    target = brief.target if brief.target is not None else _target(
+        baseline, strategy, brief, values, engine)
+    pl_values = sample_uncertainties(baseline, brief.futures, placebo_seed(brief.seed))
+    placebo = region_cubes({"b": baseline}, last, brief.futures, placebo_seed(brief.seed),
+                           pl_values, engine)["b"]
+    rows = _rows(placebo, regions, first, week, designs, brief.metric)
+    base = region_cubes({"b": baseline}, last, brief.reps, brief.seed, values, engine)["b"]
+    affordable = (brief.budget - fixed) // brief.reps
+    chosen, tried = None, 0
+    for row in (r for r in rows if r.meets_mde(target)):
+        if tried == affordable:
+            break
+        s = region_cubes({"s": pilot_of(strategy, row.design, week)}, last, brief.reps,
+                         brief.seed, values, engine)["s"]
+        tried += 1
+        row.wrong_sign = _wrong_sign(s, base, regions, first, week, row.design, brief.metric)
+        if row.wrong_sign <= WRONG_SIGN_MAX:
+            chosen = row
+            break
+    confirmed = _confirm(baseline, strategy, brief, chosen, engine) if chosen else None
+    return Outcome(brief, target, brief.target is not None, rows, chosen, confirmed,
+                   fixed + tried * brief.reps, tried)
+
+
+def _confirm(baseline, strategy, brief, chosen: Row, engine) -> Row:
+    """The chosen design on fresh futures: a new placebo and new paired runs."""
+    seed = int(np.random.SeedSequence(brief.seed, spawn_key=(_FRESH_KEY,)).generate_state(1)[0])
+    ro, regions = strategy.rollout, list(baseline.market.regions)
+    week, first, d = ro.pilot_week, ro.first_effect_week(), chosen.design
+    last = week + d.weeks - 1
+    pl = region_cubes({"b": baseline}, last, brief.futures, placebo_seed(seed),
+                      sample_uncertainties(baseline, brief.futures, placebo_seed(seed)),
+                      engine)["b"]
+    row = _rows(pl, regions, first, week, [d], brief.metric)[0]
+    cubes = region_cubes({"b": baseline, "s": pilot_of(strategy, d, week)}, last, brief.reps,
+                         seed, sample_uncertainties(baseline, brief.reps, seed), engine)
+    row.wrong_sign = _wrong_sign(cubes["s"], cubes["b"], regions, first, week, d, brief.metric)
+    return row
