@@ -28,7 +28,7 @@ import numpy as np
 
 from analysis.comparison.pilot import ROLLOUT_WINDOW
 from analysis.comparison.pilot_power import PilotWindows, cube_totals, did, mde
-from analysis.studies.placebo import placebo_seed, region_cubes
+from analysis.studies.placebo import placebo_cube, region_cubes
 from sim.experiments.seeds import sample_uncertainties
 from sim.scenario import Scenario
 
@@ -181,9 +181,7 @@ def design_pilot(baseline: Scenario, strategy: Scenario, brief: Brief,
     values = sample_uncertainties(baseline, brief.reps, brief.seed)
     target = brief.target if brief.target is not None else _target(
         baseline, strategy, brief, values, engine)
-    pl_values = sample_uncertainties(baseline, brief.futures, placebo_seed(brief.seed))
-    placebo = region_cubes({"b": baseline}, last, brief.futures, placebo_seed(brief.seed),
-                           pl_values, engine)["b"]
+    placebo = placebo_cube(baseline, last, brief.futures, brief.seed, engine)
     rows = _rows(placebo, regions, first, week, designs, brief.metric)
     base = region_cubes({"b": baseline}, last, brief.reps, brief.seed, values, engine)["b"]
     affordable = (brief.budget - fixed) // brief.reps
@@ -209,9 +207,7 @@ def _confirm(baseline, strategy, brief, chosen: Row, engine) -> Row:
     ro, regions = strategy.rollout, list(baseline.market.regions)
     week, first, d = ro.pilot_week, ro.first_effect_week(), chosen.design
     last = week + d.weeks - 1
-    pl = region_cubes({"b": baseline}, last, brief.futures, placebo_seed(seed),
-                      sample_uncertainties(baseline, brief.futures, placebo_seed(seed)),
-                      engine)["b"]
+    pl = placebo_cube(baseline, last, brief.futures, seed, engine)
     row = _rows(pl, regions, first, week, [d], brief.metric)[0]
     cubes = region_cubes({"b": baseline, "s": pilot_of(strategy, d, week)}, last, brief.reps,
                          seed, sample_uncertainties(baseline, brief.reps, seed), engine)

@@ -31,9 +31,39 @@ def placebo_seed(seed: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(_PLACEBO_KEY,)).generate_state(1)[0])
 
 
+def region_cubes(scenarios: dict[str, Scenario], weeks: int, futures: int, seed: int,
+                 values: list[dict[str, float]], engine="serial") -> dict[str, dict]:
+    """Weekly region totals of each scenario in ``futures`` paired futures.
+
+    Replication ``i`` of every scenario uses ``SeedSequence(seed).spawn(futures)[i]`` and the
+    uncertain ``values[i]`` (common random numbers). Each run's by_region table is reduced as
+    it arrives, so memory does not grow with its size.
+
+    Returns:
+        Per scenario, per metric, a ``(futures, weeks, regions)`` array.
+
+    """
+    cubes = {}
+    for name, sc in scenarios.items():
+        regions = list(sc.market.regions)
+        cubes[name] = {m: np.zeros((futures, weeks, len(regions))) for m in METRICS}
+
+    def keep(job: Job, tables: dict) -> None:
+        regions = list(scenarios[job.scenario].market.regions)
+        weekly = tables["by_region"].pivot_table(index="week", columns="region",
+                                                 values=list(METRICS), aggfunc="sum")
+        for m in METRICS:
+            cubes[job.scenario][m][job.rep] = weekly[m].reindex(columns=regions).to_numpy(
+                dtype=float)
+
+    eng = make_engine(engine) if isinstance(engine, str) else engine
+    eng.run(scenarios, make_jobs(list(scenarios), futures, seed, weeks, values), keep)
+    return cubes
+
+
 def placebo_cube(baseline: Scenario, weeks: int, futures: int, seed: int, engine="serial",
                  uncertainty: bool = True) -> dict[str, np.ndarray]:
-    """Run the baseline alone in ``futures`` futures of ``weeks`` weeks.
+    """The baseline alone in ``futures`` futures of its own seed (``placebo_seed(seed)``).
 
     Returns:
         Per metric, a ``(futures, weeks, regions)`` array of weekly region totals; every
@@ -43,19 +73,8 @@ def placebo_cube(baseline: Scenario, weeks: int, futures: int, seed: int, engine
     s = placebo_seed(seed)
     values = (sample_uncertainties(baseline, futures, s) if uncertainty
               else [{} for _ in range(futures)])
-    regions = list(baseline.market.regions)
-    cube = {m: np.zeros((futures, weeks, len(regions))) for m in METRICS}
-
-    def keep(job: Job, tables: dict) -> None:
-        weekly = tables["by_region"].pivot_table(index="week", columns="region",
-                                                 values=list(METRICS), aggfunc="sum")
-        for m in METRICS:
-            cube[m][job.rep] = weekly[m].reindex(columns=regions).to_numpy(dtype=float)
-
-    eng = make_engine(engine) if isinstance(engine, str) else engine
-    eng.run({baseline.name: baseline}, make_jobs([baseline.name], futures, s, weeks, values),
-            keep)
-    return cube
+    return region_cubes({baseline.name: baseline}, weeks, futures, s, values,
+                        engine)[baseline.name]
 
 
 def placebo_weeks(manifest: dict) -> int:
