@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from html import unescape
 
 import numpy as np
 import pandas as pd
@@ -201,3 +202,35 @@ def test_a_comparison_without_uncertainties_is_refused(tmp_path):
     run_comparison(scs, "small", 2, 2, 26, tmp_path / "c", SerialEngine())
     with pytest.raises(StudyError, match="declares no uncertainties"):
         breakeven.run_breakeven(tmp_path / "c")
+
+
+def test_the_report_section_says_what_the_verdict_rests_on(small_compare, tmp_path, planted):
+    from analysis.report.html import breakeven_section, templates
+
+    folder = copy_of(small_compare, tmp_path)
+    assert breakeven_section(folder) is None                    # not run: no section
+    r = breakeven.run_breakeven(folder, reps=3)
+    breakeven.save_breakeven(r, "channelsim breakeven cmp")
+    section = breakeven_section(folder)
+    page = unescape(templates().get_template("_breakeven.html.j2").render(breakeven=section))
+    assert r.lines[0] in page and "channelsim breakeven cmp" in page
+    rows = {row[1]: row for row in section["rows"]}
+    assert rows["choice.price"][4] == "none within the range"
+    assert rows["market.growth"][4].startswith("0.04") and rows["market.growth"][5] == "> 0.04"
+
+
+@pytest.mark.slow
+def test_the_report_and_deck_say_what_the_verdict_rests_on(small_compare, tmp_path, planted):
+    from pptx import Presentation
+
+    from analysis.report.html import build_report
+
+    folder = copy_of(small_compare, tmp_path)
+    r = breakeven.run_breakeven(folder, reps=3)
+    breakeven.save_breakeven(r, "channelsim breakeven cmp")
+    html, deck = build_report(folder, pptx=True)
+    page = unescape(html.read_text())
+    assert "What the verdict rests on" in page and r.lines[0] in page
+    texts = [sh.text_frame.text for sl in Presentation(deck).slides for sh in sl.shapes
+             if sh.has_text_frame]
+    assert any(r.lines[0] in t for t in texts)

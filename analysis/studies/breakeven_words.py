@@ -121,3 +121,19 @@ def breakeven_document(result, command: str = "") -> dict:
                                           result.searches[name]),
             "uncertainties": unc}
     return doc
+
+
+def report_rows(doc: dict) -> list[list[str]]:
+    """The report's table from ``breakeven.json``: one row per strategy and uncertainty.
+
+    Columns: strategy, uncertainty, range, nominal, break-even (with the interval outside
+    which the sign is clear) or "none within the range", and the verdict turns when.
+    """
+    rows = []
+    for s in doc["strategies"].values():
+        for path, u in s["uncertainties"].items():
+            roots = "; ".join(f"{_num(r['estimate'])} ({_num(r['low'])} to {_num(r['high'])})"
+                              for r in u["roots"]) or "none within the range"
+            rows.append([s["label"], path, f"{_num(u['low'])} to {_num(u['high'])}",
+                         _num(u["nominal"]), roots, u["turns_when"] or "-"])
+    return rows
