@@ -217,6 +217,7 @@ def test_the_report_section_says_what_the_verdict_rests_on(small_compare, tmp_pa
     rows = {row[1]: row for row in section["rows"]}
     assert rows["choice.price"][4] == "none within the range"
     assert rows["market.growth"][4].startswith("0.04") and rows["market.growth"][5] == "> 0.04"
+    assert rows["market.growth"][6].startswith("+2.2%")      # 1% + 0.25 x 0.05 at -0.05
 
 
 @pytest.mark.slow

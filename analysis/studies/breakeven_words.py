@@ -50,9 +50,8 @@ def search_line(path: str, search: Search, guess: float | None) -> str:
     pts = search.sorted_points()
     span = f"{_num(search.low)} to {_num(search.high)}"
     first = ("" if guess is None else
-             f"; first estimate from compare's futures {_num(guess)}"
-             if search.low <= guess <= search.high else
-             f"; compare's futures put the line's zero outside, at {_num(guess)}")
+             f"; the linear fit on compare's futures crosses zero at {_num(guess)}"
+             + ("" if search.low <= guess <= search.high else ", outside the range"))
     if not search.roots:
         return (f"`{path}`: no break-even within {span} (change {pts[0][1].estimate:+.1f}% "
                 f"at {_num(pts[0][0])}, {pts[-1][1].estimate:+.1f}% at {_num(pts[-1][0])})"
@@ -127,13 +126,16 @@ def report_rows(doc: dict) -> list[list[str]]:
     """The report's table from ``breakeven.json``: one row per strategy and uncertainty.
 
     Columns: strategy, uncertainty, range, nominal, break-even (with the interval outside
-    which the sign is clear) or "none within the range", and the verdict turns when.
+    which the sign is clear) or "none within the range", the verdict turns when, and the
+    change (with its interval) at the range's low and high ends.
     """
     rows = []
     for s in doc["strategies"].values():
         for path, u in s["uncertainties"].items():
             roots = "; ".join(f"{_num(r['estimate'])} ({_num(r['low'])} to {_num(r['high'])})"
                               for r in u["roots"]) or "none within the range"
+            ends = [f"{p['estimate']:+.1f}% [{p['low']:+.1f}, {p['high']:+.1f}]"
+                    for p in (u["points"][0], u["points"][-1])]
             rows.append([s["label"], path, f"{_num(u['low'])} to {_num(u['high'])}",
-                         _num(u["nominal"]), roots, u["turns_when"] or "-"])
+                         _num(u["nominal"]), roots, u["turns_when"] or "-", *ends])
     return rows
