@@ -83,9 +83,15 @@ def small_compare(tmp_path_factory):
 
 def channelsim(capsys, *args):
     """The command run in this process (no interpreter start): exit status and stderr."""
+    code = main_code(*args)
+    return code, capsys.readouterr().err
+
+
+def main_code(*args):
+    """The command's exit status, run in this process."""
     with pytest.raises(SystemExit) as end:
         main([str(a) for a in args])
-    return end.value.code, capsys.readouterr().err
+    return end.value.code
 
 
 def copy_of(folder, tmp_path):
@@ -173,6 +179,8 @@ def test_breakeven_runs_on_the_small_model_and_its_centre_is_compares(tmp_path):
     (lambda d: d / "nothing", "not a results folder of channelsim compare"),
     (lambda d: [(d / "cmp" / "runs" / "small_cut" / "rep-0002").rename(d / "x"), d / "cmp"][1],
      "the comparison is unfinished"),
+    (lambda d: [(d / "s").mkdir(), (d / "s" / "manifest.json").write_text(
+        '{"kind": "sensitivity"}'), d / "s"][2], "a sensitivity folder, not a comparison"),
 ])
 def test_bad_folders_are_one_line_and_exit_2_writing_nothing(small_compare, tmp_path, make,
                                                              message, capsys):
@@ -235,3 +243,20 @@ def test_the_report_and_deck_say_what_the_verdict_rests_on(small_compare, tmp_pa
     texts = [sh.text_frame.text for sl in Presentation(deck).slides for sh in sl.shapes
              if sh.has_text_frame]
     assert any(r.lines[0] in t for t in texts)
+
+
+def test_compare_with_a_budget_too_small_for_breakeven_runs_nothing(tmp_path, capsys):
+    code, err = channelsim(capsys, "compare", BASE, CUT, "--reps", "2", "--weeks", "22",
+                           "--breakeven", "5", "--workers", "1", "--quiet", "--out",
+                           tmp_path / "c")
+    assert code == 2 and "--breakeven 5: the ends and nominal alone need 28 runs" in err
+    assert not (tmp_path / "c").exists()
+
+
+def test_compare_then_breakeven_in_one_command(tmp_path, capsys, planted):
+    code = main_code("compare", BASE, CUT, "--reps", "2", "--weeks", "22", "--breakeven",
+                     "100", "--workers", "1", "--quiet", "--out", tmp_path / "c")
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("small_cut grows turnover after week 20")
+    doc = json.loads((tmp_path / "c" / "breakeven.json").read_text())
+    assert doc["runs"] <= 100

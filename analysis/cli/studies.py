@@ -183,13 +183,21 @@ def breakeven(
     workers: Workers = None, quiet: Quiet = False,
 ):
     """Where each strategy's change in turnover after its start crosses zero, per uncertainty."""
-    from analysis.cli.common import command_line, engine_from
-    from analysis.studies.breakeven import load_comparison, run_breakeven, save_breakeven
+    from analysis.cli.common import engine_from
+    from analysis.studies.breakeven import load_comparison
 
     with refusals():
         load_comparison(folder)         # a bad folder is refused before any engine starts
+    run_and_say_breakeven(folder, reps, steps, budget, engine_from(workers, None, False), quiet)
+
+
+def run_and_say_breakeven(folder: Path, reps, steps, budget, engine, quiet) -> None:
+    """Run break-even on a comparison folder, write breakeven.json, print the findings."""
+    from analysis.cli.common import command_line
+    from analysis.studies.breakeven import run_breakeven, save_breakeven
+
     result = with_progress(lambda progress: run_breakeven(
-        folder, reps, steps, budget, engine_from(workers, None, False), progress), quiet)
+        folder, reps, steps, budget, engine, progress), quiet)
     path = save_breakeven(result, command_line())
     for line in result.lines:
         typer.echo(line)

@@ -208,9 +208,25 @@ class Evaluator:
         return self.cache[(name, path, self.value(path, x) if path else 0.0)]
 
 
-def plan_runs(comp: Comparison, reps: int) -> int:
-    """Runs of the first pass: baseline and strategies at nominal and each range's ends."""
-    return (1 + 2 * len(comp.ranges)) * len(comp.manifest["order"]) * reps
+def check_budget(uncertain: int, scenarios: int, reps: int, budget: int | None,
+                 option: str = "--budget") -> int:
+    """The runs of the first pass (nominal and each range's ends, every scenario).
+
+    ``option`` names the budget's option in a refusal.
+
+    Raises:
+        StudyError: no uncertainties, or a budget below the first pass.
+
+    """
+    if not uncertain:
+        raise StudyError("the baseline declares no uncertainties; there is nothing a verdict "
+                         "could rest on")
+    first = (1 + 2 * uncertain) * scenarios * reps
+    if budget is not None and budget < first:
+        raise StudyError(f"{option} {budget}: the ends and nominal alone need {first} runs "
+                         f"({uncertain} uncertainties, {scenarios} scenarios, {reps} "
+                         "futures); raise it or lower --reps")
+    return first
 
 
 def run_breakeven(folder: str | Path, reps: int | None = None, steps: int = MAX_STEPS,
@@ -236,11 +252,7 @@ def run_breakeven(folder: str | Path, reps: int | None = None, steps: int = MAX_
                          f"{comp.manifest['reps']} futures")
     if not 0 <= steps <= MAX_STEPS:
         raise StudyError(f"--steps {steps}: between 0 and {MAX_STEPS}")
-    first = plan_runs(comp, reps)
-    if budget is not None and budget < first:
-        raise StudyError(f"--budget {budget}: the ends and nominal alone need {first} runs "
-                         f"({len(comp.ranges)} uncertainties, {len(comp.scenarios)} scenarios,"
-                         f" {reps} futures); raise it or lower --reps")
+    first = check_budget(len(comp.ranges), len(comp.scenarios), reps, budget)
     per_step = 2 * reps
     tally = Tally(progress, first)
     ev = Evaluator(comp, reps, engine, tally)
