@@ -10,7 +10,7 @@ nominal values (as the scenario writes them)?
    its drawn values (:func:`analysis.studies.roots.regression_guess`).
 2. Baseline and strategy are run at the ends of the range and at nominal, on the
    comparison's seeds (common random numbers, through :func:`sim.experiments.designs.
-   run_points`, into the resumable folder ``DIR/breakeven``); a segment whose change differs
+   run_points`, into the resumable folder ``DIR/breakeven/reps-R``); a segment whose change differs
    in sign at its ends holds a root, found by at most 6 bisection steps
    (:func:`analysis.studies.roots.find_roots`).
 
@@ -160,12 +160,14 @@ class Evaluator:
     """Runs baseline and strategies at a value of one uncertainty, on the comparison's seeds.
 
     Each evaluation is one point of a study design (:func:`sim.experiments.designs.
-    run_points`) stored in ``DIR/breakeven``, so a rerun reads what is stored.
+    run_points`) stored in ``DIR/breakeven/reps-R``, so a rerun reads what is stored.
     """
 
     def __init__(self, comp: Comparison, reps: int, engine, tally: Tally):
         self.comp, self.reps, self.engine, self.tally = comp, reps, engine, tally
-        self.store = open_study(comp.folder / RUNS_FOLDER, "breakeven", comp.scenarios, reps,
+        # one folder per number of futures: a rerun with other --reps keeps both
+        self.store = open_study(comp.folder / RUNS_FOLDER / f"reps-{reps}", "breakeven",
+                                comp.scenarios, reps,
                                 comp.manifest["seed"], comp.manifest["weeks"], {})
         self.cache: dict[tuple[str, str, float], Interval] = {}
         self.points = 0
