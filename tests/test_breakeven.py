@@ -260,3 +260,19 @@ def test_compare_then_breakeven_in_one_command(tmp_path, capsys, planted):
     assert code == 0 and out.startswith("small_cut grows turnover after week 20")
     doc = json.loads((tmp_path / "c" / "breakeven.json").read_text())
     assert doc["runs"] <= 100
+
+
+def test_the_words_name_where_the_verdict_turns():
+    from analysis.studies.breakeven_words import strategy_sentence, turning
+
+    # roots at 0.25 and 0.75, which bisection from 0.5 hits exactly
+    hump = find_roots(noisy(lambda x: 0.0625 - (x - 0.5) ** 2, 0.001), 0.0, 1.0, 0.5)
+    assert turning(hump, grows=True) == "< 0.25 or > 0.75"
+    dip = find_roots(noisy(lambda x: (x - 0.5) ** 2 - 0.0625, 0.001), 0.0, 1.0, 0.5)
+    assert turning(dip, grows=False) == "< 0.25 or > 0.75"
+    assert turning(dip, grows=True) == "between 0.25 and 0.75"
+    flat = find_roots(noisy(lambda x: -1.0, 0.1), 0.0, 1.0, 0.5)
+    assert turning(flat, grows=False) is None
+    text = strategy_sentence("s", 9, Interval(-1.0, -1.1, -0.9), {"a": flat, "b": dip})
+    assert text == ("s shrinks turnover after week 9 (-1.0% [-1.1, -0.9] with every uncertainty "
+                    "at nominal) unless `b` < 0.25 or > 0.75 (the others at nominal).")
