@@ -7,6 +7,8 @@ Names load on first use, so that the command line starts fast.
 * studies, each returning a :class:`~analysis.studies.common.StudyResult` with its sentences:
   :func:`run_sweep`, :func:`run_sensitivity`, :func:`run_discovery`, :func:`run_optimize`,
   :func:`calibrate_scenario` (with :class:`Runs` saying how they run);
+* what a comparison's verdict rests on: :func:`run_breakeven` (its ``lines`` say it) and
+  :func:`save_breakeven`;
 * the customer's choice fitted to a quote log: :func:`fit_choice` (a :class:`ChoiceFit`);
 * reporting: :func:`build_report`.
 """
@@ -14,8 +16,8 @@ Names load on first use, so that the command line starts fast.
 from sim.lazy import lazy_names
 
 __all__ = ["ChoiceFit", "Comparison", "Runs", "build_report", "calibrate_scenario", "compare",
-           "fit_choice", "load_manifest", "load_results", "run_discovery", "run_optimize",
-           "run_sensitivity", "run_sweep", "yearly_summary"]
+           "fit_choice", "load_manifest", "load_results", "run_breakeven", "run_discovery",
+           "run_optimize", "run_sensitivity", "run_sweep", "save_breakeven", "yearly_summary"]
 _HOME = {
     "Comparison": "analysis.comparison.paired",
     "compare": "analysis.comparison.paired",
@@ -27,6 +29,8 @@ _HOME = {
     "run_sensitivity": "analysis.studies.sensitivity",
     "run_discovery": "analysis.studies.discovery",
     "run_optimize": "analysis.studies.optimize",
+    "run_breakeven": "analysis.studies.breakeven",
+    "save_breakeven": "analysis.studies.breakeven",
     "calibrate_scenario": "analysis.studies.calibrate_scenario",
     "build_report": "analysis.report.html",
     "fit_choice": "analysis.choicefit.fit",

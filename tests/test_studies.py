@@ -254,3 +254,28 @@ def test_bad_study_inputs_are_clean_errors(tmp_path, args, reason):
     assert reason in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_the_tornado_centre_is_compare_without_uncertainty(tmp_path):
+    # #23: the same seeds and window give the same change, to the last digit
+    from analysis.comparison.paired import compare
+    from analysis.studies.common import Runs
+    from analysis.studies.sensitivity import run_sensitivity
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+
+    (tmp_path / "one.yaml").write_text(f"extends: {SMALL}\nname: one\nuncertainties:\n"
+                                       "  market.growth: {low: -0.05, high: 0.1}\n")
+    scs = {"base": load_scenario(tmp_path / "one.yaml"),
+           "cut": load_scenario(FIXTURES / "small_cut.yaml")}
+    res = run_sensitivity(scs["cut"], scs["base"], "tornado", None, "turnover", [],
+                          Runs(reps=2, weeks=22, seed=3, engine="serial", out=tmp_path / "t"))
+    t = res.table("sensitivity")
+    run_comparison(scs, "base", 2, 3, 22, tmp_path / "c", SerialEngine(), uncertainty=False)
+    w = compare(tmp_path / "c").strategies["cut"].windows.turnover_after
+    assert t["y_base"].iloc[0] == pytest.approx(w.estimate, rel=1e-9)
+    assert t["y_base_ci_low"].iloc[0] == pytest.approx(w.low, rel=1e-9)
+    assert t["y_base_ci_high"].iloc[0] == pytest.approx(w.high, rel=1e-9)
+    assert (t["outcome"] == "turnover change after week 20 (%)").all()
+    assert w.estimate != 0 and w.low < w.high      # a real change, not two zeros agreeing
+    assert "[" in res.sentences[1]                  # the centre's interval is said

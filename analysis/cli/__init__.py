@@ -30,6 +30,7 @@ COMMANDS = {
     "sensitivity": studies.sensitivity,
     "discover": studies.discover,
     "optimize": studies.optimize,
+    "breakeven": studies.breakeven,
     "calibrate": calibrate.calibrate,
     "init": client.init,
     "fit-roster": client.fit_roster,

@@ -88,6 +88,9 @@ def compare(
     placebo: Annotated[int, typer.Option(
         min=0, help="Futures of the baseline alone for the pilots' placebo and power "
         "(200 or more; 0: none).")] = 0,
+    breakeven: Annotated[int | None, typer.Option(
+        min=1, metavar="RUNS", help="Then find each strategy's break-even per uncertainty "
+        "within this many runs (as channelsim breakeven OUT --budget RUNS).")] = None,
 ):
     """Would these strategies shrink turnover? Paired Monte Carlo against the baseline."""
     from sim.experiments.preflight import check_runs
@@ -103,6 +106,12 @@ def compare(
     with refusals():
         show_notes(check_runs(scenarios, weeks, local_workers(workers, scheduler), reps, True,
                               dict(zip(names, map(str, files), strict=True))), quiet)
+    if breakeven is not None:
+        from analysis.studies.breakeven import check_budget
+
+        with refusals():       # refused before any run, so nothing is written
+            check_budget(len(scenarios[names[0]].uncertain_ranges()), len(scenarios), reps,
+                         breakeven, "--breakeven")
     engine = engine_from(workers, scheduler, dask_local)
     from analysis.cli.terminal import print_comparison
     from analysis.comparison.paired import compare as compare_results
@@ -125,6 +134,10 @@ def compare(
     if not quiet:
         print_comparison(comp)
         typer.echo(f"results, summary.csv and summary.json in {store.root}/")
+    if breakeven is not None:
+        from analysis.cli.studies import run_and_say_breakeven
+
+        run_and_say_breakeven(store.root, None, 6, breakeven, engine, quiet)
 
 
 def report(

@@ -169,3 +169,36 @@ def optimize(
     from analysis.cli.terminal import print_study
 
     print_study(result, quiet)
+
+
+def breakeven(
+    folder: Annotated[Path, typer.Argument(
+        help="A finished compare folder (its --out).", metavar="DIR")],
+    reps: Annotated[int | None, typer.Option(
+        help="Futures per evaluation (default: the comparison's; its first seeds).")] = None,
+    steps: Annotated[int, typer.Option(min=0, max=6,
+                                       help="Bisection steps per uncertainty.")] = 6,
+    budget: Annotated[int | None, typer.Option(
+        min=1, help="The most simulation runs to spend (fewer bisection steps if needed).")] = None,
+    workers: Workers = None, quiet: Quiet = False,
+):
+    """Where each strategy's change in turnover after its start crosses zero, per uncertainty."""
+    from analysis.cli.common import engine_from
+    from analysis.studies.breakeven import load_comparison
+
+    with refusals():
+        load_comparison(folder)         # a bad folder is refused before any engine starts
+    run_and_say_breakeven(folder, reps, steps, budget, engine_from(workers, None, False), quiet)
+
+
+def run_and_say_breakeven(folder: Path, reps, steps, budget, engine, quiet) -> None:
+    """Run break-even on a comparison folder, write breakeven.json, print the findings."""
+    from analysis.cli.common import command_line
+    from analysis.studies.breakeven import run_breakeven, save_breakeven
+
+    result = with_progress(lambda progress: run_breakeven(
+        folder, reps, steps, budget, engine, progress), quiet)
+    path = save_breakeven(result, command_line())
+    for line in result.lines:
+        typer.echo(line)
+    typer.echo(f"{result.runs} runs (stored ones reused); breakeven.json in {path.parent}/")

@@ -137,6 +137,17 @@ def stored_material_share(folder: Path) -> float:
     return float(doc.get("material_share", MATERIAL_SHARE))
 
 
+def breakeven_section(folder: Path) -> dict | None:
+    """What the report shows of ``channelsim breakeven`` (None when it was not run)."""
+    from analysis.studies.breakeven_words import load_breakeven, report_rows
+
+    doc = load_breakeven(folder)
+    if doc is None:
+        return None
+    return {"lines": [s["sentence"] for s in doc["strategies"].values()],
+            "rows": report_rows(doc), "reps": doc["reps"], "command": doc["command"]}
+
+
 def build_report(folder: str | Path, out: str | Path | None = None,
                  pptx: bool = False, calibration=None) -> tuple[Path, Path | None]:
     """Write the self-contained HTML report (and the deck) of a comparison folder.
@@ -175,6 +186,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     man = res.manifest
     env = templates()
     uncertain = sorted({k for d in man["uncertain_values"] for k in d}) or ["none"]
+    rests_on = breakeven_section(folder)
     html = env.get_template("report.html.j2").render(
         title=f"Channel strategies against {res.baseline}",
         subtitle=f"{len(comp.strategies)} strategies, {man['reps']} simulated futures each, "
@@ -191,7 +203,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         command=(f"channelsim compare {' '.join(n + '.yaml' for n in res.scenarios)} "
                  f"--reps {man['reps']} --weeks {man['weeks']} --seed {man['seed']}"),
         hashes={n: s["hash"] for n, s in man["scenarios"].items()},
-        calibration=calibration,
+        calibration=calibration, breakeven=rests_on,
     )
     html_path = Path(out) if out is not None else folder / "report.html"
     write_atomic(html_path, html)
@@ -202,6 +214,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         deck_path = html_path.with_suffix(".pptx")
         build_deck(deck_path, f"Channel strategies against {comp.baseline}",
                    f"{len(comp.strategies)} strategies, simulated futures paired with today's "
-                   f"rules - {comp.weeks} weeks", deck_lines(comp, lines), charts,
+                   f"rules - {comp.weeks} weeks",
+                   deck_lines(comp, lines) + (rests_on["lines"] if rests_on else []), charts,
                    tables=deck_tables(comp))
     return html_path, deck_path

@@ -19,6 +19,7 @@ the caller's business (see :func:`run_sensitivity` and
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ from SALib.sample import sobol as sobol_sample
 from analysis.report.charts.studies import sensitivity_chart
 from analysis.studies.common import Runs, StudyError, StudyResult, check_paths
 from analysis.studies.per_point import per_point
-from sim.experiments.designs import run_points
+from sim.experiments.designs import run_points, run_windowed
 from sim.experiments.outcomes import OUTCOMES
 from sim.scenario import Scenario, resolve_path
 
@@ -93,7 +94,8 @@ class Tornado:
         rows = []
         for i, f in enumerate(factors):
             lo, hi = y[1 + 2 * i], y[2 + 2 * i]
-            rows.append({"factor": f.path, "low": f.low, "high": f.high, "y_base": y[0],
+            rows.append({"factor": f.path, "point_low": 1 + 2 * i, "low": f.low,
+                         "high": f.high, "y_base": y[0],
                          "y_low": lo, "y_high": hi, "swing": hi - lo,
                          "importance": abs(hi - lo)})
         return _ranked(pd.DataFrame(rows))
@@ -163,8 +165,11 @@ def sensitivity_sentences(table: pd.DataFrame, method: str, label: str) -> list[
            + (f", then {table.iloc[1]['factor']}." if len(table) > 1 else ".")]
     for row in table.head(3).itertuples():
         if method == "tornado":
+            ci = (f" [{row.y_base_ci_low:+.3g}, {row.y_base_ci_high:+.3g}]"
+                  if hasattr(row, "y_base_ci_low") else "")
             out.append(f"{row.rank}. {row.factor}: {label} {row.y_low:+.3g} at {row.low:.3g}, "
-                       f"{row.y_high:+.3g} at {row.high:.3g} (all at base: {row.y_base:+.3g}).")
+                       f"{row.y_high:+.3g} at {row.high:.3g} (all at base: {row.y_base:+.3g}"
+                       f"{ci}).")
         elif method == "morris":
             out.append(f"{row.rank}. {row.factor}: mean absolute effect μ* {row.mu_star:.3g} "
                        f"± {row.mu_star_conf:.2g} (signed mean {row.mu:+.3g}, spread σ "
@@ -179,20 +184,45 @@ def sensitivity_sentences(table: pd.DataFrame, method: str, label: str) -> list[
     return out
 
 
-def outcome_column(output: str, against: bool) -> tuple[str, str]:
-    """(column of the per-point table, label) for an outcome (StudyError if unknown)."""
+def outcome_column(output: str, against: bool, from_week: int = 1) -> tuple[str, str]:
+    """(column of the per-point table, label) for an outcome (StudyError if unknown).
+
+    Against a baseline, turnover and margin are read as ``compare``'s headline: the
+    paired change over ``[from_week, horizon]`` (the strategy's first effect week on).
+    """
     if output not in (*OUTCOMES, "p_shrink"):
         raise StudyError(f"--output {output}: one of {', '.join((*OUTCOMES, 'p_shrink'))}")
     if not against:
         if output == "p_shrink":
             raise StudyError("--output p_shrink needs --against BASELINE (shrink against what?)")
         return output, output
-    changes = {"turnover": "turnover_change_pct", "margin": "margin_change_pct",
-               "conflicts_per_100_deals": "change_conflicts_per_100_deals"}
-    if output in changes:
-        return changes[output], (f"{output} change (%)" if output != "conflicts_per_100_deals"
-                                 else "change in conflicts per 100 deals")
+    if output in ("turnover", "margin"):
+        return f"{output}_after_change_pct", f"{output} change after week {from_week} (%)"
+    if output == "conflicts_per_100_deals":
+        return "change_conflicts_per_100_deals", "change in conflicts per 100 deals"
     return output, output
+
+
+def with_intervals(table: pd.DataFrame, pp: pd.DataFrame, column: str,
+                   label: str) -> pd.DataFrame:
+    """A tornado's table labelled with its outcome and each value's 95% interval.
+
+    ``pp`` is the per-point table: point 0 is the base, points ``1 + 2i`` and ``2 + 2i``
+    factor ``i`` at low and high (:meth:`Tornado.sample`); the factors are found by the
+    table's ``low`` and ``high`` points, whatever its rank order.
+    """
+    table = table.copy()
+    table.insert(1, "outcome", label)
+    if f"{column}_low" not in pp:
+        return table
+    lo, hi = pp[f"{column}_low"].to_numpy(), pp[f"{column}_high"].to_numpy()
+    order = table["point_low"].to_numpy()
+    for key, points in (("y_base", np.zeros(len(table), dtype=int)), ("y_low", order),
+                        ("y_high", order + 1)):
+        at = table.columns.get_loc(key) + 1
+        table.insert(at, f"{key}_ci_low", lo[points])
+        table.insert(at + 1, f"{key}_ci_high", hi[points])
+    return table
 
 
 def study_factors(strategy: Scenario, base: Scenario | None,
@@ -231,7 +261,8 @@ def run_sensitivity(strategy: Scenario, base: Scenario | None, method: str,
     """
     if method not in METHODS:
         raise StudyError(f"--method {method}: one of {', '.join(METHODS)}")
-    column, label = outcome_column(output, base is not None)
+    first = strategy.rollout.first_effect_week() if strategy.rollout is not None else 1
+    column, label = outcome_column(output, base is not None, first)
     factors = study_factors(strategy, base, extra)
     m = METHODS[method]
     X = m.sample(factors, samples or DEFAULT_SAMPLES[method], runs.seed)
@@ -248,8 +279,9 @@ def run_sensitivity(strategy: Scenario, base: Scenario | None, method: str,
     store = runs.open("sensitivity", scenarios, weeks, {
         "method": method, "output": output, "factors": [f.__dict__ for f in factors],
         "points": len(points)})
-    done = run_points(scenarios, points, store, runs.engine,
-                      progress=runs.progress)
+    # against a baseline, each run also keeps compare's headline window
+    fn = functools.partial(run_windowed, from_week=first) if base is not None else None
+    done = run_points(scenarios, points, store, runs.engine, progress=runs.progress, fn=fn)
     pp = per_point(done, "strategy", "base" if base is not None else None)
     y = pp[column].to_numpy()
     if not np.isfinite(y).all():
@@ -257,6 +289,8 @@ def run_sensitivity(strategy: Scenario, base: Scenario | None, method: str,
         raise StudyError(f"--output {output}: not a number at points {bad} (e.g. a baseline "
                          "with no turnover); choose another output or other ranges")
     table = m.analyze(factors, X, y, runs.seed)
+    if method == "tornado":
+        table = with_intervals(table, pp, column, label)
     design = pp.reset_index()
     for i, f in enumerate(factors):
         design.insert(1 + i, f.path, X[:, i])

@@ -23,7 +23,7 @@ from scipy.stats import qmc
 
 from sim.experiments.compare import keeper
 from sim.experiments.engines import make_engine
-from sim.experiments.outcomes import outcomes
+from sim.experiments.outcomes import outcomes, windowed
 from sim.experiments.seeds import Job, replication_seeds
 from sim.experiments.settings import run_with, set_values
 from sim.experiments.store import OutcomeStore, package_version, safe_name, scenario_hash
@@ -38,6 +38,15 @@ Point = dict[str, Values | list[Values]]
 def run_outcomes(scenario: Scenario, job: Job) -> dict[str, float]:
     """Run one replication of ``scenario`` with ``job.uncertain`` set; its scalar outcomes."""
     return outcomes(run_with(scenario, job.uncertain, job.seed, job.weeks).kpis())
+
+
+def run_windowed(scenario: Scenario, job: Job, from_week: int) -> dict[str, float]:
+    """:func:`run_outcomes` plus turnover and margin from ``from_week`` on.
+
+    Bind ``from_week`` with ``functools.partial`` to give it to an engine
+    (:func:`sim.experiments.outcomes.windowed`).
+    """
+    return windowed(run_with(scenario, job.uncertain, job.seed, job.weeks).kpis(), from_week)
 
 
 def point_jobs(points: list[Point], reps: int, seed: int, weeks: int,
@@ -99,8 +108,11 @@ def run_jobs(scenarios: dict[str, Scenario], jobs: list[Job], store: OutcomeStor
 
 def run_points(scenarios: dict[str, Scenario], points: list[Point], store: OutcomeStore,
                engine="processes", first: int = 0,
-               progress: Callable[[Job, int, int], None] | None = None) -> pd.DataFrame:
+               progress: Callable[[Job, int, int], None] | None = None,
+               fn=None) -> pd.DataFrame:
     """Run every point (numbered from ``first``) and return the outcomes of every run.
+
+    ``fn`` is the job function (default :func:`run_outcomes`).
 
     Replications, seed and horizon are the study's, as its folder's manifest records them.
 
@@ -110,7 +122,7 @@ def run_points(scenarios: dict[str, Scenario], points: list[Point], store: Outco
     """
     man = store.manifest()
     jobs = point_jobs(points, man["reps"], man["seed"], man["weeks"], first)
-    found = run_jobs(scenarios, jobs, store, engine, progress=progress)
+    found = run_jobs(scenarios, jobs, store, engine, fn, progress=progress)
     rows = [{"point": j.point, "rep": j.rep, "scenario": j.scenario, **found[j.key]}
             for j in jobs]
     return pd.DataFrame(rows)

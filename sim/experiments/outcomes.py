@@ -47,6 +47,20 @@ def outcomes(k) -> dict[str, float]:
     }
 
 
+WINDOWED = ("turnover_after", "margin_after")
+
+
+def windowed(k, from_week: int) -> dict[str, float]:
+    """The outcomes plus turnover and margin summed from ``from_week`` on (a headline window).
+
+    ``from_week`` is a strategy's first effect week; its baseline is read over the same
+    weeks, so the change equals ``compare``'s headline (:mod:`analysis.comparison.windows`).
+    """
+    after = k[k["week"] >= from_week]
+    return {**outcomes(k), "turnover_after": float(after["turnover"].sum()),
+            "margin_after": float(after["margin"].sum())}
+
+
 def run_experiment(scenario: Scenario | str | Path = "scenarios/case_baseline.yaml",
                    seed: int = 1, reps: int = 1, weeks: int | None = None,
                    **params: float) -> dict[str, float]:
