@@ -139,3 +139,47 @@ def test_placebo_is_centred_and_power_matches_the_rejection_rate():
     rate = float(np.mean(np.abs(planted) > 1.96 * sigma))
     se = np.sqrt(rate * (1 - rate) / 300)
     assert abs(power(effect, sigma) - rate) < 3 * se, (power(effect, sigma), rate)
+
+
+def test_pilot_design_says_plainly_when_no_pilot_can_tell(tmp_path):
+    out = tmp_path / "d"
+    r = cli("pilot-design", FIXTURES / "small_pilot.yaml", "--futures", "20", "--reps", "3",
+            "--budget", "60", "--workers", "1", "--out", out)
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("run budget 60: 52 for two placebos of 20 futures")
+    assert "No pilot meets the brief" in r.stdout
+    doc = json.loads((out / "pilot_design.json").read_text())
+    # 1-3 of 4 regions x 2 durations (13 and 26 weeks fit after week 15 of 52)
+    assert len(doc["designs"]) == (4 + 6 + 4) * 2
+    assert not any(d["chosen"] for d in doc["designs"])
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (["--candidates", "mars"], "unknown region(s) mars"),
+    (["--metric", "joy"], "--metric joy: one of turnover, sell_through, deals_won"),
+    (["--budget", "30"], "--budget 30: the placebos, baselines and target need 52 runs"),
+])
+def test_pilot_design_bad_inputs_are_one_line_and_write_nothing(tmp_path, args, reason):
+    out = tmp_path / "d"
+    r = cli("pilot-design", FIXTURES / "small_pilot.yaml", "--futures", "20", "--reps", "3",
+            *args, "--out", out)
+    assert r.returncode == 2 and reason in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+@pytest.mark.slow
+def test_pilot_design_finds_a_design_where_one_exists_and_confirms_it(tmp_path):
+    from analysis.studies.pilot_design import WRONG_SIGN_MAX, Brief, design_pilot
+    from sim import load_scenario
+
+    base = load_scenario(FIXTURES / "pilot_market.yaml")
+    strategy = load_scenario(FIXTURES / "pilot_market_drastic.yaml")
+    o = design_pilot(base, strategy, Brief(metric="deals_won", futures=80, reps=8,
+                                           budget=400, seed=3), "processes")
+    assert o.target < -30                     # deals won fall by a third and more
+    assert o.chosen is not None
+    assert o.chosen.meets_mde(o.target) and o.chosen.wrong_sign <= WRONG_SIGN_MAX
+    smaller = [r for r in o.rows if r.size < o.chosen.size]
+    assert all(not r.meets_mde(o.target) or r.wrong_sign > WRONG_SIGN_MAX for r in smaller)
+    assert o.confirmed is not None and o.confirmed_ok, o.confirmed

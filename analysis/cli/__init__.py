@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from analysis.cli import calibrate, client, commands, fit_choice, studies
+from analysis.cli import calibrate, client, commands, fit_choice, pilot, studies
 
 app = typer.Typer(
     help="channelsim: stress-test a sales-channel strategy before rollout.",
@@ -31,6 +31,7 @@ COMMANDS = {
     "discover": studies.discover,
     "optimize": studies.optimize,
     "breakeven": studies.breakeven,
+    "pilot-design": pilot.pilot_design,
     "calibrate": calibrate.calibrate,
     "init": client.init,
     "fit-roster": client.fit_roster,

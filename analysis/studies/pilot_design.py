@@ -27,8 +27,9 @@ from itertools import combinations
 import numpy as np
 
 from analysis.comparison.pilot import ROLLOUT_WINDOW
-from analysis.comparison.pilot_power import PilotWindows, cube_totals, did, mde
+from analysis.comparison.pilot_power import METRICS, PilotWindows, cube_totals, did, mde
 from analysis.studies.placebo import placebo_cube, region_cubes
+from sim.errors import UserError
 from sim.experiments.seeds import sample_uncertainties
 from sim.scenario import Scenario
 
@@ -39,7 +40,7 @@ WRONG_SIGN_MAX = 0.10
 _FRESH_KEY = 8_000             # spawn key of the confirmation's futures
 
 
-class DesignError(ValueError):
+class DesignError(UserError, ValueError):
     """The design question cannot be asked (no pilot week, too few regions, budget)."""
 
 
@@ -167,6 +168,12 @@ def design_pilot(baseline: Scenario, strategy: Scenario, brief: Brief,
     if ro is None or ro.pilot_week is None:
         raise DesignError(f"{strategy.name}: its rollout has no pilot_week to start pilots at")
     regions = list(baseline.market.regions)
+    unknown = [r for r in [*(brief.candidates or []), *brief.exclude] if r not in regions]
+    if unknown:
+        raise DesignError(f"unknown region(s) {', '.join(unknown)}; the market's regions are "
+                          f"{', '.join(regions)}")
+    if brief.metric not in METRICS:
+        raise DesignError(f"--metric {brief.metric}: one of {', '.join(METRICS)}")
     designs = candidate_designs(regions, brief.candidates, brief.exclude,
                                 [d for d in DURATIONS if ro.pilot_week + d <= strategy.weeks])
     if not designs:
@@ -213,3 +220,47 @@ def _confirm(baseline, strategy, brief, chosen: Row, engine) -> Row:
                          seed, sample_uncertainties(baseline, brief.reps, seed), engine)
     row.wrong_sign = _wrong_sign(cubes["s"], cubes["b"], regions, first, week, d, brief.metric)
     return row
+
+
+def planned_runs(brief: Brief) -> str:
+    """The run budget in words, said before anything runs."""
+    fixed = fixed_runs(brief, brief.target is not None)
+    return (f"run budget {brief.budget}: {fixed} for two placebos of {brief.futures} futures, "
+            f"shared baselines{'' if brief.target is not None else ' and the target'} "
+            f"({brief.reps} futures each), then {brief.reps} per design tried, at most "
+            f"{max(0, (brief.budget - fixed) // brief.reps)} designs")
+
+
+def outcome_lines(o: Outcome) -> list[str]:
+    """What the search found, in words: the design, its confirmation, or that none exists."""
+    unit, m = "points", o.brief.metric.replace("_", " ")
+    where = "given" if o.target_given else "the full rollout's true effect"
+    first = (f"Target: {o.target:+.1f}% on {m} ({where}); a design qualifies with a minimum "
+             f"detectable effect of at most {MDE_SHARE * abs(o.target):.1f} {unit} and the "
+             f"wrong sign in at most {WRONG_SIGN_MAX:.0%} of futures.")
+    qualifying = sum(r.meets_mde(o.target) for r in o.rows)
+    if o.chosen is None:
+        why = ("no design of 1-3 regions is precise enough" if qualifying == 0 else
+               f"{qualifying} designs are precise enough, {o.designs_run} were run, and none "
+               "kept the wrong sign rare" + (" (the budget ran out)"
+                                             if o.designs_run < qualifying else ""))
+        return [first, f"No pilot meets the brief: {why}. Pilot more regions or longer, read "
+                "a quieter metric (--metric), or decide without a pilot."]
+    c, d = o.chosen, o.chosen.design
+    said = (f"Smallest pilot: {', '.join(d.regions)} for {d.weeks} weeks (minimum detectable "
+            f"{c.mde:.1f} {unit}, wrong sign in {c.wrong_sign:.0%} of {o.brief.reps} futures).")
+    f = o.confirmed
+    check = (f"On fresh futures it {'holds' if o.confirmed_ok else 'does not hold'}: minimum "
+             f"detectable {f.mde:.1f} {unit}, wrong sign in {f.wrong_sign:.0%}"
+             + ("" if o.confirmed_ok else "; the quietest regions on the first futures were "
+                "partly luck, so choose a larger pilot") + ".")
+    return [first, said, check]
+
+
+def outcome_table(o: Outcome) -> list[dict]:
+    """One row per design, smallest first (wrong sign empty where it was not run)."""
+    return [{"regions": " ".join(r.design.regions), "weeks": r.design.weeks,
+             "size": r.size, "sigma": r.sigma, "mde": r.mde,
+             "meets_mde": r.meets_mde(o.target),
+             "wrong_sign": None if np.isnan(r.wrong_sign) else r.wrong_sign,
+             "chosen": o.chosen is r} for r in o.rows]
