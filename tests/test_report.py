@@ -88,6 +88,15 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
     summary = slides[1].shapes[1].text_frame.text
     assert "small_pilot: Material losses" in summary       # named on the deck too (#23)
     assert "against small" in slides[0].shapes.title.text
+    # one computation per figure (#23): a figure shown in several sections is the same there
+    sections = {part.split("</h2>")[0]: part for part in html.split("<h2>")[1:]}
+    for name, r in comp.strategies.items():
+        turnover, margin = (f"{x.estimate:+.1f}%" for x in (r.windows.turnover_after,
+                                                             r.windows.margin_after))
+        for where in (sections["Executive summary"], sections["Summary table"], summary):
+            assert turnover in where and margin in where, (name, where[:80])
+        total = f"{r.decomposition.total.estimate:+,.0f}"
+        assert total in sections["Executive summary"] and total in sections[name], name
     pictures = [s for s in slides[2:] if any(sh.shape_type == 13 for sh in s.shapes)]
     assert len(pictures) == n_charts
     titles = {s.shapes.title.text for s in slides[2:]}

@@ -78,3 +78,16 @@ def test_the_headline_reads_the_window_after_the_first_effect():
     s = headline(comp.strategies["strat"], WEEKS)
     assert f"from week {SWITCH} to week {WEEKS} -10.0%" in s and "margin" in s
     assert np.isfinite(comp.summary()["run_rate_pct"]).all()
+
+
+def test_the_diet_compares_with_the_quarter_before_the_first_effect():
+    """Forward buying at 1.5x in the 4 announcement weeks (16-19), then 0.9x from week 20:
+    the quarter after the start (weeks 20-32) against weeks 3-15, not against 7-19."""
+    from analysis.comparison.paired import compare_one
+
+    k = _kpis()
+    spike = (k["scenario"] == "strat") & k["week"].between(16, 19)
+    k.loc[spike, "turnover"] = 1.5 * (100.0 + k.loc[spike, "rep"])
+    r = compare_one(k, "base", "strat", SWITCH, -0.01, first_effect=16, full=FULL)
+    assert r.diet.estimate == pytest.approx(-10.0)          # 0.9 x 13 weeks / 13 weeks - 1
+    assert r.p_diet.estimate == 1.0 and r.p_diet_baseline.estimate == 0.0

@@ -45,8 +45,8 @@ def risk_sentence(r: StrategyResult, material: float) -> str:
             f"(by more than {abs(material):.0%} in {r.p_shrink_material.estimate:.0%}); in the "
             f"first 9 months after the start it is below the baseline in "
             f"{r.p_shrink_9m.estimate:.0%}. Turnover in the quarter after the start is below the "
-            f"quarter before in {r.p_diet.estimate:.0%} of futures (under today's rules: "
-            f"{r.p_diet_baseline.estimate:.0%}).")
+            f"quarter before the first effect in {r.p_diet.estimate:.0%} of futures (under "
+            f"today's rules: {r.p_diet_baseline.estimate:.0%}).")
 
 
 def relationships_sentence(r: StrategyResult) -> str:

@@ -76,7 +76,8 @@ class StrategyResult:
     p_shrink_9m_material: Interval
     p_diet: Interval
     p_diet_baseline: Interval
-    diet: Interval  # season-adjusted change, 13 weeks after the start against 13 before (%)
+    diet: Interval  # season-adjusted: 13 weeks after the start against 13 before the first
+    # effect (%)
     dip: Dip
     dip_curve: pd.DataFrame  # week, diff (mean, 4-week rolling), low, high, baseline
     share_not_recovered: float
@@ -232,12 +233,14 @@ def compare_one(k: pd.DataFrame, baseline: str, name: str, start: int,
     end9 = start + NINE_MONTHS
     d9 = _window_sum(ts, start, end9) - _window_sum(tb, start, end9)
     b9 = _window_sum(tb, start, end9)
-    # the "diet": 13 weeks after the start against the 13 weeks before, like with like: each
-    # future's change over the change the baseline shows on average (seasons, growth)
+    # the "diet": 13 weeks after the start against the 13 weeks before the first effect
+    # (an announcement's forward buying is not "before"), like with like: each future's
+    # change over the change the baseline shows on average (seasons, growth)
+    pre_end = min(first_effect or start, start)
     s_after = _window_sum(ts, start, start + DIET_WINDOW)
-    s_before = _window_sum(ts, start - DIET_WINDOW, start)
+    s_before = _window_sum(ts, pre_end - DIET_WINDOW, pre_end)
     b_after = _window_sum(tb, start, start + DIET_WINDOW)
-    b_before = _window_sum(tb, start - DIET_WINDOW, start)
+    b_before = _window_sum(tb, pre_end - DIET_WINDOW, pre_end)
     diet_s, diet_b = season_adjusted(s_after, s_before, b_after, b_before)
 
     d_weekly = rolling_mean(ts.to_numpy() - tb.to_numpy(), DIP_WEEKS)
