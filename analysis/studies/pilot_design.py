@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
+from scipy.stats import chi2
 
 from analysis.comparison.pilot import ROLLOUT_WINDOW
 from analysis.comparison.pilot_power import METRICS, PilotWindows, cube_totals, did, mde
@@ -37,6 +38,7 @@ DURATIONS = (13, 26, 39, 52)   # weeks a pilot may last
 MAX_REGIONS = 3
 MDE_SHARE = 0.5                # the MDE may be at most half the target effect
 WRONG_SIGN_MAX = 0.10
+UPPER_LEVEL = 0.95             # confidence of sigma's upper bound used to choose
 _FRESH_KEY = 8_000             # spawn key of the confirmation's futures
 
 
@@ -60,11 +62,16 @@ class Row:
     size: float           # mean pilot-region turnover over the pilot's weeks (placebo)
     sigma: float
     mde: float
+    mde_upper: float      # the MDE at the 95% upper confidence bound of sigma
     wrong_sign: float = float("nan")
 
-    def meets_mde(self, target: float) -> bool:
-        """MDE at most ``MDE_SHARE`` of the target effect's size."""
-        return bool(self.mde <= MDE_SHARE * abs(target))
+    def meets_mde(self, target: float, upper: bool = True) -> bool:
+        """MDE at most ``MDE_SHARE`` of the target effect's size.
+
+        Choosing uses the MDE at sigma's upper bound: the smallest design whose point MDE
+        just passes would fail on fresh futures about half the time.
+        """
+        return bool((self.mde_upper if upper else self.mde) <= MDE_SHARE * abs(target))
 
 
 @dataclass
@@ -98,7 +105,7 @@ class Outcome:
     def confirmed_ok(self) -> bool:
         """Whether the chosen design still meets the brief on fresh futures."""
         c = self.confirmed
-        return bool(c is not None and c.meets_mde(self.target)
+        return bool(c is not None and c.meets_mde(self.target, upper=False)
                     and c.wrong_sign <= WRONG_SIGN_MAX)
 
 
@@ -130,9 +137,11 @@ def _rows(cube, regions, first_effect, week, designs, metric) -> list[Row]:
         w = PilotWindows.of(first_effect, week, week + d.weeks)
         tot = cube_totals(cube, regions, w)
         est = tot.estimate(metric, list(d.regions), w)
-        sigma = float(np.std(est[np.isfinite(est)], ddof=1))
+        est = est[np.isfinite(est)]
+        sigma = float(np.std(est, ddof=1))
+        upper = sigma * np.sqrt((est.size - 1) / chi2.ppf(1 - UPPER_LEVEL, est.size - 1))
         size = float(tot.post["turnover"][:, tot.mask(list(d.regions))].sum(1).mean())
-        rows.append(Row(d, size, sigma, mde(sigma)))
+        rows.append(Row(d, size, sigma, mde(sigma), mde(float(upper))))
     return sorted(rows, key=lambda r: r.size)
 
 
@@ -236,7 +245,8 @@ def outcome_lines(o: Outcome) -> list[str]:
     unit, m = "points", o.brief.metric.replace("_", " ")
     where = "given" if o.target_given else "the full rollout's true effect"
     first = (f"Target: {o.target:+.1f}% on {m} ({where}); a design qualifies with a minimum "
-             f"detectable effect of at most {MDE_SHARE * abs(o.target):.1f} {unit} and the "
+             f"detectable effect (at its 95% upper bound) of at most "
+             f"{MDE_SHARE * abs(o.target):.1f} {unit} and the "
              f"wrong sign in at most {WRONG_SIGN_MAX:.0%} of futures.")
     qualifying = sum(r.meets_mde(o.target) for r in o.rows)
     if o.chosen is None:
@@ -248,7 +258,8 @@ def outcome_lines(o: Outcome) -> list[str]:
                 "a quieter metric (--metric), or decide without a pilot."]
     c, d = o.chosen, o.chosen.design
     said = (f"Smallest pilot: {', '.join(d.regions)} for {d.weeks} weeks (minimum detectable "
-            f"{c.mde:.1f} {unit}, wrong sign in {c.wrong_sign:.0%} of {o.brief.reps} futures).")
+            f"{c.mde:.1f} {unit}, {c.mde_upper:.1f} at its 95% upper bound; wrong sign in "
+            f"{c.wrong_sign:.0%} of {o.brief.reps} futures).")
     f = o.confirmed
     check = (f"On fresh futures it {'holds' if o.confirmed_ok else 'does not hold'}: minimum "
              f"detectable {f.mde:.1f} {unit}, wrong sign in {f.wrong_sign:.0%}"
@@ -260,7 +271,7 @@ def outcome_lines(o: Outcome) -> list[str]:
 def outcome_table(o: Outcome) -> list[dict]:
     """One row per design, smallest first (wrong sign empty where it was not run)."""
     return [{"regions": " ".join(r.design.regions), "weeks": r.design.weeks,
-             "size": r.size, "sigma": r.sigma, "mde": r.mde,
+             "size": r.size, "sigma": r.sigma, "mde": r.mde, "mde_upper": r.mde_upper,
              "meets_mde": r.meets_mde(o.target),
              "wrong_sign": None if np.isnan(r.wrong_sign) else r.wrong_sign,
              "chosen": o.chosen is r} for r in o.rows]
