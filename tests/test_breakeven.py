@@ -260,6 +260,17 @@ def test_compare_then_breakeven_in_one_command(tmp_path, capsys, planted):
     assert code == 0 and out.startswith("small_cut grows turnover after week 20")
     doc = json.loads((tmp_path / "c" / "breakeven.json").read_text())
     assert doc["runs"] <= 100
+    # the summary says what the verdict rests on, and a rewritten summary keeps it
+    said = doc["strategies"]["small_cut"]["sentence"]
+    summary = tmp_path / "c" / "summary.json"
+    assert json.loads(summary.read_text())["strategies"]["small_cut"]["rests_on"][
+        "sentence"] == said
+    from analysis.comparison.paired import compare
+    from analysis.report.files import write_summary
+
+    write_summary(compare(tmp_path / "c"), tmp_path / "c")
+    assert json.loads(summary.read_text())["strategies"]["small_cut"]["rests_on"][
+        "sentence"] == said
 
 
 def test_the_words_name_where_the_verdict_turns():

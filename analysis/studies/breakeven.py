@@ -298,5 +298,13 @@ def _three(ev: Evaluator, comp: Comparison, name: str, path: str) -> dict[float,
 def save_breakeven(result: Breakeven, command: str = "") -> Path:
     """Write ``breakeven.json`` into the comparison's folder; its path."""
     path = result.comparison.folder / BREAKEVEN_FILE
-    write_atomic(path, json.dumps(breakeven_document(result, command), indent=1))
+    doc = breakeven_document(result, command)
+    write_atomic(path, json.dumps(doc, indent=1))
+    summary = result.comparison.folder / "summary.json"
+    if summary.is_file():                  # the verdict's summary says what it rests on
+        whole = json.loads(summary.read_text(encoding="utf-8"))
+        for name, part in doc["strategies"].items():
+            if name in whole.get("strategies", {}):
+                whole["strategies"][name]["rests_on"] = part
+        write_atomic(summary, json.dumps(whole, indent=2))
     return path
