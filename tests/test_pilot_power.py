@@ -153,6 +153,7 @@ def test_pilot_design_says_plainly_when_no_pilot_can_tell(tmp_path):
     # 1-3 of 4 regions x 2 durations (13 and 26 weeks fit after week 15 of 52)
     assert len(doc["designs"]) == (4 + 6 + 4) * 2
     assert not any(d["chosen"] for d in doc["designs"])
+    assert (out / "pilot_design.png").stat().st_size > 10_000     # the trade-off chart
 
 
 @pytest.mark.parametrize(("args", "reason"), [

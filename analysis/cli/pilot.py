@@ -78,8 +78,16 @@ def pilot_design(
     write_atomic(out / "pilot_design.json", json.dumps(
         {"lines": lines, "target": outcome.target, "runs": outcome.runs,
          "designs": table.to_dict(orient="records")}, indent=1, default=float))
+    from analysis.report.charts.pilots import pilot_design_chart
+    from analysis.studies.pilot_design import MDE_SHARE
+
+    chosen = outcome.chosen
+    label = (f"{', '.join(chosen.design.regions)}, {chosen.design.weeks} weeks"
+             if chosen else None)
+    fig = pilot_design_chart(table, MDE_SHARE * abs(outcome.target), metric, label)
+    fig.savefig(out / "pilot_design.png", dpi=110)
     shown = table.head(12).to_string(index=False, float_format=lambda x: f"{x:,.1f}")
     typer.echo(shown)
     for line in lines:
         typer.echo(line)
-    typer.echo(f"{outcome.runs} runs; pilot_design.csv and pilot_design.json in {out}/")
+    typer.echo(f"{outcome.runs} runs; pilot_design.csv, .json and .png in {out}/")
