@@ -86,6 +86,23 @@ def test_wrong_sign_is_judged_against_the_true_pilot_effect():
     assert r.leakage_bias == pytest.approx(np.mean([-1.0, -3.0, 0.0, 4.0]))
 
 
+def test_the_win_rate_estimator_compares_ratios_by_known_answer():
+    from analysis.comparison.pilot_power import WindowTotals
+
+    w = PilotWindows(1, 5, 5, 7)
+    # pilot region: 50 of 100 deals won before, 30 of 50 after (50% -> 60%); control 40% both
+    t = WindowTotals(["a", "b"],
+                     pre={"deals_won": np.array([[50.0, 40.0]]),
+                          "deals_decided": np.array([[100.0, 100.0]])},
+                     post={"deals_won": np.array([[30.0, 20.0]]),
+                           "deals_decided": np.array([[50.0, 50.0]])})
+    assert t.has("win_rate") and not t.has("turnover")
+    np.testing.assert_allclose(t.estimate("win_rate", ["a"], w), [20.0])
+    base = WindowTotals(["a", "b"], pre=t.pre, post={"deals_won": np.array([[25.0, 20.0]]),
+                                                      "deals_decided": np.array([[50.0, 50.0]])})
+    np.testing.assert_allclose(t.true_effect(base, "win_rate", t.mask(["a"])), [20.0])
+
+
 def test_cube_windows_read_one_based_weeks():
     cube = {"turnover": np.arange(1.0, 13.0).reshape(1, 6, 2)}   # weeks 1..6, 2 regions
     t = cube_totals(cube, ["a", "b"], PilotWindows(1, 3, 3, 5))
@@ -105,7 +122,7 @@ def test_compare_with_a_placebo_reports_power_and_the_test_to_run(tmp_path):
     assert pilot["pilot_placebo_futures"] == 12
     assert pilot["pilot_mde_pct"] == pytest.approx(2.8 * pilot["pilot_placebo_sd_pct"])
     assert pilot["pilot_ri_smallest_p"] == 0.25
-    assert set(pilot["metrics"]) == {"turnover", "sell_through", "deals_won"}
+    assert set(pilot["metrics"]) == {"turnover", "sell_through", "deals_won", "win_rate"}
     assert pilot["windows"] == {"pre_lo": 1, "pre_hi": 15, "post_lo": 15, "post_hi": 30}
     stamp = (out / "placebo.npz").stat().st_mtime_ns
     manifest = json.loads((out / "manifest.json").read_text())

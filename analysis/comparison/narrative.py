@@ -77,7 +77,7 @@ def pilot_sentence(r: StrategyResult) -> str | None:
 
 
 METRIC_WORDS = {"turnover": "turnover", "sell_through": "sell-through",
-                "deals_won": "deals won"}
+                "deals_won": "deals won", "win_rate": "win rate"}
 
 
 def pilot_power_sentences(r: StrategyResult) -> list[str]:

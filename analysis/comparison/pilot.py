@@ -15,8 +15,7 @@ from analysis.comparison.pilot_power import (
     PilotWindows,
     cube_totals,
     detectability,
-    did,
-    randomisation_p,
+    randomisation_p_of,
     region_totals,
     smallest_p,
     window_totals,
@@ -130,12 +129,11 @@ def pilot_effects(by_region: pd.DataFrame, baseline: str, name: str, rollout: di
     b = window_totals(by_region[by_region["scenario"] == baseline], regions, w)
     mask = s.mask(pilot)
     metrics = {}
-    for m in METRICS:
-        true = 100.0 * (s.post[m][:, mask].sum(1) / b.post[m][:, mask].sum(1) - 1.0)
-        ri = (randomisation_p(s.pre[m], s.post[m], mask, w)
+    for m in (x for x in METRICS if s.has(x)):
+        ri = (randomisation_p_of(lambda sel, m=m: s.estimate(m, sel, w), mask)
               if comb(len(regions), len(pilot)) <= MAX_ASSIGNMENTS else None)
-        metrics[m] = {"measured": did(s.pre[m], s.post[m], mask, w), "true_pilot": true,
-                      "ri_p": ri}
+        metrics[m] = {"measured": s.estimate(m, mask, w),
+                      "true_pilot": s.true_effect(b, m, mask), "ri_p": ri}
     control = ~mask
     turnover = metrics["turnover"]
 
@@ -167,6 +165,8 @@ def attach_placebo(result: PilotResult, meta: dict, cube: dict[str, np.ndarray])
         return
     totals = cube_totals(cube, meta["regions"], w)
     for m, got in result.metrics.items():
+        if not totals.has(m):            # a placebo stored before its metric existed
+            continue
         placebo = totals.estimate(m, result.pilot_regions, w)
         result.detect[m] = detectability(m, placebo, got["measured"], got["true_pilot"])
 

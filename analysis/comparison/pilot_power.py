@@ -32,7 +32,9 @@ Z_LEVEL = 1.96        # two-sided test at 5%
 Z_POWER = 0.84        # 80% power
 LEVEL = 0.05
 MAX_ASSIGNMENTS = 5000  # region sets enumerated exactly by the randomisation test
-METRICS = ("turnover", "sell_through", "deals_won")   # columns of the by_region table
+RAW = ("turnover", "sell_through", "deals_won", "deals_decided")  # by_region columns read
+WIN_RATE = "win_rate"          # deals won / deals decided, a ratio of two raw totals
+METRICS = ("turnover", "sell_through", "deals_won", WIN_RATE)
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,43 @@ class WindowTotals:
     pre: dict[str, np.ndarray]
     post: dict[str, np.ndarray]
 
-    def estimate(self, metric: str, pilot_regions: list[str], w: PilotWindows) -> np.ndarray:
-        """The pilot estimator per future for one metric."""
-        return did(self.pre[metric], self.post[metric], self.mask(pilot_regions), w)
+    def has(self, metric: str) -> bool:
+        """Whether the totals hold what ``metric`` needs (older results lack deals decided)."""
+        need = ("deals_won", "deals_decided") if metric == WIN_RATE else (metric,)
+        return all(m in self.pre for m in need)
+
+    def level(self, metric: str, window: str, mask: np.ndarray) -> np.ndarray:
+        """Per future, the metric's weekly total (or, for the win rate, its ratio) in ``mask``.
+
+        Weekly totals are ``Σ_{r∈mask} total_r / L``; the win rate is
+        ``Σ won / Σ decided`` over the window (no length: it is a ratio).
+        """
+        part = self.pre if window == "pre" else self.post
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if metric == WIN_RATE:
+                return (part["deals_won"][:, mask].sum(1)
+                        / part["deals_decided"][:, mask].sum(1))
+            return part[metric][:, mask].sum(1)
+
+    def estimate(self, metric: str, pilot_regions, w: PilotWindows) -> np.ndarray:
+        """The pilot estimator per future for one metric (regions by name or as a mask)."""
+        mask = (pilot_regions if isinstance(pilot_regions, np.ndarray)
+                else self.mask(pilot_regions))
+        if metric != WIN_RATE:
+            return did(self.pre[metric], self.post[metric], mask, w)
+
+        def change(m):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return 100.0 * (self.level(metric, "post", m) / self.level(metric, "pre", m)
+                                - 1.0)
+
+        return change(mask) - change(~mask)
+
+    def true_effect(self, base: WindowTotals, metric: str, mask: np.ndarray) -> np.ndarray:
+        """Strategy (these totals) against ``base`` in ``mask`` over the pilot window, %."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 100.0 * (self.level(metric, "post", mask) / base.level(metric, "post", mask)
+                            - 1.0)
 
     def mask(self, regions: list[str]) -> np.ndarray:
         """Boolean mask of ``regions`` over this table's regions."""
@@ -86,8 +122,10 @@ def window_totals(by_region: pd.DataFrame, regions: list[str], w: PilotWindows) 
     """Totals of every metric over both windows, from a by_region table with a rep column."""
     return WindowTotals(
         regions=list(regions),
-        pre={m: region_totals(by_region, regions, w.pre_lo, w.pre_hi, m) for m in METRICS},
-        post={m: region_totals(by_region, regions, w.post_lo, w.post_hi, m) for m in METRICS})
+        pre={m: region_totals(by_region, regions, w.pre_lo, w.pre_hi, m)
+             for m in RAW if m in by_region},
+        post={m: region_totals(by_region, regions, w.post_lo, w.post_hi, m)
+              for m in RAW if m in by_region})
 
 
 def cube_totals(cube: dict[str, np.ndarray], regions: list[str],
@@ -144,21 +182,32 @@ def smallest_p(n_regions: int, k_pilot: int) -> float:
 
 def randomisation_p(pre: np.ndarray, post: np.ndarray, pilot: np.ndarray,
                     w: PilotWindows) -> np.ndarray:
+    """Randomisation-inference p per future of the estimator on raw totals (``did``)."""
+    return randomisation_p_of(lambda mask: did(pre, post, mask, w), pilot)
+
+
+def randomisation_p_of(stat, pilot: np.ndarray) -> np.ndarray:
     """Randomisation-inference p per future: how unusual the pilot's estimate is.
 
     Under the null of no effect anywhere, the pilot regions were one of the ``C(n, k)``
-    region sets of the same size; p is the share of those sets whose ``|did|`` is at least
-    the actual set's (the actual set included, so p ≥ 1/C(n, k)).
+    region sets of the same size; p is the share of those sets whose ``|stat(set)|`` is at
+    least the actual set's (the actual set included, so p ≥ 1/C(n, k)).
+
+    Args:
+        stat: the estimator per future for a boolean mask of regions.
+        pilot: the actual pilot regions' mask.
+
     """
     n, k = pilot.size, int(pilot.sum())
     if comb(n, k) > MAX_ASSIGNMENTS:
         raise ValueError(f"{comb(n, k)} region sets of {k} of {n}: too many to enumerate")
-    actual = np.abs(did(pre, post, pilot, w))
-    count = np.zeros(pre.shape[0])
+    actual = np.abs(stat(pilot))
+    count = np.zeros(actual.shape[0])
     for members in combinations(range(n), k):
         mask = np.zeros(n, dtype=bool)
         mask[list(members)] = True
-        count += np.abs(did(pre, post, mask, w)) >= actual - 1e-9
+        with np.errstate(invalid="ignore"):
+            count += np.abs(stat(mask)) >= actual - 1e-9
     return count / comb(n, k)
 
 

@@ -28,7 +28,13 @@ import numpy as np
 from scipy.stats import chi2
 
 from analysis.comparison.pilot import ROLLOUT_WINDOW
-from analysis.comparison.pilot_power import METRICS, PilotWindows, cube_totals, did, mde
+from analysis.comparison.pilot_power import (
+    METRICS,
+    WIN_RATE,
+    PilotWindows,
+    cube_totals,
+    mde,
+)
 from analysis.studies.placebo import placebo_cube, region_cubes
 from sim.errors import UserError
 from sim.experiments.seeds import sample_uncertainties
@@ -149,8 +155,8 @@ def _wrong_sign(s_cube, b_cube, regions, first_effect, week, design, metric) -> 
     w = PilotWindows.of(first_effect, week, week + design.weeks)
     s, b = cube_totals(s_cube, regions, w), cube_totals(b_cube, regions, w)
     mask = s.mask(list(design.regions))
-    measured = did(s.pre[metric], s.post[metric], mask, w)
-    true = s.post[metric][:, mask].sum(1) / b.post[metric][:, mask].sum(1) - 1.0
+    measured = s.estimate(metric, mask, w)
+    true = s.true_effect(b, metric, mask)
     return float(np.mean(np.sign(measured) != np.sign(true)))
 
 
@@ -160,8 +166,15 @@ def _target(baseline, strategy, brief, values, engine) -> float:
     cubes = region_cubes({"b": baseline, "s": strategy}, end - 1, brief.reps, brief.seed,
                          values, engine)
     lo = ro.full_week - 1
-    s, b = cubes["s"][brief.metric][:, lo:].sum(), cubes["b"][brief.metric][:, lo:].sum()
+    s, b = (_level(cubes[a], brief.metric, lo) for a in ("s", "b"))
     return float(100.0 * (s / b - 1.0))
+
+
+def _level(cube: dict[str, np.ndarray], metric: str, lo: int) -> float:
+    """A metric over every future, region and week from index ``lo`` (a ratio for win rate)."""
+    if metric == WIN_RATE:
+        return float(cube["deals_won"][:, lo:].sum() / cube["deals_decided"][:, lo:].sum())
+    return float(cube[metric][:, lo:].sum())
 
 
 def design_pilot(baseline: Scenario, strategy: Scenario, brief: Brief,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.comparison.pilot_power import METRICS
+from analysis.comparison.pilot_power import RAW
 from analysis.comparison.results import PLACEBO_FILE, read_placebo
 from sim.experiments.engines import make_engine
 from sim.experiments.seeds import Job, make_jobs, sample_uncertainties
@@ -46,13 +46,13 @@ def region_cubes(scenarios: dict[str, Scenario], weeks: int, futures: int, seed:
     cubes = {}
     for name, sc in scenarios.items():
         regions = list(sc.market.regions)
-        cubes[name] = {m: np.zeros((futures, weeks, len(regions))) for m in METRICS}
+        cubes[name] = {m: np.zeros((futures, weeks, len(regions))) for m in RAW}
 
     def keep(job: Job, tables: dict) -> None:
         regions = list(scenarios[job.scenario].market.regions)
         weekly = tables["by_region"].pivot_table(index="week", columns="region",
-                                                 values=list(METRICS), aggfunc="sum")
-        for m in METRICS:
+                                                 values=list(RAW), aggfunc="sum")
+        for m in RAW:
             cubes[job.scenario][m][job.rep] = weekly[m].reindex(columns=regions).to_numpy(
                 dtype=float)
 

@@ -38,7 +38,7 @@ _PAIR_INDEX = np.zeros((len(ROLES), len(ROLES)), dtype=np.int64)
 for _i, (_a, _b) in enumerate(ROLE_PAIRS):
     _PAIR_INDEX[_a, _b] = _PAIR_INDEX[_b, _a] = _i
 UNASSIGNED = len(SEGMENTS)  # by-region column for money with no segment (stock, rebates)
-REGION_FIELDS = ("turnover", "sell_through", "deals_won", "conflicts")
+REGION_FIELDS = ("turnover", "sell_through", "deals_won", "conflicts", "deals_decided")
 
 
 def nonzero_sum(values) -> float:
@@ -210,6 +210,7 @@ class Ledger:
             {f: self.by_region[:w, i].reshape(-1) for i, f in enumerate(REGION_FIELDS)},
             index=idx).reset_index()
         by_region["deals_won"] = by_region["deals_won"].astype(np.int64)
+        by_region["deals_decided"] = by_region["deals_decided"].astype(np.int64)
         by_region["conflicts"] = by_region["conflicts"].astype(np.int64)
         conflicts = pd.DataFrame({
             "week": np.repeat(weeks, len(CONFLICT_TYPES)),

@@ -58,6 +58,7 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     led.add("sell_through", revenue.sum())
     led.regional("sell_through", revenue, reg, seg)
     led.regional("deals_won", won.astype(float), reg, seg)
+    led.regional("deals_decided", np.ones(len(rows)), reg, seg)   # won, lost or unserved
     won_rows = np.flatnonzero(won)
     jw = j[won_rows]
     np.add.at(book.week["sell_through"], jw, revenue[won_rows])
