@@ -38,9 +38,10 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest -n auto --durations=15
 
-# Longer variants (hypothesis with more examples, repeated kills); CI runs them too.
+# Longer variants (statistical studies, hypothesis with more examples, repeated kills); CI runs
+# them too, on every core.
 test-slow: $(STAMP) browser
-	$(PY) -m pytest -m slow
+	$(PY) -m pytest -m slow -n auto --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
