@@ -166,11 +166,18 @@ def test_pilot_design_says_plainly_when_no_pilot_can_tell(tmp_path):
     first = r.stdout.splitlines()[0]
     assert first.startswith("run budget 60: 52 for two placebos of 20 futures")
     assert "No pilot meets the brief" in r.stdout
-    doc = json.loads((out / "pilot_design.json").read_text())
+    import pandas as pd
+
+    designs = pd.read_csv(out / "pilot_design.csv")
     # 1-3 of 4 regions x 2 durations (13 and 26 weeks fit after week 15 of 52)
-    assert len(doc["designs"]) == (4 + 6 + 4) * 2
-    assert not any(d["chosen"] for d in doc["designs"])
+    assert len(designs) == (4 + 6 + 4) * 2 and not designs["chosen"].any()
     assert (out / "pilot_design.png").stat().st_size > 10_000     # the trade-off chart
+    doc = json.loads((out / "study.json").read_text())
+    assert doc["kind"] == "pilot-design" and doc["sentences"][1].startswith("No pilot meets")
+    page = cli("report", out, "--pptx")        # its page and slide, as for any study
+    assert page.returncode == 0, page.stderr
+    assert "No pilot meets the brief" in (out / "report.html").read_text()
+    assert (out / "report.pptx").is_file()
 
 
 @pytest.mark.parametrize(("args", "reason"), [

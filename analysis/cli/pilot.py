@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from analysis.cli.common import engine_from, fail, load, prepare_out, refusals
+from analysis.cli.common import engine_from, fail, load, refusals
 from analysis.cli.options import Seed, Workers
 
 
@@ -52,14 +51,14 @@ def pilot_design(
         "results/pilot-design"),
 ):
     """Search pilot regions (1-3) and durations for the smallest pilot that can tell."""
-    from analysis.report.files import write_atomic
     from analysis.studies.pilot_design import (
         Brief,
+        check_brief,
         design_pilot,
         outcome_lines,
-        outcome_table,
         planned_runs,
     )
+    from sim.experiments.designs import open_study
 
     base = load(baseline if baseline is not None else _parent(strategy))
     sc = load(strategy)
@@ -68,26 +67,34 @@ def pilot_design(
                   seed=seed)
     typer.echo(planned_runs(brief))
     with refusals():
+        check_brief(base, sc, brief)          # refused before any run or file
+        store = open_study(out, "pilot-design", {"baseline": base, "strategy": sc}, reps,
+                           seed, sc.weeks, {"metric": metric, "futures": futures,
+                                            "budget": budget, "target": target_effect})
         outcome = design_pilot(base, sc, brief, engine_from(workers, None, False))
-    prepare_out(out)
+    save_design(outcome, base, sc, store.root, metric)
+    for line in outcome_lines(outcome):
+        typer.echo(line)
+    typer.echo(f"{outcome.runs} runs; pilot_design.csv, .png and study.json in {out}/ "
+               f"(channelsim report {out} --pptx for the page and slide)")
+
+
+def save_design(outcome, base, sc, folder: Path, metric: str) -> None:
+    """Write the design table, its chart and study.json, so ``report`` renders the folder."""
     import pandas as pd
 
-    table = pd.DataFrame(outcome_table(outcome))
-    write_atomic(out / "pilot_design.csv", table.to_csv(index=False))
-    lines = outcome_lines(outcome)
-    write_atomic(out / "pilot_design.json", json.dumps(
-        {"lines": lines, "target": outcome.target, "runs": outcome.runs,
-         "designs": table.to_dict(orient="records")}, indent=1, default=float))
+    from analysis.cli.common import command_line
     from analysis.report.charts.pilots import pilot_design_chart
-    from analysis.studies.pilot_design import MDE_SHARE
-
+    from analysis.studies.common import StudyResult
+    from analysis.studies.pilot_design import MDE_SHARE, outcome_lines, outcome_table
+    table = pd.DataFrame(outcome_table(outcome))
     chosen = outcome.chosen
     label = (f"{', '.join(chosen.design.regions)}, {chosen.design.weeks} weeks"
              if chosen else None)
     fig = pilot_design_chart(table, MDE_SHARE * abs(outcome.target), metric, label)
-    fig.savefig(out / "pilot_design.png", dpi=110)
-    shown = table.head(12).to_string(index=False, float_format=lambda x: f"{x:,.1f}")
-    typer.echo(shown)
-    for line in lines:
-        typer.echo(line)
-    typer.echo(f"{outcome.runs} runs; pilot_design.csv, .json and .png in {out}/")
+    typer.echo(table.head(12).to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
+    StudyResult(kind="pilot-design", title=f"Pilot design for {sc.name}",
+                subtitle=f"{len(table)} designs of 1-3 regions against {base.name}, "
+                f"{outcome.runs} runs", sentences=outcome_lines(outcome),
+                tables={"pilot_design": table}, figures={"pilot_design": fig},
+                folder=folder, loss=chosen is None).save(command_line())

@@ -177,15 +177,8 @@ def _level(cube: dict[str, np.ndarray], metric: str, lo: int) -> float:
     return float(cube[metric][:, lo:].sum())
 
 
-def design_pilot(baseline: Scenario, strategy: Scenario, brief: Brief,
-                 engine="serial") -> Outcome:
-    """Search pilot designs for ``strategy`` against ``baseline`` (see the module's steps).
-
-    Raises:
-        DesignError: the strategy has no pilot week, the market has fewer than two regions,
-            or the budget cannot pay for the fixed runs and one design.
-
-    """
+def check_brief(baseline: Scenario, strategy: Scenario, brief: Brief) -> tuple[list, int]:
+    """The designs to search and the fixed runs, or a DesignError before anything runs."""
     ro = strategy.rollout
     if ro is None or ro.pilot_week is None:
         raise DesignError(f"{strategy.name}: its rollout has no pilot_week to start pilots at")
@@ -205,6 +198,20 @@ def design_pilot(baseline: Scenario, strategy: Scenario, brief: Brief,
     if brief.budget < fixed + brief.reps:
         raise DesignError(f"--budget {brief.budget}: the placebos, baselines and target "
                           f"need {fixed} runs and each design {brief.reps} more")
+    return designs, fixed
+
+
+def design_pilot(baseline: Scenario, strategy: Scenario, brief: Brief,
+                 engine="serial") -> Outcome:
+    """Search pilot designs for ``strategy`` against ``baseline`` (see the module's steps).
+
+    Raises:
+        DesignError: the strategy has no pilot week, the market has fewer than two regions,
+            or the budget cannot pay for the fixed runs and one design.
+
+    """
+    designs, fixed = check_brief(baseline, strategy, brief)
+    ro, regions = strategy.rollout, list(baseline.market.regions)
     week, first = ro.pilot_week, ro.first_effect_week()
     last = week + max(d.weeks for d in designs) - 1
     values = sample_uncertainties(baseline, brief.reps, brief.seed)
