@@ -116,8 +116,8 @@ class Customers:
         decide = np.where(seg == Segment.PROJECT, week + spec_w + tender_w, week)
         return deals.append(
             customer=cust, region=self.region[cust], segment=seg, product=product,
-            units=units, created=np.full(m, week), decide=decide, key=keys,
-            spec_agent=np.full(m, -1), registered=np.full(m, -1), winner=np.full(m, -1),
+            units=units, created=week, decide=decide, key=keys,   # scalars fill every row
+            spec_agent=-1, registered=-1, winner=-1,
         )
 
     # -- choice -------------------------------------------------------------------------

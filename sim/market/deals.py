@@ -54,13 +54,18 @@ class DealBook:
         self.n = need
         # Rows grouped by decision week, each group in row order (a stable sort): one
         # sort instead of a mask per week.
-        decide = np.asarray(values["decide"])
-        order = np.argsort(decide, kind="stable")
-        weeks, starts = np.unique(decide[order], return_index=True)
+        # The groups are slices of the sorted rows, cut where the (sorted) week changes.
         if m:
-            for week, part in zip(weeks.tolist(), np.split(rows[order], starts[1:]),
-                                  strict=True):
-                self._calendar[week].append(part)
+            decide = np.asarray(values["decide"])
+            order = np.argsort(decide, kind="stable")
+            weeks = decide[order]
+            cuts = np.flatnonzero(weeks[1:] != weeks[:-1]) + 1
+            starts = [0, *cuts.tolist()]
+            ends = [*starts[1:], m]
+            by_week = rows[order]
+            calendar = self._calendar
+            for week, a, b in zip(weeks[starts].tolist(), starts, ends, strict=True):
+                calendar[week].append(by_week[a:b])
         return rows
 
     def due(self, week: int) -> np.ndarray:
