@@ -25,6 +25,8 @@ import numpy as np
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
+_UNIT = 1.0 / 9007199254740992.0
 STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 
 # Salts keep the per-deal hashes of different purposes independent.
@@ -82,20 +84,22 @@ def _mix64_inplace(x: np.ndarray) -> np.ndarray:
     (and its page faults) for each of the eight steps.
     """
     t = np.empty_like(x)
-    for shift, mult in ((30, _M1), (27, _M2)):
-        np.right_shift(x, np.uint64(shift), out=t)
-        x ^= t
-        x *= mult
-    np.right_shift(x, np.uint64(31), out=t)
+    np.right_shift(x, _S30, out=t)
+    x ^= t
+    x *= _M1
+    np.right_shift(x, _S27, out=t)
+    x ^= t
+    x *= _M2
+    np.right_shift(x, _S31, out=t)
     x ^= t
     return x
 
 
 def _to_unit(x: np.ndarray) -> np.ndarray:
     """The top 53 bits of each hash as a uniform in [0, 1) (``x`` is overwritten)."""
-    x >>= np.uint64(11)
+    x >>= _S11
     u = x.astype(np.float64)
-    u *= 1.0 / 9007199254740992.0
+    u *= _UNIT
     return u
 
 
@@ -105,7 +109,19 @@ def _salted(keys: np.ndarray, salt: int) -> np.ndarray:
     XOR is associative and commutative, so salting the keys before the ids are mixed in
     gives the bits of ``key ^ id ^ salt`` on the smaller array.
     """
-    return np.asarray(keys, dtype=np.uint64) ^ (np.uint64(salt) * _M2)
+    return np.asarray(keys, dtype=np.uint64) ^ _salt_code(salt)
+
+
+def _salt_code(salt: int) -> np.uint64:
+    """``salt * M2`` modulo 2**64 (kept per salt: a handful of them)."""
+    code = _SALT_CODES.get(salt)
+    if code is None:
+        with np.errstate(over="ignore"):
+            code = _SALT_CODES[salt] = np.uint64(salt) * _M2
+    return code
+
+
+_SALT_CODES: dict[int, np.uint64] = {}
 
 
 def _id_codes(ids: np.ndarray) -> np.ndarray:

@@ -147,8 +147,8 @@ class Customers:
                          (inc == n_agents).astype(float), -spec, 0.0)
         scale, nest = self.noise_scale, self.brand_nest
         g_bid = gumbel(hash_pairs(keys[d], a, SALT_NOISE))
-        g_comp = gumbel(hash_pairs(keys, np.full(len(rows), COMPETITOR_HASH_ID), SALT_NOISE))
-        g_nest = gumbel(hash_pairs(keys, np.full(len(rows), NEST_HASH_ID), SALT_NEST))
+        g_comp = gumbel(hash_pairs(keys, COMPETITOR_HASH_ID, SALT_NOISE))   # ids broadcast
+        g_nest = gumbel(hash_pairs(keys, NEST_HASH_ID, SALT_NEST))
         best, takes = choose_nested(d, u_bid, g_bid, u_comp, g_nest, g_comp, nest, scale)
         o.won_bid = np.where(takes, best, -1)
         o.winner = np.where(takes, a[np.maximum(o.won_bid, 0)] if len(a) else n_agents,

@@ -30,12 +30,29 @@ class DealBook:
         self.n = 0
         self.cols = {k: np.zeros(capacity, dtype=t) for k, t in _FIELDS.items()}
         self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)
+        self._views()
+
+    def _views(self) -> None:
+        """Each column's first ``n`` rows as a plain attribute (a view: writes reach the book).
+
+        Renewed whenever ``n`` or the arrays change, so reading ``book.segment`` costs an
+        attribute lookup, not a call to ``__getattr__`` and a new slice.
+        """
+        self.__dict__.update({k: arr[: self.n] for k, arr in self.cols.items()})
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols")
         if cols is not None and name in cols:
             return cols[name][: self.n]
         raise AttributeError(name)
+
+    def __getstate__(self) -> dict:
+        # the views are not pickled (they would come back as copies); rebuilt on load
+        return {k: v for k, v in self.__dict__.items() if k not in self.cols}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views()
 
     def append(self, **values: np.ndarray) -> np.ndarray:
         """Add deals; return their row indices."""
@@ -52,6 +69,7 @@ class DealBook:
         for k, arr in self.cols.items():
             arr[self.n:need] = values.get(k, 0)
         self.n = need
+        self._views()
         # Rows grouped by decision week, each group in row order (a stable sort): one
         # sort instead of a mask per week.
         # The groups are slices of the sorted rows, cut where the (sorted) week changes.
