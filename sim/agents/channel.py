@@ -174,10 +174,15 @@ class ChannelAgents:
         r = self.reach_settings
         cap = r.max_reach
         seg, reg = deals.segment[rows], deals.region[rows]
-        can = pol.allowed.transpose(1, 2, 0)[reg, seg]          # [D, A] rules of the cell
+        allowed = pol.allowed_cells
+        can = allowed[reg, seg]                                 # [D, A] rules of the cell
+        p = self.plan.table(version)[reg, seg]
         if not pol.sells.all():                                 # and of the product line
             can = can & pol.sells.T[deals.product[rows]]
-        p = np.where(can, self.plan.table(version)[reg, seg], 0.0)
+            p = np.where(can, p, 0.0)
+        elif self.plan.table_mask(version) is not allowed:      # rules changed since the plan
+            p = np.where(can, p, 0.0)
+        # (otherwise the plan's table is already 0 wherever the cell's rules bar an agent)
         own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
         if len(own):
             j = incumbent[own]

@@ -49,6 +49,7 @@ class EffortPlan:
         geo = channel.geo[:, channel.region]                         # [R, A]
         self.ceiling = channel.base_reach.T[None, :, :] * geo[:, None, :]   # [R, S, A]
         self._done: dict[int, tuple] = {}
+        self._masks: dict[int, np.ndarray] = {}
 
     def budget(self) -> np.ndarray:
         """Each agent's effort budget this week (opportunity-equivalents; 0 out of contract)."""
@@ -75,6 +76,7 @@ class EffortPlan:
         self.working = (ch.state == State.ACTIVE) | (ch.state == State.ON_PAPER)
         self.policies = policies
         self._done: dict[int, tuple] = {}
+        self._masks: dict[int, np.ndarray] = {}
 
     def _spread(self, version: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(effort ``[A, R*S]``, saturation ``[R, S, A]``, reach ``[R, S, A]``) of a policy."""
@@ -88,17 +90,23 @@ class EffortPlan:
                   * (self.deal_value[None, :, None]
                      * (self.expected_margin(pol) * pol.effort_weight
                         * value_share).T[None, :, :]))
-        pursue = pol.pursued.transpose(1, 2, 0)                              # [R, S, A]
+        pursue = pol.pursued_cells                                           # [R, S, A]
         flat_w = weight.reshape(n_r * n_s, ch.n).T
         effort = allocate(self.week_budget, flat_w, pursue.reshape(n_r * n_s, ch.n).T)
         opportunities = grown.reshape(-1)[None, :] * np.tile(deals_share, (1, n_r))
         e = per_opportunity(effort, opportunities)                           # [A, R*S]
         sat = -np.expm1(-self.settings.k * e).T.reshape(n_r, n_s, ch.n)
         sat[:, :, ch.role == Role.MARKETPLACE] = 1.0        # a listing is always there
-        table = np.where(pol.allowed.transpose(1, 2, 0),
-                         np.minimum(self.ceiling * sat, self.max_reach), 0.0)
+        allowed = pol.allowed_cells
+        table = np.where(allowed, np.minimum(self.ceiling * sat, self.max_reach), 0.0)
         self._done[version] = (effort, sat, table)
+        self._masks[version] = allowed
         return self._done[version]
+
+    def table_mask(self, version: int) -> np.ndarray:
+        """The ``[R, S, A]`` mask of allowed cells that ``table(version)`` is zero outside."""
+        self._spread(version)
+        return self._masks[version]
 
     def line_shares(self, pol) -> tuple[np.ndarray, np.ndarray]:
         """``[A, S]`` shares of each segment's deals, and of their value, an agent may sell.
