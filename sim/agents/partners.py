@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.market.deals import DealBook
 from sim.market.policy import CompiledPolicy
-from sim.rng import SALT_SPEC_IN, SALT_SPEC_REACH, hash_uniform
+from sim.rng import SALT_SPEC_IN, SALT_SPEC_REACH, hash_pairs, hash_uniform
 from sim.vocab import Kind, Role, Segment
 
 SPEC_KINDS = (Kind.INTEGRATOR, Kind.PROJECT, Kind.SERVICE, Kind.SPECIFIER)
@@ -68,7 +68,7 @@ class Partners:
         p_spec = pr.spec_in * ch.commitment * (1.0 + boost * ch.trained) * (1.0 + bonus)
         u_agents = np.ones(prob.shape)
         u_agents[:, cols] = hash_uniform(keys, ch.ids[cols], SALT_SPEC_IN)
-        u_comp = hash_uniform(keys, ch.ids[-1:], SALT_SPEC_IN)[:, 0]
+        u_comp = hash_pairs(keys, ch.ids[-1], SALT_SPEC_IN)   # the competitor's, per deal
         success = reached & (u_agents < np.minimum(p_spec, 1.0))
         score = np.where(success, prob - u_agents, -np.inf)
         any_spec = success.any(axis=1)
@@ -82,6 +82,8 @@ class Partners:
             claim = np.where(sellers, prob - u_agents, -np.inf)
             deals.registered[rows] = np.where(sellers.any(axis=1), _argmax_rows(claim), -1)
         team = ch.team
-        heard = plan.table(version)[reg, Segment.PROJECT] * line_ok
+        heard = plan.table(version)[reg, Segment.PROJECT]
+        if line_ok is not True:
+            heard = heard * line_ok
         team.hear_of_projects(rows, heard[:, team.reps], keys)
         return credited
