@@ -191,10 +191,14 @@ class ChannelAgents:
             boost = r.incumbent * ((1.0 - s) + s * sat)
             ok = can[own, j] & self.plan.working[j]
             p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, cap)), 0.0)
-        # draw only for the agents with a chance (the same uniform per deal and agent)
+        # the same uniform per deal and agent; drawn only for the agents with a chance when
+        # they are few (a uniform is never below a chance of 0, so the mask is the same)
         live = np.flatnonzero(p.any(axis=0))
-        bid = np.zeros(p.shape, dtype=bool)
-        bid[:, live] = hash_uniform(deals.key[rows], self.ids[live], SALT_REACH) < p[:, live]
+        if len(live) > 0.6 * self.n:
+            bid = hash_uniform(deals.key[rows], self.ids[: self.n], SALT_REACH) < p
+        else:
+            bid = np.zeros(p.shape, dtype=bool)
+            bid[:, live] = hash_uniform(deals.key[rows], self.ids[live], SALT_REACH) < p[:, live]
         projects = seg == Segment.PROJECT
         if projects.any() and len(self.team.reps):
             reps = self.team.reps
