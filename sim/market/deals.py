@@ -92,8 +92,17 @@ class DealBook:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def open_rows(self) -> np.ndarray:
-        """Rows of deals not decided yet."""
-        return np.flatnonzero(self.status == DealStatus.OPEN)
+        """Rows of deals not decided yet.
+
+        A decided deal never reopens, so the rows before the oldest open one found last
+        time are not looked at again.
+        """
+        lo = self.__dict__.get("_oldest_open", 0)
+        rows = np.flatnonzero(self.status[lo:] == DealStatus.OPEN)
+        if lo:
+            rows += lo
+        self._oldest_open = int(rows[0]) if len(rows) else self.n
+        return rows
 
     def drop_agent(self, agent: int, to_competitor: bool) -> None:
         """An agent leaves: its open specifications and registrations lapse.
