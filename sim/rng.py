@@ -76,6 +76,17 @@ def _mix64(x) -> np.ndarray:
     return _mix64_inplace(np.array(x, dtype=np.uint64))
 
 
+_TWO64 = 1 << 64
+
+
+def _mix64_int(x: int) -> int:
+    """:func:`_mix64` of one number, in Python integers (for a scalar, faster than numpy)."""
+    x %= _TWO64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) % _TWO64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) % _TWO64
+    return x ^ (x >> 31)
+
+
 def _mix64_inplace(x: np.ndarray) -> np.ndarray:
     """:func:`_mix64` computed in ``x`` itself (an array the caller owns), returned.
 
@@ -153,8 +164,9 @@ def deal_keys(stream: int, week: int, customers: np.ndarray, number: np.ndarray)
     c = np.asarray(customers, dtype=np.int64).astype(np.uint64)
     n = np.asarray(number, dtype=np.int64).astype(np.uint64)
     with np.errstate(over="ignore"):
-        w = np.int64(week).astype(np.uint64)         # warm-up weeks are negative
-        x = _mix64(np.uint64(stream) ^ (w * _M1))
+        # the week's own key in Python integers modulo 2**64 (the same bits as uint64;
+        # warm-up weeks are negative and wrap as int64 -> uint64 does)
+        x = np.uint64(_mix64_int(int(stream) ^ ((int(week) % _TWO64) * int(_M1)) % _TWO64))
         # the per-deal steps reuse their own fresh arrays (XOR commutes, so the bits are
         # those of ``_mix64(x ^ (c + 1) * golden)`` and so on)
         c += np.uint64(1)
