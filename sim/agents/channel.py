@@ -303,17 +303,20 @@ class ChannelAgents:
         """
         contracted = self.contracted()
         dists = np.flatnonzero((self.role == Role.DISTRIBUTOR) & contracted)
-        for j in np.flatnonzero(self.role == Role.PARTNER):
-            named = self.named_supplier[j]
-            if named >= 0 and contracted[named]:
-                self.supplier[j] = named
-                continue
-            if len(dists) == 0:
-                self.supplier[j] = -1
-                continue
-            home = dists[self.region[dists] == self.region[j]]
-            pool = home if len(home) else dists
-            self.supplier[j] = pool[np.argmax(self.standing[pool])]
+        partners = np.flatnonzero(self.role == Role.PARTNER)
+        # the same choice for every dealer of a region: one argmax per region, not per dealer
+        if len(dists) == 0:
+            self.supplier[partners] = -1
+        else:
+            anywhere = dists[np.argmax(self.standing[dists])]
+            at = self.region[partners]
+            for r in np.unique(at):
+                home = dists[self.region[dists] == r]
+                self.supplier[partners[at == r]] = (home[np.argmax(self.standing[home])]
+                                                    if len(home) else anywhere)
+        named = self.named_supplier[partners]
+        keeps = (named >= 0) & contracted[np.maximum(named, 0)]
+        self.supplier[partners[keeps]] = named[keeps]
 
     def retype(self, j: int, kind: str) -> None:
         """Change a partner's kind (a network change of a strategy)."""
