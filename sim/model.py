@@ -195,6 +195,8 @@ class ChannelModel(mesa.Model):
             ok = np.zeros(len(c), dtype=bool)
             for k, pol in enumerate(self.policies):
                 m = v == k
+                if m.all():                  # one version for everyone (most weeks)
+                    return pol.allowed[j, reg, seg]
                 ok[m] = pol.allowed[j[m], reg[m], seg[m]]
             return ok
 
