@@ -243,9 +243,8 @@ class ChannelAgents:
         registered = deals.registered[rows][d]
         project_price = (seg_b == Segment.PROJECT) & (
             (not p.deal_registration) | (registered < 0) | (registered == a))
-        everyone = np.arange(self.n)
-        disc = np.where(project_price, pol.purchase_discount(self, everyone, True)[a],
-                        pol.purchase_discount(self, everyone, False)[a])
+        disc = np.where(project_price, pol.purchase_discount(self, a, True),
+                        pol.purchase_discount(self, a, False))
         role = self.role[a]
         direct_cost = 1.0 - self.margins.direct_max_discount
         cost = lst * np.where(role == Role.DIRECT, direct_cost, 1.0 - disc)
