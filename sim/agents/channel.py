@@ -122,9 +122,19 @@ class ChannelAgents:
         return len(self.role)
 
     def contracted(self) -> np.ndarray:
-        """Mask of distributors and partners under contract (active or on paper)."""
-        return self.channel_partners() & ((self.state == State.ACTIVE)
-                                          | (self.state == State.ON_PAPER))
+        """Mask of distributors and partners under contract (active or on paper).
+
+        Read-only: kept until the states (compared by content) or the roles change, as the
+        week asks for it several times.
+        """
+        key = (self.role, self.state.tobytes())
+        kept = self.__dict__.get("_contracted")
+        if kept is None or kept[0][0] is not key[0] or kept[0][1] != key[1]:
+            mask = self.channel_partners() & ((self.state == State.ACTIVE)
+                                              | (self.state == State.ON_PAPER))
+            mask.flags.writeable = False
+            kept = self._contracted = (key, mask)
+        return kept[1]
 
     def channel_partners(self) -> np.ndarray:
         """Mask of distributors and partners (the agents whose commitment moves)."""
