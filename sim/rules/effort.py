@@ -37,7 +37,8 @@ def allocate(budget: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> np
     """
     w = np.where(allowed, np.asarray(weights, dtype=float), 0.0)
     total = w.sum(axis=-1, keepdims=True)
-    share = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    some = total > 0                       # (np.where: the masked division's numbers, faster)
+    share = np.where(some, w / np.where(some, total, 1.0), 0.0)
     return np.asarray(budget, dtype=float)[..., None] * share
 
 
