@@ -85,7 +85,12 @@ class ChannelModel(mesa.Model):
         self.policies = [CompiledPolicy(pol, self.channel, n_regions, chase, lines)
                          for pol in (sc.policy_before, sc.policy)]
         self.schedule = Schedule(sc)
-        self.deals = DealBook(capacity=1024)
+        # room for the deals a run expects (rates x weeks, growth to its end, a margin), so
+        # the book rarely grows: growing copies every column (capacity changes no number)
+        span = (weeks or sc.weeks) + sc.behaviour.warmup_weeks
+        expected = self.customers.rate.sum() * span * max(1.0, 1.0 + sc.market.growth) ** (
+            span / 52.0)
+        self.deals = DealBook(capacity=int(1.2 * expected) + 1024)
         street_mid = sc.market.street_discount[Segment.MID.label]
         self.motivation = Motivation(sc.behaviour.commitment, self.channel, self.policies,
                                      street_mid, typical_deal_value(sc),
@@ -190,6 +195,8 @@ class ChannelModel(mesa.Model):
             ok = np.zeros(len(c), dtype=bool)
             for k, pol in enumerate(self.policies):
                 m = v == k
+                if m.all():                  # one version for everyone (most weeks)
+                    return pol.allowed[j, reg, seg]
                 ok[m] = pol.allowed[j[m], reg[m], seg[m]]
             return ok
 

@@ -25,6 +25,8 @@ import numpy as np
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
+_UNIT = 1.0 / 9007199254740992.0
 STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 
 # Salts keep the per-deal hashes of different purposes independent.
@@ -74,6 +76,17 @@ def _mix64(x) -> np.ndarray:
     return _mix64_inplace(np.array(x, dtype=np.uint64))
 
 
+_TWO64 = 1 << 64
+
+
+def _mix64_int(x: int) -> int:
+    """:func:`_mix64` of one number, in Python integers (for a scalar, faster than numpy)."""
+    x %= _TWO64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) % _TWO64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) % _TWO64
+    return x ^ (x >> 31)
+
+
 def _mix64_inplace(x: np.ndarray) -> np.ndarray:
     """:func:`_mix64` computed in ``x`` itself (an array the caller owns), returned.
 
@@ -82,20 +95,22 @@ def _mix64_inplace(x: np.ndarray) -> np.ndarray:
     (and its page faults) for each of the eight steps.
     """
     t = np.empty_like(x)
-    for shift, mult in ((30, _M1), (27, _M2)):
-        np.right_shift(x, np.uint64(shift), out=t)
-        x ^= t
-        x *= mult
-    np.right_shift(x, np.uint64(31), out=t)
+    np.right_shift(x, _S30, out=t)
+    x ^= t
+    x *= _M1
+    np.right_shift(x, _S27, out=t)
+    x ^= t
+    x *= _M2
+    np.right_shift(x, _S31, out=t)
     x ^= t
     return x
 
 
 def _to_unit(x: np.ndarray) -> np.ndarray:
     """The top 53 bits of each hash as a uniform in [0, 1) (``x`` is overwritten)."""
-    x >>= np.uint64(11)
+    x >>= _S11
     u = x.astype(np.float64)
-    u *= 1.0 / 9007199254740992.0
+    u *= _UNIT
     return u
 
 
@@ -105,7 +120,19 @@ def _salted(keys: np.ndarray, salt: int) -> np.ndarray:
     XOR is associative and commutative, so salting the keys before the ids are mixed in
     gives the bits of ``key ^ id ^ salt`` on the smaller array.
     """
-    return np.asarray(keys, dtype=np.uint64) ^ (np.uint64(salt) * _M2)
+    return np.asarray(keys, dtype=np.uint64) ^ _salt_code(salt)
+
+
+def _salt_code(salt: int) -> np.uint64:
+    """``salt * M2`` modulo 2**64 (kept per salt: a handful of them)."""
+    code = _SALT_CODES.get(salt)
+    if code is None:
+        with np.errstate(over="ignore"):
+            code = _SALT_CODES[salt] = np.uint64(salt) * _M2
+    return code
+
+
+_SALT_CODES: dict[int, np.uint64] = {}
 
 
 def _id_codes(ids: np.ndarray) -> np.ndarray:
@@ -132,13 +159,26 @@ def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
         return _to_unit(_mix64_inplace(x))
 
 
+def hash_joined(*parts: tuple[np.ndarray, np.ndarray | int, int]) -> np.ndarray:
+    """``hash_pairs`` of several (keys, ids, salt) parts, concatenated: one pass for all.
+
+    Each element's bits are those ``hash_pairs`` gives it alone (the hash is elementwise);
+    small parts share one mixing pass instead of paying for one each.
+    """
+    with np.errstate(over="ignore"):
+        x = np.concatenate([np.ravel(_salted(keys, salt) ^ _id_codes(ids))
+                            for keys, ids, salt in parts])
+        return _to_unit(_mix64_inplace(x))
+
+
 def deal_keys(stream: int, week: int, customers: np.ndarray, number: np.ndarray) -> np.ndarray:
     """64-bit keys of deals: a hash of (stream key, week, customer, deal number that week)."""
     c = np.asarray(customers, dtype=np.int64).astype(np.uint64)
     n = np.asarray(number, dtype=np.int64).astype(np.uint64)
     with np.errstate(over="ignore"):
-        w = np.int64(week).astype(np.uint64)         # warm-up weeks are negative
-        x = _mix64(np.uint64(stream) ^ (w * _M1))
+        # the week's own key in Python integers modulo 2**64 (the same bits as uint64;
+        # warm-up weeks are negative and wrap as int64 -> uint64 does)
+        x = np.uint64(_mix64_int(int(stream) ^ ((int(week) % _TWO64) * int(_M1)) % _TWO64))
         # the per-deal steps reuse their own fresh arrays (XOR commutes, so the bits are
         # those of ``_mix64(x ^ (c + 1) * golden)`` and so on)
         c += np.uint64(1)

@@ -122,9 +122,19 @@ class ChannelAgents:
         return len(self.role)
 
     def contracted(self) -> np.ndarray:
-        """Mask of distributors and partners under contract (active or on paper)."""
-        return self.channel_partners() & ((self.state == State.ACTIVE)
-                                          | (self.state == State.ON_PAPER))
+        """Mask of distributors and partners under contract (active or on paper).
+
+        Read-only: kept until the states (compared by content) or the roles change, as the
+        week asks for it several times.
+        """
+        key = (self.role, self.state.tobytes())
+        kept = self.__dict__.get("_contracted")
+        if kept is None or kept[0][0] is not key[0] or kept[0][1] != key[1]:
+            mask = self.channel_partners() & ((self.state == State.ACTIVE)
+                                              | (self.state == State.ON_PAPER))
+            mask.flags.writeable = False
+            kept = self._contracted = (key, mask)
+        return kept[1]
 
     def channel_partners(self) -> np.ndarray:
         """Mask of distributors and partners (the agents whose commitment moves)."""
@@ -174,10 +184,15 @@ class ChannelAgents:
         r = self.reach_settings
         cap = r.max_reach
         seg, reg = deals.segment[rows], deals.region[rows]
-        can = pol.allowed.transpose(1, 2, 0)[reg, seg]          # [D, A] rules of the cell
+        allowed = pol.allowed_cells
+        can = allowed[reg, seg]                                 # [D, A] rules of the cell
+        p = self.plan.table(version)[reg, seg]
         if not pol.sells.all():                                 # and of the product line
             can = can & pol.sells.T[deals.product[rows]]
-        p = np.where(can, self.plan.table(version)[reg, seg], 0.0)
+            p = np.where(can, p, 0.0)
+        elif self.plan.table_mask(version) is not allowed:      # rules changed since the plan
+            p = np.where(can, p, 0.0)
+        # (otherwise the plan's table is already 0 wherever the cell's rules bar an agent)
         own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
         if len(own):
             j = incumbent[own]
@@ -186,10 +201,14 @@ class ChannelAgents:
             boost = r.incumbent * ((1.0 - s) + s * sat)
             ok = can[own, j] & self.plan.working[j]
             p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, cap)), 0.0)
-        # draw only for the agents with a chance (the same uniform per deal and agent)
+        # the same uniform per deal and agent; drawn only for the agents with a chance when
+        # they are few (a uniform is never below a chance of 0, so the mask is the same)
         live = np.flatnonzero(p.any(axis=0))
-        bid = np.zeros(p.shape, dtype=bool)
-        bid[:, live] = hash_uniform(deals.key[rows], self.ids[live], SALT_REACH) < p[:, live]
+        if len(live) > 0.6 * self.n:
+            bid = hash_uniform(deals.key[rows], self.ids[: self.n], SALT_REACH) < p
+        else:
+            bid = np.zeros(p.shape, dtype=bool)
+            bid[:, live] = hash_uniform(deals.key[rows], self.ids[live], SALT_REACH) < p[:, live]
         projects = seg == Segment.PROJECT
         if projects.any() and len(self.team.reps):
             reps = self.team.reps
@@ -234,9 +253,8 @@ class ChannelAgents:
         registered = deals.registered[rows][d]
         project_price = (seg_b == Segment.PROJECT) & (
             (not p.deal_registration) | (registered < 0) | (registered == a))
-        everyone = np.arange(self.n)
-        disc = np.where(project_price, pol.purchase_discount(self, everyone, True)[a],
-                        pol.purchase_discount(self, everyone, False)[a])
+        disc = np.where(project_price, pol.purchase_discount(self, a, True),
+                        pol.purchase_discount(self, a, False))
         role = self.role[a]
         direct_cost = 1.0 - self.margins.direct_max_discount
         cost = lst * np.where(role == Role.DIRECT, direct_cost, 1.0 - disc)
@@ -294,17 +312,20 @@ class ChannelAgents:
         """
         contracted = self.contracted()
         dists = np.flatnonzero((self.role == Role.DISTRIBUTOR) & contracted)
-        for j in np.flatnonzero(self.role == Role.PARTNER):
-            named = self.named_supplier[j]
-            if named >= 0 and contracted[named]:
-                self.supplier[j] = named
-                continue
-            if len(dists) == 0:
-                self.supplier[j] = -1
-                continue
-            home = dists[self.region[dists] == self.region[j]]
-            pool = home if len(home) else dists
-            self.supplier[j] = pool[np.argmax(self.standing[pool])]
+        partners = np.flatnonzero(self.role == Role.PARTNER)
+        # the same choice for every dealer of a region: one argmax per region, not per dealer
+        if len(dists) == 0:
+            self.supplier[partners] = -1
+        else:
+            anywhere = dists[np.argmax(self.standing[dists])]
+            at = self.region[partners]
+            for r in np.unique(at):
+                home = dists[self.region[dists] == r]
+                self.supplier[partners[at == r]] = (home[np.argmax(self.standing[home])]
+                                                    if len(home) else anywhere)
+        named = self.named_supplier[partners]
+        keeps = (named >= 0) & contracted[np.maximum(named, 0)]
+        self.supplier[partners[keeps]] = named[keeps]
 
     def retype(self, j: int, kind: str) -> None:
         """Change a partner's kind (a network change of a strategy)."""

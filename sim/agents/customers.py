@@ -28,7 +28,7 @@ from sim.rng import (
     SALT_NEST,
     SALT_NOISE,
     deal_keys,
-    hash_pairs,
+    hash_joined,
     hash_uniform,
     poisson_from_uniform,
 )
@@ -116,8 +116,8 @@ class Customers:
         decide = np.where(seg == Segment.PROJECT, week + spec_w + tender_w, week)
         return deals.append(
             customer=cust, region=self.region[cust], segment=seg, product=product,
-            units=units, created=np.full(m, week), decide=decide, key=keys,
-            spec_agent=np.full(m, -1), registered=np.full(m, -1), winner=np.full(m, -1),
+            units=units, created=week, decide=decide, key=keys,   # scalars fill every row
+            spec_agent=-1, registered=-1, winner=-1,
         )
 
     # -- choice -------------------------------------------------------------------------
@@ -146,9 +146,11 @@ class Customers:
         u_comp = utility(self.weights, price_rel, delivery, cx, expertise,
                          (inc == n_agents).astype(float), -spec, 0.0)
         scale, nest = self.noise_scale, self.brand_nest
-        g_bid = gumbel(hash_pairs(keys[d], a, SALT_NOISE))
-        g_comp = gumbel(hash_pairs(keys, np.full(len(rows), COMPETITOR_HASH_ID), SALT_NOISE))
-        g_nest = gumbel(hash_pairs(keys, np.full(len(rows), NEST_HASH_ID), SALT_NEST))
+        # each offer's, the competitor's and the nest's draw (hashed and transformed together,
+        # element by element: the same numbers as three separate calls)
+        g = gumbel(hash_joined((keys[d], a, SALT_NOISE), (keys, COMPETITOR_HASH_ID, SALT_NOISE),
+                               (keys, NEST_HASH_ID, SALT_NEST)))
+        g_bid, g_comp, g_nest = np.split(g, [len(d), len(d) + len(rows)])
         best, takes = choose_nested(d, u_bid, g_bid, u_comp, g_nest, g_comp, nest, scale)
         o.won_bid = np.where(takes, best, -1)
         o.winner = np.where(takes, a[np.maximum(o.won_bid, 0)] if len(a) else n_agents,

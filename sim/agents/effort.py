@@ -49,6 +49,8 @@ class EffortPlan:
         geo = channel.geo[:, channel.region]                         # [R, A]
         self.ceiling = channel.base_reach.T[None, :, :] * geo[:, None, :]   # [R, S, A]
         self._done: dict[int, tuple] = {}
+        self._masks: dict[int, np.ndarray] = {}
+        self._kept: dict[int, tuple] = {}      # per policy: see _per_deal
 
     def budget(self) -> np.ndarray:
         """Each agent's effort budget this week (opportunity-equivalents; 0 out of contract)."""
@@ -75,6 +77,7 @@ class EffortPlan:
         self.working = (ch.state == State.ACTIVE) | (ch.state == State.ON_PAPER)
         self.policies = policies
         self._done: dict[int, tuple] = {}
+        self._masks: dict[int, np.ndarray] = {}
 
     def _spread(self, version: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(effort ``[A, R*S]``, saturation ``[R, S, A]``, reach ``[R, S, A]``) of a policy."""
@@ -83,22 +86,48 @@ class EffortPlan:
         pol, ch = self.policies[version], self.channel
         n_r, n_s = self.arrivals.shape
         grown = self.grown
-        deals_share, value_share = self.line_shares(pol)                    # [A, S]
-        weight = (self.ceiling * grown[:, :, None]
-                  * (self.deal_value[None, :, None]
-                     * (self.expected_margin(pol) * pol.effort_weight
-                        * value_share).T[None, :, :]))
-        pursue = pol.pursued.transpose(1, 2, 0)                              # [R, S, A]
+        deals_share, per_deal = self._per_deal(pol)
+        weight = self.ceiling * grown[:, :, None] * per_deal
+        pursue = pol.pursued_cells                                           # [R, S, A]
         flat_w = weight.reshape(n_r * n_s, ch.n).T
         effort = allocate(self.week_budget, flat_w, pursue.reshape(n_r * n_s, ch.n).T)
-        opportunities = grown.reshape(-1)[None, :] * np.tile(deals_share, (1, n_r))
+        if deals_share is None:         # every line sold: a share of 1 leaves the numbers
+            opportunities = grown.reshape(-1)[None, :]
+        else:
+            opportunities = grown.reshape(-1)[None, :] * np.tile(deals_share, (1, n_r))
         e = per_opportunity(effort, opportunities)                           # [A, R*S]
         sat = -np.expm1(-self.settings.k * e).T.reshape(n_r, n_s, ch.n)
         sat[:, :, ch.role == Role.MARKETPLACE] = 1.0        # a listing is always there
-        table = np.where(pol.allowed.transpose(1, 2, 0),
-                         np.minimum(self.ceiling * sat, self.max_reach), 0.0)
+        allowed = pol.allowed_cells
+        table = np.where(allowed, np.minimum(self.ceiling * sat, self.max_reach), 0.0)
         self._done[version] = (effort, sat, table)
+        self._masks[version] = allowed
         return self._done[version]
+
+    def table_mask(self, version: int) -> np.ndarray:
+        """The ``[R, S, A]`` mask of allowed cells that ``table(version)`` is zero outside."""
+        self._spread(version)
+        return self._masks[version]
+
+    def _per_deal(self, pol) -> tuple[np.ndarray | None, np.ndarray]:
+        """The per-deal factor of the effort weights, and the line shares of deals.
+
+        Returns ``[A, S]`` shares of deals (None if every line is sold) and ``[1, S, A]``
+        ``deal value x expected margin x weight x value share``. Kept until the discounts,
+        the masks or the agents change (the same arrays as before, compared by identity),
+        since they are asked for every week.
+        """
+        ch = self.channel
+        key = (pol._per_agent(ch), ch.role, ch.margin_floor, pol.effort_weight, pol.sells)
+        kept = self._kept.get(id(pol))
+        if kept is not None and all(a is b for a, b in zip(kept[0], key, strict=True)):
+            return kept[1], kept[2]
+        deals_share, value_share = self.line_shares(pol)                    # [A, S]
+        per_deal = (self.deal_value[None, :, None]
+                    * (self.expected_margin(pol) * pol.effort_weight * value_share).T[None, :, :])
+        shares = None if pol.sells.all() else deals_share
+        self._kept[id(pol)] = (key, shares, per_deal, pol)
+        return shares, per_deal
 
     def line_shares(self, pol) -> tuple[np.ndarray, np.ndarray]:
         """``[A, S]`` shares of each segment's deals, and of their value, an agent may sell.

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.market.deals import DealBook
 from sim.market.policy import CompiledPolicy
-from sim.rng import SALT_SPEC_IN, SALT_SPEC_REACH, hash_uniform
+from sim.rng import SALT_SPEC_IN, SALT_SPEC_REACH, hash_joined
 from sim.vocab import Kind, Role, Segment
 
 SPEC_KINDS = (Kind.INTEGRATOR, Kind.PROJECT, Kind.SERVICE, Kind.SPECIFIER)
@@ -60,15 +60,19 @@ class Partners:
         keys = deals.key[rows]
         # draws only for the partners that can specify (the same uniform per deal and agent)
         cols = np.flatnonzero(can)
+        # the reach, spec-in and competitor's uniforms, hashed in one pass (the same bits)
+        ids, n_d = ch.ids[cols], len(keys)
+        u = hash_joined((keys[:, None], ids, SALT_SPEC_REACH), (keys[:, None], ids, SALT_SPEC_IN),
+                        (keys, ch.ids[-1], SALT_SPEC_IN))
+        u_reach, u_in, u_comp = np.split(u, [n_d * len(cols), 2 * n_d * len(cols)])
         reached = np.zeros(prob.shape, dtype=bool)
-        reached[:, cols] = hash_uniform(keys, ch.ids[cols], SALT_SPEC_REACH) < prob[:, cols]
+        reached[:, cols] = u_reach.reshape(n_d, len(cols)) < prob[:, cols]
         pr = self.pricing
         bonus = p.spec_in_bonus / (p.spec_in_bonus + pr.spec_bonus_half) if p.spec_in_bonus else 0
         boost = p.training.spec_in_boost
         p_spec = pr.spec_in * ch.commitment * (1.0 + boost * ch.trained) * (1.0 + bonus)
         u_agents = np.ones(prob.shape)
-        u_agents[:, cols] = hash_uniform(keys, ch.ids[cols], SALT_SPEC_IN)
-        u_comp = hash_uniform(keys, ch.ids[-1:], SALT_SPEC_IN)[:, 0]
+        u_agents[:, cols] = u_in.reshape(n_d, len(cols))
         success = reached & (u_agents < np.minimum(p_spec, 1.0))
         score = np.where(success, prob - u_agents, -np.inf)
         any_spec = success.any(axis=1)
@@ -82,6 +86,8 @@ class Partners:
             claim = np.where(sellers, prob - u_agents, -np.inf)
             deals.registered[rows] = np.where(sellers.any(axis=1), _argmax_rows(claim), -1)
         team = ch.team
-        heard = plan.table(version)[reg, Segment.PROJECT] * line_ok
+        heard = plan.table(version)[reg, Segment.PROJECT]
+        if line_ok is not True:
+            heard = heard * line_ok
         team.hear_of_projects(rows, heard[:, team.reps], keys)
         return credited

@@ -36,12 +36,29 @@ class DealBook:
         self.n = 0
         self.cols = {k: np.zeros(capacity, dtype=t) for k, t in _FIELDS.items()}
         self._calendar: dict[int, list[np.ndarray]] = defaultdict(list)
+        self._views()
+
+    def _views(self) -> None:
+        """Each column's first ``n`` rows as a plain attribute (a view: writes reach the book).
+
+        Renewed whenever ``n`` or the arrays change, so reading ``book.segment`` costs an
+        attribute lookup, not a call to ``__getattr__`` and a new slice.
+        """
+        self.__dict__.update({k: arr[: self.n] for k, arr in self.cols.items()})
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols")
         if cols is not None and name in cols:
             return cols[name][: self.n]
         raise AttributeError(name)
+
+    def __getstate__(self) -> dict:
+        # the views are not pickled (they would come back as copies); rebuilt on load
+        return {k: v for k, v in self.__dict__.items() if k not in self.cols}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views()
 
     def append(self, **values: np.ndarray) -> np.ndarray:
         """Add deals; return their row indices."""
@@ -58,15 +75,21 @@ class DealBook:
         for k, arr in self.cols.items():
             arr[self.n:need] = values.get(k, 0)
         self.n = need
+        self._views()
         # Rows grouped by decision week, each group in row order (a stable sort): one
         # sort instead of a mask per week.
-        decide = np.asarray(values["decide"])
-        order = np.argsort(decide, kind="stable")
-        weeks, starts = np.unique(decide[order], return_index=True)
+        # The groups are slices of the sorted rows, cut where the (sorted) week changes.
         if m:
-            for week, part in zip(weeks.tolist(), np.split(rows[order], starts[1:]),
-                                  strict=True):
-                self._calendar[week].append(part)
+            decide = np.asarray(values["decide"])
+            order = np.argsort(decide, kind="stable")
+            weeks = decide[order]
+            cuts = np.flatnonzero(weeks[1:] != weeks[:-1]) + 1
+            starts = [0, *cuts.tolist()]
+            ends = [*starts[1:], m]
+            by_week = rows[order]
+            calendar = self._calendar
+            for week, a, b in zip(weeks[starts].tolist(), starts, ends, strict=True):
+                calendar[week].append(by_week[a:b])
         return rows
 
     def due(self, week: int) -> np.ndarray:
@@ -75,8 +98,17 @@ class DealBook:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def open_rows(self) -> np.ndarray:
-        """Rows of deals not decided yet."""
-        return np.flatnonzero(self.status == DealStatus.OPEN)
+        """Rows of deals not decided yet.
+
+        A decided deal never reopens, so the rows before the oldest open one found last
+        time are not looked at again.
+        """
+        lo = self.__dict__.get("_oldest_open", 0)
+        rows = np.flatnonzero(self.status[lo:] == DealStatus.OPEN)
+        if lo:
+            rows += lo
+        self._oldest_open = int(rows[0]) if len(rows) else self.n
+        return rows
 
     def drop_agent(self, agent: int, to_competitor: bool) -> None:
         """An agent leaves: its open specifications and registrations lapse.

@@ -66,6 +66,18 @@ class CompiledPolicy:
         return self._allowed
 
     @property
+    def allowed_cells(self) -> np.ndarray:
+        """``allowed`` laid out ``[R, S, A]`` (a contiguous copy: a cell's agents in a row)."""
+        self._masks()
+        return self._allowed_cells
+
+    @property
+    def pursued_cells(self) -> np.ndarray:
+        """``pursued`` laid out ``[R, S, A]`` (contiguous, as ``allowed_cells``)."""
+        self._masks()
+        return self._pursued_cells
+
+    @property
     def pursued(self) -> np.ndarray:
         """``[A, R, S]`` where each agent spends effort."""
         self._masks()
@@ -116,6 +128,8 @@ class CompiledPolicy:
         pursued = allowed.copy()
         pursued[:, :, Segment.PROJECT] |= spec[:, None] & where
         self._pursued = pursued
+        self._allowed_cells = np.ascontiguousarray(allowed.transpose(1, 2, 0))
+        self._pursued_cells = np.ascontiguousarray(pursued.transpose(1, 2, 0))
         self._sells = np.stack([named(channel, p.product_roles[name])
                                 if name in p.product_roles else np.ones(channel.n, bool)
                                 for name in self.products], axis=1).reshape(

@@ -121,7 +121,12 @@ def choose_among_bids(deal: np.ndarray, z_bids: np.ndarray, z_outside: np.ndarra
     is_best = z_bids == best_z[deal]
     first = np.full(n, -1)
     idx = np.flatnonzero(is_best)
-    uniq, pos = np.unique(deal[idx], return_index=True)
+    at = deal[idx]
+    if len(at) and (at[1:] >= at[:-1]).all():    # sorted, as documented: first of each run
+        pos = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1])))
+        uniq = at[pos]
+    else:
+        uniq, pos = np.unique(at, return_index=True)
     first[uniq] = idx[pos]
     return first, (first >= 0) & (best_z >= z_outside)
 

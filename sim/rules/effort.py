@@ -37,14 +37,21 @@ def allocate(budget: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> np
     """
     w = np.where(allowed, np.asarray(weights, dtype=float), 0.0)
     total = w.sum(axis=-1, keepdims=True)
-    share = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    some = total > 0                       # (np.where: the masked division's numbers, faster)
+    share = np.where(some, w / np.where(some, total, 1.0), 0.0)
     return np.asarray(budget, dtype=float)[..., None] * share
 
 
 def per_opportunity(effort: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
     """Effort on one opportunity of each cell: ``e = E / lambda`` (0 where no deal is due)."""
-    arrivals = np.broadcast_to(np.asarray(arrivals, dtype=float), np.shape(effort))
-    return np.divide(effort, arrivals, out=np.zeros(np.shape(effort)), where=arrivals > 0)
+    arrivals = np.asarray(arrivals, dtype=float)
+    shape = np.shape(effort)
+    if np.broadcast_shapes(arrivals.shape, shape) != shape:
+        raise ValueError(f"arrivals of shape {arrivals.shape} do not fit effort of shape {shape}")
+    due = arrivals > 0
+    # divide where a deal is due (by 1 elsewhere, then zeroed): the same numbers as a masked
+    # division, without its slower broadcast-and-mask path
+    return np.where(due, np.divide(effort, np.where(due, arrivals, 1.0)), 0.0)
 
 
 def reach(base: np.ndarray, k: float, effort: np.ndarray) -> np.ndarray:
