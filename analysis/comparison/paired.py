@@ -304,12 +304,14 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
 
     """
     manifest, by_region, agents, deals = None, None, None, None
+    meta, cube = None, None
     if isinstance(results, (str, Path)):
         results = Results(results)
     if isinstance(results, Results):
         manifest = results.manifest
         k, by_region, agents = (results.table(t) for t in ("kpis", "by_region", "agents"))
         deals = _categories(_optional(results, "deals"))
+        meta, cube = results.placebo()       # read once for every strategy's pilot
     else:
         k = results
     names = list(dict.fromkeys(k["scenario"]))
@@ -327,7 +329,6 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
         if ro is not None and by_region is not None:
             r.pilot = pilot_effects(by_region, baseline, name, ro,
                                     manifest["scenarios"][name]["regions"])
-            meta, cube = results.placebo()
             if r.pilot is not None and meta is not None:
                 attach_placebo(r.pilot, meta, cube)
         if agents is not None:

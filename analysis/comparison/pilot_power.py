@@ -128,6 +128,24 @@ def window_totals(by_region: pd.DataFrame, regions: list[str], w: PilotWindows) 
               for m in RAW if m in by_region})
 
 
+def region_cube(by_region: pd.DataFrame, regions: list[str],
+                weeks: int | None = None) -> dict[str, np.ndarray]:
+    """Weekly region totals of every raw metric present: ``(futures, weeks, regions)``.
+
+    Futures are the table's ``rep`` values in order, weeks ``1 .. weeks`` (default: the
+    last week in the table); segments are summed. One pivot per table, whatever windows are
+    read from it afterwards (:func:`cube_totals`).
+    """
+    cols = [m for m in RAW if m in by_region]
+    weeks = weeks or int(by_region["week"].max())
+    t = by_region.pivot_table(index=["rep", "week"], columns="region", values=cols,
+                              aggfunc="sum")
+    reps = t.index.get_level_values("rep").unique()
+    t = t.reindex(pd.MultiIndex.from_product([reps, range(1, weeks + 1)]), fill_value=0.0)
+    return {m: t[m].reindex(columns=regions, fill_value=0.0).to_numpy(dtype=float)
+            .reshape(len(reps), weeks, len(regions)) for m in cols}
+
+
 def cube_totals(cube: dict[str, np.ndarray], regions: list[str],
                 w: PilotWindows) -> WindowTotals:
     """A design's window totals read from a placebo cube (weeks are 1-based)."""

@@ -29,13 +29,17 @@ def load_manifest(path: str | Path) -> dict:
     return ResultStore(Path(path)).manifest()
 
 
-def read_placebo(root: Path) -> tuple[dict, dict[str, np.ndarray]] | tuple[None, None]:
-    """The stored placebo of a comparison folder: its description and cube, or Nones."""
+def read_placebo(root: Path, cube: bool = True) -> tuple[dict | None, dict | None]:
+    """The stored placebo of a comparison folder: its description and cube, or Nones.
+
+    With ``cube=False`` only the description is read (the archive's members load lazily).
+    """
     path = Path(root) / PLACEBO_FILE
     if not path.is_file():
         return None, None
     with np.load(path) as data:
-        return json.loads(str(data["meta"])), {m: data[m] for m in data.files if m != "meta"}
+        meta = json.loads(str(data["meta"]))
+        return meta, ({m: data[m] for m in data.files if m != "meta"} if cube else None)
 
 
 class Results:

@@ -72,13 +72,12 @@ def write_summary(comp: Comparison, folder: Path) -> None:
     """Write ``summary.csv`` (one row per strategy) and ``summary.json`` (everything)."""
     folder = Path(folder)
     write_atomic(folder / "summary.csv", comp.summary().to_csv(index=False))
-    from analysis.studies.breakeven_words import load_breakeven
+    from analysis.studies.breakeven_words import load_breakeven, with_rests_on
 
-    rests_on = (load_breakeven(folder) or {}).get("strategies", {})
-    doc = {"baseline": comp.baseline, "material": comp.material,
-           "material_share": comp.material_share, "weeks": comp.weeks,
-           "currency": comp.currency,
-           "strategies": {n: {**strategy_json(r), **({"rests_on": rests_on[n]}
-                                                     if n in rests_on else {})}
-                          for n, r in comp.strategies.items()}}
+    doc = with_rests_on({"baseline": comp.baseline, "material": comp.material,
+                         "material_share": comp.material_share, "weeks": comp.weeks,
+                         "currency": comp.currency,
+                         "strategies": {n: strategy_json(r)
+                                        for n, r in comp.strategies.items()}},
+                        load_breakeven(folder))
     write_atomic(folder / "summary.json", json.dumps(doc, indent=2))

@@ -33,6 +33,7 @@ from analysis.studies.breakeven_words import (
     BREAKEVEN_FILE,
     breakeven_document,
     sentences,
+    with_rests_on,
 )
 from analysis.studies.common import StudyError, Tally
 from analysis.studies.roots import MAX_STEPS, Search, count_brackets, find_roots, regression_guess
@@ -302,9 +303,6 @@ def save_breakeven(result: Breakeven, command: str = "") -> Path:
     write_atomic(path, json.dumps(doc, indent=1))
     summary = result.comparison.folder / "summary.json"
     if summary.is_file():                  # the verdict's summary says what it rests on
-        whole = json.loads(summary.read_text(encoding="utf-8"))
-        for name, part in doc["strategies"].items():
-            if name in whole.get("strategies", {}):
-                whole["strategies"][name]["rests_on"] = part
+        whole = with_rests_on(json.loads(summary.read_text(encoding="utf-8")), doc)
         write_atomic(summary, json.dumps(whole, indent=2))
     return path

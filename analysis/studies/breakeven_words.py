@@ -153,3 +153,11 @@ def load_breakeven(folder: str | Path) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
+
+
+def with_rests_on(summary: dict, breakeven: dict | None) -> dict:
+    """``summary.json``'s document with each strategy's break-even as ``rests_on``."""
+    for name, part in (breakeven or {}).get("strategies", {}).items():
+        if name in summary.get("strategies", {}):
+            summary["strategies"][name]["rests_on"] = part
+    return summary

@@ -138,10 +138,12 @@ def pilot_of(strategy: Scenario, design: Design, week: int) -> Scenario:
 
 
 def _rows(cube, regions, first_effect, week, designs, metric) -> list[Row]:
-    rows = []
+    rows, totals = [], {}
     for d in designs:
         w = PilotWindows.of(first_effect, week, week + d.weeks)
-        tot = cube_totals(cube, regions, w)
+        if d.weeks not in totals:      # the windows depend on the duration only
+            totals[d.weeks] = cube_totals(cube, regions, w)
+        tot = totals[d.weeks]
         est = tot.estimate(metric, list(d.regions), w)
         est = est[np.isfinite(est)]
         sigma = float(np.std(est, ddof=1))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.comparison.pilot_power import RAW
+from analysis.comparison.pilot_power import RAW, region_cube
 from analysis.comparison.results import PLACEBO_FILE, read_placebo
 from sim.experiments.engines import make_engine
 from sim.experiments.seeds import Job, make_jobs, sample_uncertainties
@@ -43,18 +43,14 @@ def region_cubes(scenarios: dict[str, Scenario], weeks: int, futures: int, seed:
         Per scenario, per metric, a ``(futures, weeks, regions)`` array.
 
     """
-    cubes = {}
-    for name, sc in scenarios.items():
-        regions = list(sc.market.regions)
-        cubes[name] = {m: np.zeros((futures, weeks, len(regions))) for m in RAW}
+    cubes = {name: {m: np.zeros((futures, weeks, len(sc.market.regions))) for m in RAW}
+             for name, sc in scenarios.items()}
 
     def keep(job: Job, tables: dict) -> None:
-        regions = list(scenarios[job.scenario].market.regions)
-        weekly = tables["by_region"].pivot_table(index="week", columns="region",
-                                                 values=list(RAW), aggfunc="sum")
+        one = region_cube(tables["by_region"].assign(rep=0),
+                          list(scenarios[job.scenario].market.regions), weeks)
         for m in RAW:
-            cubes[job.scenario][m][job.rep] = weekly[m].reindex(columns=regions).to_numpy(
-                dtype=float)
+            cubes[job.scenario][m][job.rep] = one[m][0]
 
     eng = make_engine(engine) if isinstance(engine, str) else engine
     eng.run(scenarios, make_jobs(list(scenarios), futures, seed, weeks, values), keep)
@@ -97,7 +93,7 @@ def write_placebo(root: Path, baseline: Scenario, manifest: dict, futures: int,
     path = Path(root) / PLACEBO_FILE
     meta = {"futures": futures, "seed": manifest["seed"], "weeks": weeks,
             "uncertainty": uncertainty, "regions": list(baseline.market.regions)}
-    if path.exists() and read_placebo(root)[0] == meta:
+    if path.exists() and read_placebo(root, cube=False)[0] == meta:
         return path
     cube = placebo_cube(baseline, weeks, futures, manifest["seed"], engine, uncertainty)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.npz")

@@ -17,6 +17,15 @@ def named(channel, names: list[str]) -> np.ndarray:
                                            & np.isin(channel.kind, kinds))
 
 
+
+def _compiled(attr: str, doc: str) -> property:
+    """A mask compiled from the policy, compiled again when the network's kinds change."""
+    def get(self) -> np.ndarray:
+        self._masks()
+        return getattr(self, attr)
+
+    return property(get, doc=doc)
+
 class CompiledPolicy:
     """One policy, resolved against the network: masks and discount tables.
 
@@ -59,41 +68,14 @@ class CompiledPolicy:
         if self._revision != self.channel.revision:
             self._compile()
 
-    @property
-    def allowed(self) -> np.ndarray:
-        """``[A, R, S]`` where each agent may bid (see the class docstring)."""
-        self._masks()
-        return self._allowed
-
-    @property
-    def allowed_cells(self) -> np.ndarray:
-        """``allowed`` laid out ``[R, S, A]`` (a contiguous copy: a cell's agents in a row)."""
-        self._masks()
-        return self._allowed_cells
-
-    @property
-    def pursued_cells(self) -> np.ndarray:
-        """``pursued`` laid out ``[R, S, A]`` (contiguous, as ``allowed_cells``)."""
-        self._masks()
-        return self._pursued_cells
-
-    @property
-    def pursued(self) -> np.ndarray:
-        """``[A, R, S]`` where each agent spends effort."""
-        self._masks()
-        return self._pursued
-
-    @property
-    def effort_weight(self) -> np.ndarray:
-        """``[A, S]`` each agent's weight on a segment's cells."""
-        self._masks()
-        return self._weight
-
-    @property
-    def sells(self) -> np.ndarray:
-        """``[A, P]`` which product lines each agent may sell."""
-        self._masks()
-        return self._sells
+    allowed = _compiled("_allowed", "``[A, R, S]`` where each agent may bid (see the class "
+                        "docstring).")
+    allowed_cells = _compiled("_allowed_cells", "``allowed`` laid out ``[R, S, A]`` (a "
+                              "contiguous copy: a cell's agents in a row).")
+    pursued = _compiled("_pursued", "``[A, R, S]`` where each agent spends effort.")
+    pursued_cells = _compiled("_pursued_cells", "``pursued`` laid out ``[R, S, A]``.")
+    effort_weight = _compiled("_weight", "``[A, S]`` each agent's weight on a segment's cells.")
+    sells = _compiled("_sells", "``[A, P]`` which product lines each agent may sell.")
 
     def _compile(self) -> None:
         p, channel, n_regions = self.policy, self.channel, self.n_regions
