@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, cli, one_kind_deals, scenario
 
+import sim.market.settle as settle_module
 from analysis.comparison.paired import compare
 from analysis.comparison.results import Results
 from analysis.report.charts.channel_map import flow_widths
@@ -15,7 +16,7 @@ from sim.market.deals import Offers
 from sim.rules.choice import utility
 from sim.rules.inventory import holding_cost, required_extra
 from sim.scenario import Scenario, deep_merge
-from sim.vocab import KINDS, ROLES, Kind, Role, Segment
+from sim.vocab import KINDS, ROLES, TURNOVER_CHANNELS, Kind, Role, Segment
 
 
 def _with(base: Scenario, override: dict, strategy: dict | None = None) -> Scenario:
@@ -118,9 +119,9 @@ def _co_selling_market() -> ChannelModel:
 
 def test_co_selling_reps_support_instead_of_bidding_and_book_nothing(monkeypatch):
     m = _co_selling_market()
-    seen = []
+    seen, counted, conflicted = [], [], []
     bid, capacity = m.channel.bid, m.channel.team.within_capacity
-    counted = []
+    count_conflicts = settle_module._conflicts
 
     def record_capacity(d, a, rows, deals):
         keep = capacity(d, a, rows, deals)
@@ -132,17 +133,25 @@ def test_co_selling_reps_support_instead_of_bidding_and_book_nothing(monkeypatch
         seen.append(o)
         return o
 
+    def record_conflicts(o, *args):
+        # the deals the ledger counts as conflicts: two or more brand bids left on them
+        conflicted.extend(o.rows[o.bids_per_deal() >= 2].tolist())
+        return count_conflicts(o, *args)
+
     monkeypatch.setattr(m.channel.team, "within_capacity", record_capacity)
     monkeypatch.setattr(m.channel, "bid", record)
+    monkeypatch.setattr(settle_module, "_conflicts", record_conflicts)
     for _ in range(60):
         m.step()
     reps = m.channel.role == Role.DIRECT
-    supported_rows = []
+    supported_rows, would_conflict, alone, rivals = [], 0, [], []
     for o, kept in zip(seen, counted, strict=True):
         if o.support is None:
             continue
         sup = np.flatnonzero(o.support > 0)
+        assert (o.support[sup] == 0.4).all()               # the declared utility, once a deal
         rows = o.rows[o.d[sup]]
+        assert len(np.unique(rows)) == len(rows)
         supported_rows.extend(rows.tolist())
         on_supported = np.isin(o.d, o.d[sup])
         assert not reps[o.a[on_supported]].any()          # no rep bids on a supported deal
@@ -150,10 +159,26 @@ def test_co_selling_reps_support_instead_of_bidding_and_book_nothing(monkeypatch
         # each supported deal used a rep's capacity in the check (it was a kept rep bid)
         kept_rows = {r for r, a in kept if reps[a]}
         assert set(rows.tolist()) <= kept_rows
-    assert len(supported_rows) > 0
+        # before the reps stood back, the rep and the partner both bid: a conflict if they
+        # had competed; the deal is now left with the partner's bid alone
+        before = {r: sum(1 for rr, _ in kept if rr == r) for r in rows.tolist()}
+        would_conflict += sum(n >= 2 for n in before.values())
+        left = o.bids_per_deal()[o.d[sup]]
+        alone.extend(rows[left == 1].tolist())
+        rivals.extend(rows[left >= 2].tolist())
+    assert len(supported_rows) > 0 and would_conflict == len(supported_rows)
     assert int(m.kpis()["deals_co_sold"].sum()) == len(supported_rows)
+    # the rep's support is no conflict: a supported deal counts as one only where another
+    # partner bids against the holder (a partners' conflict, no rep in it)
+    assert not set(alone) & set(conflicted) and set(rivals) <= set(conflicted)
+    assert len(alone) > 0
+    # the ledger counted as conflicts exactly the deals recorded
+    assert int(m.kpis()["conflicts"].sum()) == len(conflicted) > 0
     winners = m.deals.winner[np.array(supported_rows)]
     assert not reps[winners[winners < m.channel.n]].any()   # the rep books no sale of its own
+    booked = m.deals.channel[np.array(supported_rows)]
+    assert (booked != TURNOVER_CHANNELS.index("direct")).all()
+    assert (m.deals.winner[np.array(supported_rows)] < m.channel.n).any()   # partners won some
 
 
 DEALS = 20_000
