@@ -1,6 +1,7 @@
 """The source's remaining levers: assortment, product roles, co-selling, relationships, map."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from analysis.report.charts.channel_map import flow_widths
 from sim import ChannelModel, load_scenario
 from sim.experiments.compare import run_comparison
 from sim.market.deals import Offers
+from sim.market.ledger import Ledger
 from sim.rules.choice import utility
 from sim.rules.inventory import holding_cost, required_extra
 from sim.scenario import Scenario, deep_merge
@@ -282,6 +284,59 @@ def test_the_flows_add_up_to_turnover_by_channel_and_segment(tmp_path):
     assert total_by_segment.sum() == pytest.approx(last.groupby("rep")["turnover"].sum().mean(),
                                                    rel=1e-9)
     assert len(by_region) > 0
+
+
+def test_the_distributors_sell_in_is_spread_over_segments_by_their_sales_on_worked_numbers():
+    """The rule of ``docs/model.md`` (the channel map), on a hand-made ledger of one week."""
+    led = Ledger(1, 2, SimpleNamespace(n=1), ["north", "south"])
+    # distributors' sell-in 1000 has no segment; they sold 300 (small, north) and
+    # 100 (mid, south) at their purchase prices: 750 and 250 of the sell-in
+    led.turnover("distributor", np.array([1000.0]), np.array([0]))
+    led.served_by_distributors(np.array([300.0, 100.0]), np.array([0, 1]), np.array([0, 1]))
+    # partners booked 200 (key, south) and 600 (project, north); a rebate of -80 has no
+    # segment: it is spread 1 : 3 over their cells, -20 and -60
+    led.turnover("partner", np.array([200.0, 600.0]), np.array([1, 0]), np.array([2, 3]))
+    led.turnover("partner", np.array([-80.0]), np.array([0]))
+    # the direct team's 50 with no segment and no other sale keeps segment unassigned
+    led.turnover("direct", np.array([50.0]), np.array([1]))
+    led.flows[0], led.served[0], led.recorded = led.flow_now, led.served_now, 1
+    t = led.flow_table().assign(scenario="s", rep=0)
+    got = {(r.channel, r.segment, r.region): r.turnover for r in flow_widths(t, "s").itertuples()}
+    assert got == pytest.approx({
+        ("distributor", "small", "north"): 750.0, ("distributor", "mid", "south"): 250.0,
+        ("partner", "key", "south"): 180.0, ("partner", "project", "north"): 540.0,
+        ("direct", "unassigned", "south"): 50.0}, rel=1e-12)
+
+
+def test_each_segments_width_is_what_the_deals_booked_there(tmp_path):
+    """Per replication, per segment and region, the widths against the deals table.
+
+    Direct and partner bands are the value booked on their deals decided in the window;
+    the distributors' band is their turnover spread in proportion to the value booked on
+    their deals (their sales at purchase prices, two-tier dealers' included).
+    """
+    base = load_scenario(FIXTURES / "small.yaml")
+    store = run_comparison({"small": base}, "small", 2, 1, 70, tmp_path, "serial",
+                           uncertainty=False)
+    res = Results(store.root)
+    flows, k, deals = res.table("flows"), res.kpis, res.table("deals")
+    cells = ["segment", "region"]
+    for rep in (0, 1):
+        drawn = flow_widths(flows[flows["rep"] == rep], "small")
+        window = deals[(deals["rep"] == rep) & (deals["week"] > 70 - 52)]
+        for ch in ("direct", "distributor", "partner"):
+            booked = window[window["channel"] == ch].groupby(cells)["value"].sum()
+            turnover = k[(k["rep"] == rep) & (k["week"] > 70 - 52)][f"turnover_{ch}"].sum()
+            expected = booked * (turnover / booked.sum()) if ch == "distributor" else booked
+            got = drawn[drawn["channel"] == ch].set_index(cells)["turnover"]
+            assert len(expected) >= 4 and set(got.index) == set(expected.index), ch
+            assert got.sort_index().to_numpy() == pytest.approx(
+                expected.sort_index().to_numpy(), rel=1e-9), ch
+        # by segment, all channels together: the distributors' share moves nothing across
+        by_seg = drawn.groupby("segment")["turnover"].sum()
+        assert "unassigned" not in by_seg.index
+        assert by_seg.sum() == pytest.approx(
+            k[(k["rep"] == rep) & (k["week"] > 70 - 52)]["turnover"].sum(), rel=1e-9)
 
 
 def test_without_the_levers_distributors_stock_the_catalogue_and_anyone_sells_any_line():
