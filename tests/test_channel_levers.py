@@ -3,14 +3,17 @@
 import math
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import FIXTURES, cli, one_kind_deals, scenario
 
 import sim.market.settle as settle_module
 from analysis.comparison.paired import compare
 from analysis.comparison.results import Results
-from analysis.report.charts.channel_map import flow_widths
+from analysis.report.charts.channel_map import X, channel_map, flow_widths
+from analysis.report.charts.style import money
 from sim import ChannelModel, load_scenario
 from sim.experiments.compare import run_comparison
 from sim.market.deals import Offers
@@ -337,6 +340,49 @@ def test_each_segments_width_is_what_the_deals_booked_there(tmp_path):
         assert "unassigned" not in by_seg.index
         assert by_seg.sum() == pytest.approx(
             k[(k["rep"] == rep) & (k["week"] > 70 - 52)]["turnover"].sum(), rel=1e-9)
+
+
+def _stub_results() -> SimpleNamespace:
+    """Flows of a baseline and a strategy with long region names and tiny nodes (worst case)."""
+    regions = {"capital_and_surroundings": 40.0, "north_caucasus_federal": 1.0,
+               "kaliningrad": 0.6, "far_east": 0.5, "tiny_a": 0.3, "tiny_b": 0.2, "volga": 20.0}
+    channels = {"direct": 5.0, "distributor": 30.0, "partner": 25.0, "marketplace": 0.4}
+    segments = {"small": 0.5, "mid": 30.0, "key": 10.0, "project": 20.0}
+    rows = [(c, s, r, a * b * g * 1e3) for c, a in channels.items()
+            for s, b in segments.items() for r, g in regions.items()]
+    w = pd.DataFrame(rows, columns=["channel", "segment", "region", "turnover"])
+    cut = np.where(w["channel"] == "distributor", 0.5, 1.1)
+    flows = pd.concat([w.assign(scenario="base", rep=0),
+                       w.assign(scenario="strat", rep=0, turnover=w["turnover"] * cut)])
+    return SimpleNamespace(table=lambda _name: flows, baseline="base")
+
+
+def test_the_map_starts_at_the_manufacturer_and_no_label_is_cut_or_overlaps():
+    res = _stub_results()
+    fig = channel_map(res, "strat")
+    fig.canvas.draw()
+    width, height = fig.get_size_inches()
+    assert width / height <= 2.05            # the deck's picture fits its slide
+    whole = fig.bbox
+    for ax, name in zip(fig.axes, ("base", "strat"), strict=True):
+        total = flow_widths(res.table("flows"), name)["turnover"].sum()
+        texts = [t for t in ax.texts if t.get_text()]
+        assert f"manufacturer {money(total)}" in [t.get_text() for t in texts]
+        boxes = [t.get_window_extent() for t in texts]
+        for i, b in enumerate(boxes):
+            assert whole.x0 <= b.x0 and b.x1 <= whole.x1, texts[i].get_text()
+            for j in range(i):
+                assert not b.overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+        # a channel's or segment's label ends before the next column's nodes begin
+        for col, nxt in ((X[1], X[2]), (X[2], X[3])):
+            edge = ax.transData.transform((nxt, 0.0))[0]
+            labels = [b for t, b in zip(texts, boxes, strict=True) if col < t.get_position()[0]
+                      < nxt]
+            assert labels and max(b.x1 for b in labels) < edge
+    # and no label of one panel runs into the next panel's labels
+    left = max(t.get_window_extent().x1 for t in fig.axes[0].texts)
+    assert left < min(t.get_window_extent().x0 for t in fig.axes[1].texts)
+    plt.close(fig)
 
 
 def test_without_the_levers_distributors_stock_the_catalogue_and_anyone_sells_any_line():
