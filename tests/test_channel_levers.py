@@ -1,21 +1,27 @@
 """The source's remaining levers: assortment, product roles, co-selling, relationships, map."""
 
 import math
+from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import FIXTURES, cli, one_kind_deals, scenario
 
+import sim.market.settle as settle_module
 from analysis.comparison.paired import compare
 from analysis.comparison.results import Results
-from analysis.report.charts.channel_map import flow_widths
+from analysis.report.charts.channel_map import X, channel_map, flow_widths
+from analysis.report.charts.style import money
 from sim import ChannelModel, load_scenario
 from sim.experiments.compare import run_comparison
 from sim.market.deals import Offers
+from sim.market.ledger import Ledger
 from sim.rules.choice import utility
 from sim.rules.inventory import holding_cost, required_extra
 from sim.scenario import Scenario, deep_merge
-from sim.vocab import KINDS, ROLES, Kind, Role, Segment
+from sim.vocab import KINDS, ROLES, TURNOVER_CHANNELS, Kind, Role, Segment
 
 
 def _with(base: Scenario, override: dict, strategy: dict | None = None) -> Scenario:
@@ -118,9 +124,9 @@ def _co_selling_market() -> ChannelModel:
 
 def test_co_selling_reps_support_instead_of_bidding_and_book_nothing(monkeypatch):
     m = _co_selling_market()
-    seen = []
+    seen, counted, conflicted = [], [], []
     bid, capacity = m.channel.bid, m.channel.team.within_capacity
-    counted = []
+    count_conflicts = settle_module._conflicts
 
     def record_capacity(d, a, rows, deals):
         keep = capacity(d, a, rows, deals)
@@ -132,17 +138,25 @@ def test_co_selling_reps_support_instead_of_bidding_and_book_nothing(monkeypatch
         seen.append(o)
         return o
 
+    def record_conflicts(o, *args):
+        # the deals the ledger counts as conflicts: two or more brand bids left on them
+        conflicted.extend(o.rows[o.bids_per_deal() >= 2].tolist())
+        return count_conflicts(o, *args)
+
     monkeypatch.setattr(m.channel.team, "within_capacity", record_capacity)
     monkeypatch.setattr(m.channel, "bid", record)
+    monkeypatch.setattr(settle_module, "_conflicts", record_conflicts)
     for _ in range(60):
         m.step()
     reps = m.channel.role == Role.DIRECT
-    supported_rows = []
+    supported_rows, would_conflict, alone, rivals = [], 0, [], []
     for o, kept in zip(seen, counted, strict=True):
         if o.support is None:
             continue
         sup = np.flatnonzero(o.support > 0)
+        assert (o.support[sup] == 0.4).all()               # the declared utility, once a deal
         rows = o.rows[o.d[sup]]
+        assert len(np.unique(rows)) == len(rows)
         supported_rows.extend(rows.tolist())
         on_supported = np.isin(o.d, o.d[sup])
         assert not reps[o.a[on_supported]].any()          # no rep bids on a supported deal
@@ -150,10 +164,26 @@ def test_co_selling_reps_support_instead_of_bidding_and_book_nothing(monkeypatch
         # each supported deal used a rep's capacity in the check (it was a kept rep bid)
         kept_rows = {r for r, a in kept if reps[a]}
         assert set(rows.tolist()) <= kept_rows
-    assert len(supported_rows) > 0
+        # before the reps stood back, the rep and the partner both bid: a conflict if they
+        # had competed; the deal is now left with the partner's bid alone
+        before = {r: sum(1 for rr, _ in kept if rr == r) for r in rows.tolist()}
+        would_conflict += sum(n >= 2 for n in before.values())
+        left = o.bids_per_deal()[o.d[sup]]
+        alone.extend(rows[left == 1].tolist())
+        rivals.extend(rows[left >= 2].tolist())
+    assert len(supported_rows) > 0 and would_conflict == len(supported_rows)
     assert int(m.kpis()["deals_co_sold"].sum()) == len(supported_rows)
+    # the rep's support is no conflict: a supported deal counts as one only where another
+    # partner bids against the holder (a partners' conflict, no rep in it)
+    assert not set(alone) & set(conflicted) and set(rivals) <= set(conflicted)
+    assert len(alone) > 0
+    # the ledger counted as conflicts exactly the deals recorded
+    assert int(m.kpis()["conflicts"].sum()) == len(conflicted) > 0
     winners = m.deals.winner[np.array(supported_rows)]
     assert not reps[winners[winners < m.channel.n]].any()   # the rep books no sale of its own
+    booked = m.deals.channel[np.array(supported_rows)]
+    assert (booked != TURNOVER_CHANNELS.index("direct")).all()
+    assert (m.deals.winner[np.array(supported_rows)] < m.channel.n).any()   # partners won some
 
 
 DEALS = 20_000
@@ -257,6 +287,102 @@ def test_the_flows_add_up_to_turnover_by_channel_and_segment(tmp_path):
     assert total_by_segment.sum() == pytest.approx(last.groupby("rep")["turnover"].sum().mean(),
                                                    rel=1e-9)
     assert len(by_region) > 0
+
+
+def test_the_distributors_sell_in_is_spread_over_segments_by_their_sales_on_worked_numbers():
+    """The rule of ``docs/model.md`` (the channel map), on a hand-made ledger of one week."""
+    led = Ledger(1, 2, SimpleNamespace(n=1), ["north", "south"])
+    # distributors' sell-in 1000 has no segment; they sold 300 (small, north) and
+    # 100 (mid, south) at their purchase prices: 750 and 250 of the sell-in
+    led.turnover("distributor", np.array([1000.0]), np.array([0]))
+    led.served_by_distributors(np.array([300.0, 100.0]), np.array([0, 1]), np.array([0, 1]))
+    # partners booked 200 (key, south) and 600 (project, north); a rebate of -80 has no
+    # segment: it is spread 1 : 3 over their cells, -20 and -60
+    led.turnover("partner", np.array([200.0, 600.0]), np.array([1, 0]), np.array([2, 3]))
+    led.turnover("partner", np.array([-80.0]), np.array([0]))
+    # the direct team's 50 with no segment and no other sale keeps segment unassigned
+    led.turnover("direct", np.array([50.0]), np.array([1]))
+    led.flows[0], led.served[0], led.recorded = led.flow_now, led.served_now, 1
+    t = led.flow_table().assign(scenario="s", rep=0)
+    got = {(r.channel, r.segment, r.region): r.turnover for r in flow_widths(t, "s").itertuples()}
+    assert got == pytest.approx({
+        ("distributor", "small", "north"): 750.0, ("distributor", "mid", "south"): 250.0,
+        ("partner", "key", "south"): 180.0, ("partner", "project", "north"): 540.0,
+        ("direct", "unassigned", "south"): 50.0}, rel=1e-12)
+
+
+def test_each_segments_width_is_what_the_deals_booked_there(tmp_path):
+    """Per replication, per segment and region, the widths against the deals table.
+
+    Direct and partner bands are the value booked on their deals decided in the window;
+    the distributors' band is their turnover spread in proportion to the value booked on
+    their deals (their sales at purchase prices, two-tier dealers' included).
+    """
+    base = load_scenario(FIXTURES / "small.yaml")
+    store = run_comparison({"small": base}, "small", 2, 1, 70, tmp_path, "serial",
+                           uncertainty=False)
+    res = Results(store.root)
+    flows, k, deals = res.table("flows"), res.kpis, res.table("deals")
+    cells = ["segment", "region"]
+    for rep in (0, 1):
+        drawn = flow_widths(flows[flows["rep"] == rep], "small")
+        window = deals[(deals["rep"] == rep) & (deals["week"] > 70 - 52)]
+        for ch in ("direct", "distributor", "partner"):
+            booked = window[window["channel"] == ch].groupby(cells)["value"].sum()
+            turnover = k[(k["rep"] == rep) & (k["week"] > 70 - 52)][f"turnover_{ch}"].sum()
+            expected = booked * (turnover / booked.sum()) if ch == "distributor" else booked
+            got = drawn[drawn["channel"] == ch].set_index(cells)["turnover"]
+            assert len(expected) >= 4 and set(got.index) == set(expected.index), ch
+            assert got.sort_index().to_numpy() == pytest.approx(
+                expected.sort_index().to_numpy(), rel=1e-9), ch
+        # by segment, all channels together: the distributors' share moves nothing across
+        by_seg = drawn.groupby("segment")["turnover"].sum()
+        assert "unassigned" not in by_seg.index
+        assert by_seg.sum() == pytest.approx(
+            k[(k["rep"] == rep) & (k["week"] > 70 - 52)]["turnover"].sum(), rel=1e-9)
+
+
+def _stub_results() -> SimpleNamespace:
+    """Flows of a baseline and a strategy with long region names and tiny nodes (worst case)."""
+    regions = {"capital_and_surroundings": 40.0, "north_caucasus_federal": 1.0,
+               "kaliningrad": 0.6, "far_east": 0.5, "tiny_a": 0.3, "tiny_b": 0.2, "volga": 20.0}
+    channels = {"direct": 5.0, "distributor": 30.0, "partner": 25.0, "marketplace": 0.4}
+    segments = {"small": 0.5, "mid": 30.0, "key": 10.0, "project": 20.0}
+    rows = [(c, s, r, a * b * g * 1e3) for c, a in channels.items()
+            for s, b in segments.items() for r, g in regions.items()]
+    w = pd.DataFrame(rows, columns=["channel", "segment", "region", "turnover"])
+    cut = np.where(w["channel"] == "distributor", 0.5, 1.1)
+    flows = pd.concat([w.assign(scenario="base", rep=0),
+                       w.assign(scenario="strat", rep=0, turnover=w["turnover"] * cut)])
+    return SimpleNamespace(table=lambda _name: flows, baseline="base")
+
+
+def test_the_map_starts_at_the_manufacturer_and_no_label_is_cut_or_overlaps():
+    res = _stub_results()
+    fig = channel_map(res, "strat")
+    fig.canvas.draw()
+    width, height = fig.get_size_inches()
+    assert width / height <= 2.05            # the deck's picture fits its slide
+    whole = fig.bbox
+    for ax, name in zip(fig.axes, ("base", "strat"), strict=True):
+        total = flow_widths(res.table("flows"), name)["turnover"].sum()
+        texts = [t for t in ax.texts if t.get_text()]
+        assert f"manufacturer {money(total)}" in [t.get_text() for t in texts]
+        boxes = [t.get_window_extent() for t in texts]
+        for i, b in enumerate(boxes):
+            assert whole.x0 <= b.x0 and b.x1 <= whole.x1, texts[i].get_text()
+            for j in range(i):
+                assert not b.overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+        # a channel's or segment's label ends before the next column's nodes begin
+        for col, nxt in ((X[1], X[2]), (X[2], X[3])):
+            edge = ax.transData.transform((nxt, 0.0))[0]
+            labels = [b for t, b in zip(texts, boxes, strict=True) if col < t.get_position()[0]
+                      < nxt]
+            assert labels and max(b.x1 for b in labels) < edge
+    # and no label of one panel runs into the next panel's labels
+    left = max(t.get_window_extent().x1 for t in fig.axes[0].texts)
+    assert left < min(t.get_window_extent().x0 for t in fig.axes[1].texts)
+    plt.close(fig)
 
 
 def test_without_the_levers_distributors_stock_the_catalogue_and_anyone_sells_any_line():

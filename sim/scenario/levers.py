@@ -3,7 +3,9 @@
 What distributors must stock (``assortment``), which channels may sell which product lines
 (``product_roles``) and the direct team supporting partners' deals (``co_selling``). Names
 of product lines and distributors are checked against the scenario as a whole
-(:func:`check_levers`, called by the scenario's cross-checks).
+(:func:`check_levers`, called by the scenario's cross-checks), and the channels each line
+may go through against the agents the network has (:func:`check_network_sellers`, called
+by the loader once the roster is read).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Literal
 
 from sim.scenario.about import setting
 from sim.scenario.market import NonNeg, PartnerKind, Role, Segment, Strict
+from sim.scenario.roster import NetworkError, client_network, synthetic_ids
 from sim.vocab import KINDS, ROLES, SEGMENTS, TIERS
 
 Tier = Literal[TIERS]
@@ -105,21 +108,130 @@ def _check_distributors(a: Assortment, count: int) -> None:
 
 
 def _check_sellable(p, prod) -> None:
+    """A line named in ``product_roles`` needs a seller in every segment its mix sells to."""
     allowed = p.product_roles.get(prod.name)
     if allowed is None:
         return
-    for seg in SEGMENTS:
-        if prod.mix.get(seg, 0.0) <= 0:
+    where = f"policy.product_roles.{prod.name}"
+    if not _sellers_of(allowed):
+        raise ValueError(
+            f"{where}: no channel may sell the line '{prod.name}': it names only "
+            f"{_listed(allowed)}, and specifiers advise, they never sell; name a role "
+            f"({SELLING_ROLES}) or a partner kind that sells ({SELLING_KINDS})")
+    if not p.has_territory("segment_split"):
+        return
+    empty = [seg for seg in SEGMENTS if prod.mix.get(seg, 0.0) > 0
+             and not _sellers_of(allowed) & _sellers_of(p.segment_roles[seg])]
+    if empty:
+        raise ValueError(_no_channel(where, prod.name, allowed, empty, p.segment_roles))
+
+
+def _no_channel(where: str, line: str, allowed: list[str], empty: list[str],
+                segment_roles: dict) -> str:
+    """The refusal of a line and segments no channel may sell under both rules."""
+    segs = " and ".join(f"'{seg}'" for seg in empty)
+    lists = "; ".join(f"segment_roles.{seg} allows {_listed(segment_roles[seg])}"
+                      for seg in empty)
+    fields = " or ".join(f"segment_roles.{seg}" for seg in empty)
+    return (f"{where}: under segment_split no channel may sell the line '{line}' in "
+            f"segment{'s' if len(empty) > 1 else ''} {segs}, where its mix sells it: "
+            f"product_roles.{line} allows {_listed(allowed)}, {lists}, and an agent must be "
+            f"allowed by both; add a channel to product_roles.{line} or to {fields} so that "
+            f"one is in both, or set the line's mix in {segs} to 0 (products, {line}, mix)")
+
+
+SELLING_ROLES = ", ".join(r for r in ROLES)
+SELLING_KINDS = ", ".join(k for k in KINDS if k != "specifier")
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names) if names else "nothing"
+
+
+def check_network_sellers(sc) -> None:
+    """Check ``product_roles`` against the agents the network has (roster or counts).
+
+    The strategy's policy is checked against the network with its rollout's additions and
+    retypes (they are in place where it is in force), the baseline's against the network
+    as it starts.
+
+    Raises:
+        NetworkError: a product line whose allowed channels have no agent.
+
+    """
+    roster, _ = client_network(sc)
+    if roster is not None:
+        pairs = [(int(r), int(k)) for r, k, c in zip(roster.role, roster.kind,
+                                                        roster.contracted, strict=True) if c]
+    else:
+        _, roles, kinds = synthetic_ids(sc.network)
+        pairs = list(zip(roles, kinds, strict=True))
+    present = {(ROLES[r], KINDS[k] if k >= 0 else None) for r, k in pairs}
+    if sc.rollout is None:
+        check_present(sc.policy, sc.products, present, roster is not None)
+        return
+    check_present(sc.policy_before, sc.products, present, roster is not None, before=True)
+    for change in sc.rollout.network_changes:
+        if change.action == "add":
+            present |= {(r, change.kinds[0] if r == "partner" else None) for r in change.roles}
+        elif change.action == "retype":
+            present.add(("partner", change.to_kind))
+    check_present(sc.policy, sc.products, present, roster is not None)
+
+
+def check_present(p, products, present: set[tuple[str, str | None]], roster: bool,
+                  before: bool = False) -> None:
+    """Each line named in ``product_roles`` must have a seller among the agents there are.
+
+    Args:
+        p: the policy.
+        products: the scenario's product lines.
+        present: ``(role, kind)`` of every agent in the network (kind None for agents that
+            are not partners), from the roster's contracted rows or the network's counts.
+        roster: the agents are a roster's (the advice names its rows, not the counts).
+        before: ``p`` is the policy in force before a strategy's rollout.
+
+    Raises:
+        NetworkError: a line (in a segment its mix sells to) whose allowed channels have no
+            agent in the network.
+
+    """
+    # a marketplace listing sells only where the policy enables it
+    have = {s for s in present if s[0] != "marketplace" or p.marketplace.enabled}
+    for prod in products:
+        allowed = p.product_roles.get(prod.name)
+        if allowed is None:
             continue
-        can = _sellers_of(allowed)
-        if p.has_territory("segment_split"):
-            can &= _sellers_of(p.segment_roles[seg])
-        if not can:
-            raise ValueError(
-                f"policy.product_roles.{prod.name}: no channel may sell it to segment "
-                f"'{seg}' (it allows {allowed}, segment_roles.{seg} allows "
-                f"{p.segment_roles[seg]}); allow a channel in both or drop the line from "
-                "the segment's mix")
+        for seg in SEGMENTS:
+            if prod.mix.get(seg, 0.0) <= 0:
+                continue
+            can = _sellers_of(allowed)
+            if p.has_territory("segment_split"):
+                can &= _sellers_of(p.segment_roles[seg])
+            if can and not can & have:
+                field = f"policy.product_roles.{prod.name}"
+                raise NetworkError(field, _absent(prod.name, seg, can, roster, before, p))
+
+
+_ADD = {"distributor": "network.distributors above 0", "direct": "network.direct_reps above 0",
+        "marketplace": "policy.marketplace.enabled (and network.marketplace) to true"}
+
+
+def _absent(line: str, seg: str, can: set, roster: bool, before: bool, p) -> str:
+    """The refusal of a line whose allowed channels have no agent in the network."""
+    can = sorted(can, key=lambda s: (s[0], s[1] or ""))
+    names = [f"{k} partners" if k else {"direct": "direct reps", "marketplace":
+                                         "the marketplace listing"}.get(r, f"{r}s")
+             for r, k in can]
+    split = (f" in segment '{seg}' (with segment_roles.{seg})"
+             if p.has_territory("segment_split") else "")
+    which = " (under the baseline's policy, before the rollout)" if before else ""
+    ways = [f"set network.partners.{k} above 0" if k else f"set {_ADD[r]}" for r, k in can]
+    if roster:   # the counts do not apply: the roster is the network
+        ways = [w for w in ways if "marketplace" in w] + ["contract one in the roster"]
+    add = " or ".join(dict.fromkeys(ways))
+    return (f"the line '{line}'{which} may be sold{split} only by {' or '.join(names)}, and "
+            f"the network has none that sells; allow a channel the network has, or {add}")
 
 
 ProductRoles = dict[str, list[Role | PartnerKind]]

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import UserError
+from sim.scenario.levers import check_network_sellers
 from sim.scenario.messages import problems
 from sim.scenario.retired import retired_problems
 from sim.scenario.roster import CLIENT_FILES, check_network
@@ -150,15 +151,16 @@ def load_scenario(path: str | Path) -> Scenario:
     lineage = _resolve(path, ())
     merged = lineage[-1][1]
     scenario = _validate(str(path), merged)
-    try:
-        check_network(scenario)
-    except (TableError, ValueError) as exc:
-        field = getattr(exc, "field", "network")
-        raise ScenarioError([(str(path), field, str(exc))]) from None
     if scenario.rollout is not None:
         base = next(((f, d) for f, d in reversed(lineage[:-1]) if "rollout" not in d), None)
         if base is not None:
             scenario.with_policy_before(_validate(str(base[0]), base[1]).policy)
+    try:
+        check_network(scenario)
+        check_network_sellers(scenario)
+    except (TableError, ValueError) as exc:
+        field = getattr(exc, "field", "network")
+        raise ScenarioError([(str(path), field, str(exc))]) from None
     return scenario
 
 

@@ -1,9 +1,10 @@
 """The channel map: who serves whom, from the manufacturer through channels to customers.
 
 A flow picture (Sankey style) of the last year of the horizon, mean over futures: bands
-from each channel to the customer segments it sells to, then from the segments to the
-regions, each band as wide as its turnover. The baseline and a strategy sit side by side
-on one scale, so a narrower channel is less turnover, not another scale.
+from the manufacturer to each channel, from each channel to the customer segments it sells
+to, then from the segments to the regions, each band as wide as its turnover. The baseline
+and a strategy sit side by side on one scale, so a narrower channel is less turnover, not
+another scale.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from sim.vocab import SEGMENTS, TURNOVER_CHANNELS
 
 GAP = 0.025            # space between nodes, as a share of the column's height
 NODE_WIDTH = 0.04
+X = (0.0, 0.2, 0.6, 0.96)   # the columns: manufacturer, channels, segments, regions
+MANUFACTURER = "manufacturer"
 SEGMENT_ORDER = (*SEGMENTS, "unassigned")
 SEGMENT_COLOURS = {"small": "#b9c9d6", "mid": "#d6c7b0", "key": "#c3d6b9", "project": "#d1b9d6",
                    "unassigned": "#cccccc"}
@@ -103,16 +106,22 @@ def _draw(ax, w: pd.DataFrame, title: str, regions: list[str], scale: float) -> 
     by_segment = w.groupby("segment")["turnover"].sum()
     by_region = w.groupby("region")["turnover"].sum()
     segment_colours = {k: "#8c8c8c" for k in SEGMENT_ORDER}
+    made = pd.Series({MANUFACTURER: float(w["turnover"].sum())})
+    mx = _nodes(made, [MANUFACTURER], scale)
     cx = _nodes(by_channel, list(TURNOVER_CHANNELS), scale)
     sx = _nodes(by_segment, list(SEGMENT_ORDER), scale)
     rx = _nodes(by_region, regions, scale)
-    _column(ax, 0.0, cx, by_channel, CHANNEL_COLOURS, "left")
-    _column(ax, 0.48, sx, by_segment, segment_colours, "middle")
-    _column(ax, 0.96, rx, by_region, {}, "right")
+    _column(ax, X[0], mx, made, {MANUFACTURER: "#4d4d4d"}, "left")
+    _column(ax, X[1], cx, by_channel, CHANNEL_COLOURS, "middle")
+    _column(ax, X[2], sx, by_segment, segment_colours, "middle")
+    _column(ax, X[3], rx, by_region, {}, "right")
+    # the manufacturer's bands in the channels' order, so that none crosses another
+    mc = pd.Series({(MANUFACTURER, c): by_channel[c] for c in cx})
+    _stage(ax, mc, X[0], mx, X[1], cx, lambda _m, c: CHANNEL_COLOURS.get(c, "#7f7f7f"), scale)
     cs = w.groupby(["channel", "segment"])["turnover"].sum()
-    _stage(ax, cs, 0.0, cx, 0.48, sx, lambda c, _s: CHANNEL_COLOURS.get(c, "#7f7f7f"), scale)
+    _stage(ax, cs, X[1], cx, X[2], sx, lambda c, _s: CHANNEL_COLOURS.get(c, "#7f7f7f"), scale)
     sr = w.groupby(["segment", "region"])["turnover"].sum()
-    _stage(ax, sr, 0.48, sx, 0.96, rx, lambda seg, _r: SEGMENT_COLOURS.get(seg, "#cccccc"),
+    _stage(ax, sr, X[2], sx, X[3], rx, lambda seg, _r: SEGMENT_COLOURS.get(seg, "#cccccc"),
            scale)
     ax.set_xlim(-0.28, 1.28)
     ax.set_ylim(min([0.0, *(v[1] for v in rx.values())]) - 0.02, 1.04)
@@ -124,8 +133,8 @@ def channel_map(res: Results, name: str, window: int = 52):
     """The channel map of the baseline and of strategy ``name``, side by side.
 
     Widths are the mean turnover over futures in the last ``window`` weeks of the horizon
-    (the ``flows`` table), channel to segment and segment to region; both panels share one
-    scale.
+    (the ``flows`` table), manufacturer to channel, channel to segment and segment to region;
+    both panels share one scale.
     """
     flows = res.table("flows")
     names = [res.baseline] if name == res.baseline else [res.baseline, name]
@@ -133,7 +142,10 @@ def channel_map(res: Results, name: str, window: int = 52):
     regions = list(dict.fromkeys(r for w in widths.values() for r in w["region"]))
     tallest = max([_height(w) for w in widths.values()] + [1e-12])
     scale = (1.0 - GAP * (len(regions) + 1)) / tallest
-    fig, axes = figure(6.0 * len(names), 5.2, ncols=len(names))
+    # the deck shows a chart 5.8 in high, 1.2 in from the left of a 13.33 in slide: wider
+    # than 2.05 times its height, the side-by-side map would run off the slide
+    width = 6.5 * len(names)
+    fig, axes = figure(width, max(5.2, width / 2.05), ncols=len(names))
     axes = np.atleast_1d(axes)
     for ax, n in zip(axes, names, strict=True):
         _draw(ax, widths[n], n, regions, scale)
