@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
@@ -86,7 +88,10 @@ def waterfall(res: Results, r: StrategyResult):
     ax.bar(len(parts), start, color="#404040")
     ax.text(len(parts), start, MONEY(start), ha="center", va="bottom" if start >= 0 else "top",
             fontsize=8)
-    ax.set_xticks(range(len(parts) + 1), [*parts.index, "turnover change"], fontsize=8)
+    # labels on two lines, so neighbours never run into each other
+    ax.set_xticks(range(len(parts) + 1), [textwrap.fill(x, 14) for x in
+                                          [*parts.index, "turnover change"]], fontsize=8)
+    ax.margins(y=0.1)               # room for the value labels above and below the bars
     ax.axhline(0, color="black", lw=0.8)
     biggest = parts.abs().idxmax()
     tidy(ax, f"{shown(res, r.name)}: the largest part of the change is {biggest} "

@@ -118,7 +118,8 @@ def channel_mix(res: Results, name: str):
     mark_rollout(ax, res.rollout(name))
     tidy(ax, f"{shown(res, name)}: {top} carries {share.max():.0%} of turnover",
          "week", f"turnover per week ({res.currency}, 4-week mean)")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=4)
+    # below the plot: inside it would cover the areas and the pilot and rollout marks
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncol=4)
     return fig
 
 
@@ -135,7 +136,7 @@ def network_health(res: Results, name: str):
     tidy(ax, f"{shown(res, name)}: {end['agents_active']:.0f} of "
              f"{end['agents_contracted']:.0f} contracted agents are active at the end", "week",
          "agents (mean across futures)", money_axis=None)
-    ax.legend(fontsize=8, frameon=False)
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncol=3)
     return fig
 
 
@@ -161,5 +162,5 @@ def stock_bridge(res: Results, name: str):
     worst = change.idxmin()
     tidy(ax, f"{shown(res, name)}: channel stock falls most in Q{worst} ({change.min():+,.0f} "
              f"{res.currency})", "quarter", f"per quarter ({res.currency}, mean of futures)")
-    ax.legend(fontsize=8, frameon=False)
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncol=3)
     return fig
