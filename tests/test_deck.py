@@ -18,7 +18,7 @@ from analysis.report.answers import Answer, verdict
 from analysis.report.charts import all_charts
 from analysis.report.charts.studies import sensitivity_chart
 from analysis.report.charts.style import MONEY, MoneyFormatter, figure, readable, tidy
-from analysis.report.deck import DeckContent, comparison_deck, fit_box
+from analysis.report.deck import DeckContent, build_deck, comparison_deck, fit_box
 from analysis.report.html import build_report
 
 FIVE = {"small_cut": "small_cut", "small_pilot": "small_pilot",
@@ -92,9 +92,16 @@ def test_pictures_of_any_shape_are_scaled_into_the_slide(tmp_path):
                 enumerate([(3000, 200), (200, 3000), (4000, 4000), (90, 48), (1, 1)])}
     pictures["turnover_fan"] = png(100, 5000)
     path = comparison_deck(tmp_path / "d.pptx", DeckContent("t", "s", answers, pictures))
-    pictures, wide, high = _inside(Presentation(str(path)))
-    assert len(pictures) == 6
-    for i, left, top, right, bottom in pictures:
+    placed, wide, high = _inside(Presentation(str(path)))
+    assert len(placed) == 6
+    for i, left, top, right, bottom in placed:
+        assert left >= 0 and top >= 0 and right <= wide and bottom <= high, i
+    # a study's deck, one chart per slide, fits them the same way
+    charts = [SimpleNamespace(title=k, raw=v) for k, v in pictures.items()]
+    path = build_deck(tmp_path / "s.pptx", "t", "s", ["a finding"], charts)
+    placed, wide, high = _inside(Presentation(str(path)))
+    assert len(placed) == 6
+    for i, left, top, right, bottom in placed:
         assert left >= 0 and top >= 0 and right <= wide and bottom <= high, i
 
 

@@ -6,7 +6,7 @@ Uses LibreOffice (``soffice``, Debian's ``libreoffice-impress``) for the deck an
     .venv/bin/python tools/render_deck.py results/demo/report.pptx --out /tmp/slides
     .venv/bin/python tools/render_deck.py results/demo/report.pptx --html results/demo/report.html
 
-Writes ``slide-01.png``, ``slide-02.png``... (and ``report.png``) into ``--out`` and prints
+Writes one ``slide-N.png`` per slide (and ``report.png``) into ``--out`` and prints
 their paths. Open them before calling a deck done: a chart past a slide's edge, a cut title
 or overlapping text shows here and nowhere else.
 """
@@ -31,7 +31,7 @@ def _tool(*names: str) -> str:
 
 
 def render_slides(deck: Path, out: Path, dpi: int = 50) -> list[Path]:
-    """Every slide of ``deck`` as ``out/slide-NN.png`` (LibreOffice, then pdftoppm)."""
+    """Every slide of ``deck`` as ``out/slide-N.png`` (LibreOffice, then pdftoppm)."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         # a private profile, so a running LibreOffice does not swallow the conversion

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 from pptx import Presentation
+from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Emu, Inches, Pt
 
 from analysis.report.answers import Answer
@@ -142,6 +143,9 @@ def _text(slide, paragraphs: list[str], left, top, width, height, size: int,
     """A text box of paragraphs, wrapped to its width."""
     frame = slide.shapes.add_textbox(left, top, width, height).text_frame
     frame.word_wrap = True
+    # a long finding shrinks to its box (PowerPoint and LibreOffice honour this on opening)
+    # rather than running past the slide's bottom edge
+    frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     for i, line in enumerate(paragraphs):
         p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         p.text = line
