@@ -65,11 +65,14 @@ def turnover_fan(res: Results, smooth: int = 4):
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(strategies):]:
         ax.set_axis_off()
-    for ax in axes[-1]:
-        ax.set_xlabel("week")
+    for i, ax in enumerate(axes.flat[:len(strategies)]):
+        if i + cols >= len(strategies):     # nothing below it: its own week axis
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("week")
     for ax in axes[:, 0]:
         ax.set_ylabel(f"per week ({res.currency})")
-    axes.flat[0].legend(fontsize=7, frameon=False, loc="lower left")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), fontsize=8, frameon=False,
+               loc="outside lower center", ncol=2)
     best = max(finals, key=finals.get)
     fig.suptitle(f"{shown(res, best)} ends with the highest weekly turnover (median, "
                  f"{smooth}-week mean; grey: the baseline)", x=0.01, ha="left", fontsize=11,
