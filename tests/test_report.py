@@ -12,6 +12,7 @@ from analysis.comparison.narrative import sentences
 from analysis.comparison.paired import compare
 from analysis.comparison.results import Results
 from analysis.report import charts as ch
+from analysis.report.charts.style import readable
 from analysis.report.html import build_report, render_charts
 
 
@@ -65,7 +66,7 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
         ci = f"(95% CI {pct.low:+.1f}% to {pct.high:+.1f}%)"
         assert f"{pct.estimate:+.1f}% on average {ci}" in html
         assert f"{pct.estimate:+.1f}%</td>" in html     # the summary table, the same figure
-        assert f"simulated futures {name} " in html
+        assert f"simulated futures {readable(name)} " in html   # named as a person reads it
     # every chart embedded, nothing fetched from elsewhere
     n_charts = len(render_charts(Results(small_comparison), comp))
     assert html.count('src="data:image/png;base64,') == n_charts
@@ -80,27 +81,29 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
         assert f"Where the change comes from, from week {d.first_effect_week}" in html
         assert f"<td>{d.parts['channel_stock'].estimate:+,.0f}</td>" in html
     assert html.count('<tr class="loss">') == sum(len(r.losses) for r in comp.strategies.values())
-    # the deck: title, summary, one slide per chart with its finding as title
+    # the deck (#25): title, the summary table, one slide per strategy, a three-slide appendix
     prs = Presentation(str(deck_path))
     slides = list(prs.slides)
-    assert len(slides) == 2 + len(comp.strategies) + n_charts   # one decomposition each
-    assert slides[2].shapes.title.text.startswith("small_cut: where Δ turnover comes from")
-    summary = slides[1].shapes[1].text_frame.text
-    assert "small_pilot: Material losses" in summary       # named on the deck too (#23)
-    assert "against small" in slides[0].shapes.title.text
+    assert len(slides) == 2 + len(comp.strategies) + 3
+    table = next(sh for sh in slides[1].shapes if sh.has_table).table
+    summary = "\n".join(c.text for row in table.rows for c in row.cells)
+    assert [sl.shapes.title.text for sl in slides[2:4]] == ["Small cut", "Small pilot"]
+    pilot_slide = " ".join(sh.text_frame.text for sh in slides[3].shapes if sh.has_text_frame)
+    assert "Material losses" in pilot_slide                # named on the deck too (#23)
+    assert "against Small" in slides[0].shapes.title.text
     # one computation per figure (#23): a figure shown in several sections is the same there
     sections = {part.split("</h2>")[0]: part for part in html.split("<h2>")[1:]}
     for name, r in comp.strategies.items():
         turnover, margin = (f"{x.estimate:+.1f}%" for x in (r.windows.turnover_after,
                                                              r.windows.margin_after))
-        for where in (sections["Executive summary"], sections["Summary table"], summary):
+        for where in (sections["The answer"], sections["Executive summary"],
+                      sections["Summary table"], summary):
             assert turnover in where and margin in where, (name, where[:80])
         total = f"{r.decomposition.total.estimate:+,.0f}"
-        assert total in sections["Executive summary"] and total in sections[name], name
-    pictures = [s for s in slides[2:] if any(sh.shape_type == 13 for sh in s.shapes)]
-    assert len(pictures) == n_charts
-    titles = {s.shapes.title.text for s in slides[2:]}
-    assert any(t.startswith("small_cut:") for t in titles)
+        assert total in sections["Executive summary"] and total in sections[readable(name)]
+    # a picture per strategy (its dip chart) and the small multiples in the appendix
+    pictures = [s for s in slides if any(sh.shape_type == 13 for sh in s.shapes)]
+    assert len(pictures) == len(comp.strategies) + 1
 
 
 def test_diagnose_a_deal_export_by_hand(tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from analysis.comparison.breakdown import BOOKED
-from analysis.comparison.decomposition import decomposition_table
+from analysis.comparison.decomposition import PARTS, SHORT_LABELS, decomposition_table
 
 PARTS_HEADER = ["part of Δ turnover", "change", "95% CI", "share of Δ"]
 BREAKDOWN_HEADER = ["by", "name", "measure", "baseline", "change", "95% CI", "change %",
@@ -52,8 +52,17 @@ def booked_notes() -> list[str]:
     return [f"By {k}: {v}." for k, v in BOOKED.items()]
 
 
-def deck_tables(comp) -> list[tuple[str, list[str], list[list[str]]]]:
-    """One deck table per strategy: the parts of Δ turnover (title, header, rows)."""
-    return [(f"{r.title}: where Δ turnover comes from, from week "
-             f"{r.decomposition.first_effect_week}", PARTS_HEADER, parts_rows(r.decomposition))
-            for r in comp.strategies.values() if r.decomposition is not None]
+def deck_parts(comp) -> tuple[list[str], list[list[str]]] | None:
+    """The deck's appendix table: one row per strategy, its parts of Δ turnover and total.
+
+    Columns: the strategy, the first effect week, each part's mean
+    change per future and the total (None when no strategy has a decomposition).
+    """
+    shown = [r for r in comp.strategies.values() if r.decomposition is not None]
+    if not shown:
+        return None
+    header = ["strategy", "from week", *(SHORT_LABELS[p] for p in PARTS), "Δ turnover"]
+    rows = [[r.title, str(r.decomposition.first_effect_week),
+             *(_money(r.decomposition.parts[p].estimate) for p in PARTS),
+             _money(r.decomposition.total.estimate)] for r in shown]
+    return header, rows

@@ -12,19 +12,21 @@ import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analysis.comparison.breakdown import MATERIAL_SHARE
-from analysis.comparison.narrative import losses_sentence, sentences
+from analysis.comparison.narrative import sentences
 from analysis.comparison.paired import Comparison, compare, relationships_by
 from analysis.comparison.results import Results
 from analysis.comparison.scenario_diff import scenario_diff
+from analysis.report.answers import answers
 from analysis.report.change_tables import (
     BREAKDOWN_HEADER,
     PARTS_HEADER,
     booked_notes,
     breakdown_rows,
-    deck_tables,
+    deck_parts,
     parts_rows,
 )
 from analysis.report.charts import all_charts
+from analysis.report.charts.style import readable
 from sim.experiments.store import ResultStore, write_atomic
 
 
@@ -117,17 +119,6 @@ SUMMARY_COLUMNS = (
 )
 
 
-def deck_lines(comp: Comparison, lines: dict[str, list[str]]) -> list[str]:
-    """The deck's summary: each strategy's headline, and its material losses where any."""
-    out = []
-    for name, r in comp.strategies.items():
-        out.append(lines[name][0])
-        lost = losses_sentence(r, comp.material_share)
-        if lost:
-            out.append(f"{r.title}: {lost}")
-    return out
-
-
 def stored_material_share(folder: Path) -> float:
     """The materiality share ``compare`` used (its ``summary.json``), else the default."""
     try:
@@ -145,7 +136,45 @@ def breakeven_section(folder: Path) -> dict | None:
     if doc is None:
         return None
     return {"lines": [s["sentence"] for s in doc["strategies"].values()],
-            "rows": report_rows(doc), "reps": doc["reps"], "command": doc["command"]}
+            "rows": report_rows(doc), "reps": doc["reps"], "command": doc["command"],
+            "doc": doc}
+
+
+def _write_deck(path: Path, res: Results, comp: Comparison, told, charts,  # noqa: PLR0913
+                rests_on: dict | None, base_text: str, command: str) -> Path:
+    """The comparison's deck beside the page: the answers, the charts, how it was made."""
+    from analysis.report.deck import DeckContent, comparison_deck
+
+    man = res.manifest
+    uncertain = sorted({k for d in man["uncertain_values"] for k in d}) or ["none"]
+    method = [
+        f"Each strategy ran in the same {man['reps']} simulated futures as "
+        f"{readable(res.baseline)} (today's rules), with the same random numbers; every "
+        "figure is the paired difference, future by future.",
+        "Intervals are 95% paired-t intervals; P(shrink) is the share of futures in which "
+        "turnover over the horizon is below the baseline's. \"After the start\" runs from each "
+        f"strategy's first effect week (its announcement included) to week {man['weeks']}.",
+        f"channelsim {man['channelsim_version']}, seed {man['seed']}; uncertain values drawn "
+        f"per future: {', '.join(uncertain)}.",
+        f"Reproduce: {command}",
+        *(rests_on["lines"] if rests_on else []),
+    ]
+    base_text = base_text.strip()
+    return comparison_deck(path, DeckContent(
+        title=f"Channel strategies against {readable(res.baseline)}",
+        subtitle=(f"{base_text}\n" if base_text else "")
+        + f"{len(comp.strategies)} strategies, {man['reps']} simulated futures paired with "
+          f"today's rules, {comp.weeks} weeks; money in {res.currency}",
+        answers=told, pictures={c.key: c.raw for c in charts},
+        parts=deck_parts(comp), method=method))
+
+
+def _headings(res: Results, comp: Comparison) -> dict[str, str]:
+    """Each chart section's heading: a readable name, the baseline marked as such."""
+    out = {"All scenarios": "Turnover, strategy by strategy",
+           res.baseline: f"{readable(res.baseline)} (the baseline)"}
+    out.update({n: readable(r.title) for n, r in comp.strategies.items()})
+    return out
 
 
 def build_report(folder: str | Path, out: str | Path | None = None,
@@ -165,6 +194,8 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     folder = Path(folder)
     res = Results(folder)
     comp = compare(res, material_share=stored_material_share(folder))
+    for r in comp.strategies.values():      # every sentence and table names it readably
+        r.label = readable(r.title)
     lines = sentences(comp)
     store = ResultStore(folder)
     charts = render_charts(res, comp)
@@ -187,10 +218,19 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     env = templates()
     uncertain = sorted({k for d in man["uncertain_values"] for k in d}) or ["none"]
     rests_on = breakeven_section(folder)
+    docs = {n: store.scenario(n)["scenario"] for n in res.scenarios}
+    told = answers(comp, lines, {n: d.get("description", "") for n, d in docs.items()},
+                   rests_on["doc"] if rests_on else None)
+    title = f"Channel strategies against {readable(res.baseline)}"
+    command = (f"channelsim compare {' '.join(n + '.yaml' for n in res.scenarios)} "
+               f"--reps {man['reps']} --weeks {man['weeks']} --seed {man['seed']}")
     html = env.get_template("report.html.j2").render(
-        title=f"Channel strategies against {res.baseline}",
+        title=title,
         subtitle=f"{len(comp.strategies)} strategies, {man['reps']} simulated futures each, "
                  f"{man['weeks']} weeks; money in {res.currency}.",
+        baseline_description=docs[res.baseline].get("description", ""), answers=told,
+        baseline_label=readable(res.baseline),
+        headings=_headings(res, comp),
         sentences=lines, results=comp.strategies, baseline=res.baseline,
         reps=man["reps"], summary_header=[h for h, _, _ in SUMMARY_COLUMNS],
         summary_rows=rows, chart_sections=sections, diffs=diffs, broken=broken,
@@ -199,9 +239,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
         diagnosis=diagnosis_html(diagnose_results(res)),
         assumptions=assumption_rows(base_doc["scenario"], uncertain),
         version=man["channelsim_version"], seed=man["seed"], weeks=man["weeks"],
-        uncertain=", ".join(uncertain),
-        command=(f"channelsim compare {' '.join(n + '.yaml' for n in res.scenarios)} "
-                 f"--reps {man['reps']} --weeks {man['weeks']} --seed {man['seed']}"),
+        uncertain=", ".join(uncertain), command=command,
         hashes={n: s["hash"] for n, s in man["scenarios"].items()},
         calibration=calibration, breakeven=rests_on,
     )
@@ -209,12 +247,6 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     write_atomic(html_path, html)
     deck_path = None
     if pptx:
-        from analysis.report.deck import build_deck
-
-        deck_path = html_path.with_suffix(".pptx")
-        build_deck(deck_path, f"Channel strategies against {comp.baseline}",
-                   f"{len(comp.strategies)} strategies, simulated futures paired with today's "
-                   f"rules - {comp.weeks} weeks",
-                   deck_lines(comp, lines) + (rests_on["lines"] if rests_on else []), charts,
-                   tables=deck_tables(comp))
+        deck_path = _write_deck(html_path.with_suffix(".pptx"), res, comp, told, charts,
+                                rests_on, docs[res.baseline].get("description", ""), command)
     return html_path, deck_path

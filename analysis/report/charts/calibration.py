@@ -68,5 +68,5 @@ def calibration_chart(hist, runs: list[dict], table: pd.DataFrame):
     title = "Observed monthly revenue against the calibrated model's 90% band"
     if len(held):
         title += f": {held['inside_band'].mean():.0%} of held-out months inside"
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold", wrap=True)
     return fig

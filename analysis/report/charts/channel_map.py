@@ -15,7 +15,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from analysis.comparison.results import Results
-from analysis.report.charts.style import CHANNEL_COLOURS, figure, money
+from analysis.report.charts.style import CHANNEL_COLOURS, figure, money, shown
 from sim.vocab import SEGMENTS, TURNOVER_CHANNELS
 
 GAP = 0.025            # space between nodes, as a share of the column's height
@@ -148,12 +148,12 @@ def channel_map(res: Results, name: str, window: int = 52):
     fig, axes = figure(width, max(5.2, width / 2.05), ncols=len(names))
     axes = np.atleast_1d(axes)
     for ax, n in zip(axes, names, strict=True):
-        _draw(ax, widths[n], n, regions, scale)
+        _draw(ax, widths[n], shown(res, n), regions, scale)
     totals = [widths[n]["turnover"].sum() for n in names]
     change = (f"{(totals[-1] / totals[0] - 1):+.1%} turnover through the channels"
               if len(names) == 2 and totals[0] > 0 else "who serves whom")
     fig.suptitle(f"Channel map, last {window} weeks: {change}", x=0.01, ha="left",
-                 fontsize=11, fontweight="bold")
+                 fontsize=11, fontweight="bold", wrap=True)
     return fig
 
 

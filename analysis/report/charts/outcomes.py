@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
@@ -11,7 +13,7 @@ from matplotlib.ticker import MaxNLocator
 from analysis.comparison.decomposition import PARTS, SHORT_LABELS
 from analysis.comparison.paired import StrategyResult
 from analysis.comparison.results import Results
-from analysis.report.charts.style import GAIN, LOSS, MONEY, figure, tidy
+from analysis.report.charts.style import GAIN, LOSS, MONEY, figure, shown, tidy
 from sim.vocab import WEEKS_PER_QUARTER
 
 
@@ -25,12 +27,15 @@ def shrink_histogram(res: Results, r: StrategyResult):
         if left < 0:
             patch.set_facecolor(LOSS)
     ax.axvline(0, color="black", lw=1)
-    ax.text(0.02, 0.95, f"P(shrink) = {r.p_shrink.estimate:.0%} "
+    # headroom above the tallest bar, so the label never sits on a bar
+    ax.set_ylim(0, max(n.max(), 1) * 1.3)
+    ax.text(0.02, 0.97, f"P(shrink) = {r.p_shrink.estimate:.0%} "
             f"[{r.p_shrink.low:.0%}, {r.p_shrink.high:.0%}]", transform=ax.transAxes,
             va="top", fontsize=10, color=LOSS)
     verdict = "shrinks" if r.p_shrink.estimate > 0.5 else "grows"
     share = max(r.p_shrink.estimate, 1 - r.p_shrink.estimate)
-    tidy(ax, f"{r.name} {verdict} turnover over the horizon in {share:.0%} of {r.reps} futures",
+    tidy(ax, f"{shown(res, r.name)} {verdict} turnover over the horizon in {share:.0%} of "
+             f"{r.reps} futures",
          f"cumulative turnover change ({res.currency})",
          "futures", money_axis="x")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -83,10 +88,14 @@ def waterfall(res: Results, r: StrategyResult):
     ax.bar(len(parts), start, color="#404040")
     ax.text(len(parts), start, MONEY(start), ha="center", va="bottom" if start >= 0 else "top",
             fontsize=8)
-    ax.set_xticks(range(len(parts) + 1), [*parts.index, "turnover change"], fontsize=8)
+    # labels on two lines, so neighbours never run into each other
+    ax.set_xticks(range(len(parts) + 1), [textwrap.fill(x, 14) for x in
+                                          [*parts.index, "turnover change"]], fontsize=8)
+    ax.margins(y=0.1)               # room for the value labels above and below the bars
     ax.axhline(0, color="black", lw=0.8)
     biggest = parts.abs().idxmax()
-    tidy(ax, f"{r.name}: the largest part of the change is {biggest} ({MONEY(parts[biggest])})",
+    tidy(ax, f"{shown(res, r.name)}: the largest part of the change is {biggest} "
+             f"({MONEY(parts[biggest])})",
          "",
          f"change from week {r.decomposition.first_effect_week} ({res.currency})"
          if r.decomposition is not None else f"change over the horizon ({res.currency})")
@@ -108,13 +117,14 @@ def conflict_heatmap(res: Results, strategy: str):
         im = ax.imshow(m.to_numpy(), aspect="auto", cmap="Reds", vmin=0, vmax=vmax)
         ax.set_xticks(range(m.shape[1]), [f"Q{q}" for q in m.columns], fontsize=7)
         ax.set_yticks(range(len(types)), [t.replace("_vs_", " vs ") for t in types], fontsize=8)
-        ax.set_title(name, fontsize=10)
+        ax.set_title(shown(res, name), fontsize=10)
         ax.set_xlabel("quarter")
         totals[name] = m.to_numpy().sum()
     fig.colorbar(im, ax=axes, label="conflicts per quarter (mean of futures)")
     change = totals[strategy] / totals[res.baseline] - 1 if totals[res.baseline] else 0.0
-    fig.suptitle(f"{strategy}: {change:+.0%} channel conflicts against {res.baseline}",
-                 x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.suptitle(f"{shown(res, strategy)}: {change:+.0%} channel conflicts against "
+                 f"{shown(res, res.baseline)}",
+                 x=0.01, ha="left", fontsize=11, fontweight="bold", wrap=True)
     return fig
 
 
@@ -131,7 +141,7 @@ def lorenz(res: Results, name: str):
     ax.plot(share, cum, color="#e07b39", lw=2, label="agents' sales")
     ax.plot([0, 1], [0, 1], color="#999999", ls="--", lw=1, label="equal sales")
     ax.fill_between(share, cum, share, color="#e07b39", alpha=0.15)
-    tidy(ax, f"{name}: the top 20% of agents make {top:.0%} of channel sales",
+    tidy(ax, f"{shown(res, name)}: the top 20% of agents make {top:.0%} of channel sales",
          "share of distributors and partners (smallest first)", "share of their sell-through",
          money_axis=None)
     ax.legend(fontsize=8, frameon=False)
@@ -150,7 +160,8 @@ def pilot_vs_truth(res: Results, r: StrategyResult):
         ax.scatter(np.full(len(d), i) + np.random.default_rng(i).uniform(-0.08, 0.08, len(d)),
                    d, s=10, alpha=0.5, color="#1b6ca8")
     ax.axhline(0, color="black", lw=0.8)
-    tidy(ax, f"{r.name}: the pilot shows the wrong sign in {p.p_wrong_sign:.0%} of futures",
+    tidy(ax, f"{shown(res, r.name)}: the pilot shows the wrong sign in {p.p_wrong_sign:.0%} "
+             "of futures",
          "", "effect on turnover (%)", money_axis=None)
     return fig
 
@@ -174,9 +185,9 @@ def at_risk_chart(res: Results, r: StrategyResult, top: int = 12):
     ax2.xaxis.set_major_formatter(MONEY)
     ax2.set_xlabel(f"change in weekly gross margin ({res.currency})")
     first = t.iloc[-1] if len(t) else None
-    title = (f"{r.name}: {first['name']} is the most exposed agent" if first is not None
-             else f"{r.name}: no agent more exposed than under the baseline")
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    title = (f"{shown(res, r.name)}: {first['name']} is the most exposed agent" if first is not None
+             else f"{shown(res, r.name)}: no agent more exposed than under the baseline")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold", wrap=True)
     return fig
 
 
@@ -206,7 +217,7 @@ def region_map(res: Results, r: StrategyResult):
     fig.colorbar(nodes, ax=ax, label="turnover change (%)", shrink=0.8)
     ax.set_axis_off()
     best, worst = change.idxmax(), change.idxmin()
-    ax.set_title(f"{r.name}: {best} gains most ({change[best]:+.1f}%), {worst} least "
+    ax.set_title(f"{shown(res, r.name)}: {best} gains most ({change[best]:+.1f}%), {worst} least "
                  f"({change[worst]:+.1f}%); pilot regions outlined", loc="left", fontsize=10,
-                 fontweight="bold")
+                 fontweight="bold", wrap=True)
     return fig

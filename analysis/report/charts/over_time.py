@@ -10,9 +10,11 @@ from analysis.comparison.results import Results
 from analysis.report.charts.style import (
     CHANNEL_COLOURS,
     LOSS,
+    MONEY,
     figure,
     mark_rollout,
     scenario_colour,
+    shown,
     tidy,
 )
 from sim.vocab import WEEKS_PER_QUARTER
@@ -26,27 +28,55 @@ def _quantiles(wide: pd.DataFrame) -> pd.DataFrame:
     return q
 
 
+def _fan(ax, q: pd.DataFrame, colour: str, label: str, bands: bool = True) -> None:
+    if bands:
+        ax.fill_between(q.index, q["p05"], q["p95"], color=colour, alpha=0.10, lw=0)
+        ax.fill_between(q.index, q["p25"], q["p75"], color=colour, alpha=0.22, lw=0)
+    ax.plot(q.index, q["p50"], color=colour, lw=1.5, label=label)
+
+
 def turnover_fan(res: Results, smooth: int = 4):
-    """Weekly turnover per scenario: median with 50% and 90% bands across futures."""
+    """Weekly turnover: one small panel per strategy, its fan against the baseline's.
+
+    Each panel shows the strategy's median with its 50% and 90% bands across futures and
+    the baseline's median with its 90% band, on one shared scale, so no two strategies'
+    bands lie on top of each other.
+    """
     k = res.kpis
-    fig, ax = figure()
-    finals = {}
+    fans, finals = {}, {}
     for name in res.scenarios:
         wide = k[k["scenario"] == name].pivot(index="rep", columns="week", values="turnover")
-        wide = wide.T.rolling(smooth, min_periods=1).mean().T
-        q = _quantiles(wide)
-        c = scenario_colour(res.scenarios, name)
-        ax.fill_between(q.index, q["p05"], q["p95"], color=c, alpha=0.10, lw=0)
-        ax.fill_between(q.index, q["p25"], q["p75"], color=c, alpha=0.22, lw=0)
-        ax.plot(q.index, q["p50"], color=c, lw=1.8 if name == res.baseline else 1.4, label=name)
-        finals[name] = q["p50"].iloc[-WEEKS_PER_QUARTER:].mean()
-    for name in res.scenarios[1:]:
+        fans[name] = _quantiles(wide.T.rolling(smooth, min_periods=1).mean().T)
+        finals[name] = fans[name]["p50"].iloc[-WEEKS_PER_QUARTER:].mean()
+    strategies = res.scenarios[1:]
+    cols = min(3, max(len(strategies), 1))
+    rows = -(-max(len(strategies), 1) // cols)
+    fig, axes = figure(9.0, 2.4 * rows + 1.0, nrows=rows, ncols=cols, sharex=True,
+                       sharey=True, squeeze=False)
+    base = fans[res.baseline]
+    for ax, name in zip(axes.flat, strategies, strict=False):
+        ax.fill_between(base.index, base["p05"], base["p95"], color="#999999", alpha=0.15,
+                        lw=0)
+        _fan(ax, base, "#404040", f"{shown(res, res.baseline)} (baseline)", bands=False)
+        _fan(ax, fans[name], scenario_colour(res.scenarios, name), "strategy")
         mark_rollout(ax, res.rollout(name))
-        break
+        ax.set_title(shown(res, name), loc="left", fontsize=9)
+        ax.yaxis.set_major_formatter(MONEY)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(strategies):]:
+        ax.set_axis_off()
+    for i, ax in enumerate(axes.flat[:len(strategies)]):
+        if i + cols >= len(strategies):     # nothing below it: its own week axis
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("week")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"per week ({res.currency})")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), fontsize=8, frameon=False,
+               loc="outside lower center", ncol=2)
     best = max(finals, key=finals.get)
-    tidy(ax, f"{best} ends with the highest weekly turnover (median, {smooth}-week mean)",
-         "week", f"turnover per week ({res.currency})")
-    ax.legend(fontsize=8, ncol=2, frameon=False)
+    fig.suptitle(f"{shown(res, best)} ends with the highest weekly turnover (median, "
+                 f"{smooth}-week mean; grey: the baseline)", x=0.01, ha="left", fontsize=11,
+                 fontweight="bold", wrap=True)
     return fig
 
 
@@ -70,9 +100,10 @@ def difference_fan(res: Results, r: StrategyResult):
         when = f"recovers by week {d.recovery_week}"
     else:
         when = "does not recover within the horizon"
-    tidy(ax, f"{r.name}: worst dip {d.depth_pct:+.1f}% of baseline turnover, {when}",
+    tidy(ax, f"{shown(res, r.name)}: worst dip {d.depth_pct:+.1f}% of baseline turnover, {when}",
          "week", f"strategy − baseline, per week ({res.currency})")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    # below the plot, clear of the dip's label and the recovery line's
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncol=2)
     return fig
 
 
@@ -88,9 +119,10 @@ def channel_mix(res: Results, name: str):
     share = m.sum() / m.sum().sum()
     top = share.idxmax().removeprefix("turnover_")
     mark_rollout(ax, res.rollout(name))
-    tidy(ax, f"{name}: {top} carries {share.max():.0%} of turnover",
+    tidy(ax, f"{shown(res, name)}: {top} carries {share.max():.0%} of turnover",
          "week", f"turnover per week ({res.currency}, 4-week mean)")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", ncol=4)
+    # below the plot: inside it would cover the areas and the pilot and rollout marks
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncol=4)
     return fig
 
 
@@ -104,10 +136,10 @@ def network_health(res: Results, name: str):
         ax.plot(k.index, k[col], color=colour, lw=1.6, label=col.removeprefix("agents_"))
     mark_rollout(ax, res.rollout(name))
     end = k.iloc[-1]
-    tidy(ax, f"{name}: {end['agents_active']:.0f} of {end['agents_contracted']:.0f} contracted "
-             "agents are active at the end", "week", "agents (mean across futures)",
-         money_axis=None)
-    ax.legend(fontsize=8, frameon=False)
+    tidy(ax, f"{shown(res, name)}: {end['agents_active']:.0f} of "
+             f"{end['agents_contracted']:.0f} contracted agents are active at the end", "week",
+         "agents (mean across futures)", money_axis=None)
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncol=3)
     return fig
 
 
@@ -131,7 +163,7 @@ def stock_bridge(res: Results, name: str):
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x, [f"Q{q}" for q in sell_in.index])
     worst = change.idxmin()
-    tidy(ax, f"{name}: channel stock falls most in Q{worst} ({change.min():+,.0f} "
+    tidy(ax, f"{shown(res, name)}: channel stock falls most in Q{worst} ({change.min():+,.0f} "
              f"{res.currency})", "quarter", f"per quarter ({res.currency}, mean of futures)")
-    ax.legend(fontsize=8, frameon=False)
+    fig.legend(fontsize=8, frameon=False, loc="outside lower center", ncol=3)
     return fig

@@ -7,13 +7,24 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import Formatter  # noqa: E402
 
 CHANNEL_COLOURS = {"direct": "#1b6ca8", "distributor": "#e07b39", "partner": "#3a9d5d",
                    "marketplace": "#8e5ea2"}
 SCENARIO_COLOURS = ["#404040", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e",
                     "#e6ab02", "#a6761d"]
 LOSS, GAIN = "#c0392b", "#27ae60"
+
+
+def readable(name: str) -> str:
+    """A scenario's name as a person reads it: ``case_reform`` -> ``Case reform``."""
+    text = " ".join(name.replace("_", " ").replace("-", " ").split())
+    return text[:1].upper() + text[1:]
+
+
+def shown(res, name: str) -> str:
+    """The name charts show for a scenario of a results folder: its label, readable."""
+    return readable(res.manifest["scenarios"].get(name, {}).get("label", name))
 
 
 def scenario_colour(names: list[str], name: str) -> str:
@@ -33,7 +44,40 @@ def money(x: float, _pos=None) -> str:
     return f"{x:.0f}"
 
 
-MONEY = FuncFormatter(money)
+class MoneyFormatter(Formatter):
+    """Money tick labels (1.2M, 350k) with as many decimals as keep every tick distinct.
+
+    One label is :func:`money`; a whole axis shares one unit (the largest tick's) and as
+    many decimals as show every tick as it is, so no two ticks read the same (ticks 1,500
+    and 2,000 read 1.5k and 2.0k, not 2k and 2k).
+    """
+
+    def __call__(self, x: float, pos=None) -> str:
+        """One label, on its own (text on a chart, a single tick)."""
+        return money(x)
+
+    def format_ticks(self, values) -> list[str]:
+        """Every tick of an axis, in one unit, with distinct labels."""
+        values = list(values)
+        top = max((abs(v) for v in values), default=0.0)
+        scale, unit = next(((s, u) for s, u in ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+                            if top >= s), (1.0, ""))
+        scaled = [v / scale for v in values]
+        steps = [abs(b - a) for a, b in zip(scaled, scaled[1:], strict=False) if b != a]
+        # exact to a twentieth of the tick step: 1.75M reads 1.75M, not 1.8M
+        tol = min(steps, default=1.0) / 20
+        for digits in range(4):
+            if all(abs(round(v, digits) - v) <= tol for v in scaled):
+                break
+        return [_tick(v, digits, unit) for v in scaled]
+
+
+def _tick(v: float, digits: int, unit: str) -> str:
+    rounded = round(v, digits)
+    return "0" if rounded == 0 else f"{rounded:.{digits}f}{unit}"
+
+
+MONEY = MoneyFormatter()
 
 
 def figure(width: float = 9.0, height: float = 4.8, **kw):
@@ -45,7 +89,8 @@ def figure(width: float = 9.0, height: float = 4.8, **kw):
 
 def tidy(ax, title: str, xlabel: str, ylabel: str, money_axis: str | None = "y") -> None:
     """Title that states the finding, labelled axes, money formatting, light grid."""
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    # wrapped at the figure's edge when drawn, so a long finding is never cut off
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", wrap=True)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if money_axis == "y":
