@@ -52,10 +52,10 @@ def _inside(prs):
 
 def test_the_deck_of_five_strategies_is_short_and_its_pictures_fit(five):
     slides = list(five.deck.slides)
-    # title, summary table, five strategies, three appendix slides
-    assert len(slides) == 10 <= 12
+    # title, summary table, five strategies, four appendix slides (the channel maps one)
+    assert len(slides) == 11 <= 12
     pictures, wide, high = _inside(five.deck)
-    assert len(pictures) == 6        # each strategy's dip chart and the small multiples
+    assert len(pictures) == 7        # each strategy's dip chart, the small multiples, the maps
     for i, left, top, right, bottom in pictures:
         assert left >= 0 and top >= 0 and right <= wide and bottom <= high, i
     # the summary table: a header and one row per strategy, by its readable name

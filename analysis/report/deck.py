@@ -1,10 +1,10 @@
 """The slide deck: a title, the summary table, one slide per strategy, a short appendix.
 
-For five strategies that is ten slides: the title; one table with a row per strategy
+For five strategies that is eleven slides: the title; one table with a row per strategy
 (verdict, turnover and margin after the start with intervals, P(shrink), dip); per strategy
 its verdict sentence, figures, what the verdict rests on, the pilot and its dip chart; then
-the turnover of every strategy in small panels, where the change comes from, and how the
-figures were made. Every picture is scaled from its pixel size into a box inside the slide,
+the turnover of every strategy in small panels, the channel map of today's rules and of each
+strategy, where the change comes from, and how the figures were made. Every picture is scaled from its pixel size into a box inside the slide,
 keeping its aspect, so none runs past an edge.
 """
 
@@ -69,6 +69,10 @@ def comparison_deck(path: Path, deck: DeckContent) -> Path:
     if "turnover_fan" in deck.pictures:
         slide = _titled(prs, "Appendix: turnover of each strategy against the baseline")
         add_picture(slide, deck.pictures["turnover_fan"], MARGIN, Inches(1.3),
+                    WIDE - 2 * MARGIN, HIGH - Inches(1.3) - MARGIN)
+    if "channel_maps" in deck.pictures:
+        slide = _titled(prs, "Appendix: who serves whom, today and under each strategy")
+        add_picture(slide, deck.pictures["channel_maps"], MARGIN, Inches(1.3),
                     WIDE - 2 * MARGIN, HIGH - Inches(1.3) - MARGIN)
     if deck.parts:
         _table_slide(prs, "Appendix: where Δ turnover comes from (mean per future)", *deck.parts)

@@ -1,6 +1,6 @@
 """Charts for strategists and boards: one function per chart, each returning a Figure."""
 
-from analysis.report.charts.channel_map import channel_map
+from analysis.report.charts.channel_map import channel_map, channel_maps
 from analysis.report.charts.outcomes import (
     at_risk_chart,
     conflict_heatmap,
@@ -23,6 +23,7 @@ __all__ = [
     "all_charts",
     "at_risk_chart",
     "channel_map",
+    "channel_maps",
     "channel_mix",
     "conflict_heatmap",
     "difference_fan",
@@ -44,6 +45,7 @@ def all_charts(res, comp):
     Figures are made one at a time, so a caller can render and close each before the next.
     """
     yield "turnover_fan", "All scenarios", turnover_fan(res)
+    yield "channel_maps", "All scenarios", channel_maps(res)
     for name in res.scenarios:
         yield f"mix_{name}", name, channel_mix(res, name)
     yield f"health_{res.baseline}", res.baseline, network_health(res, res.baseline)

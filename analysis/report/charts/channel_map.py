@@ -136,25 +136,51 @@ def channel_map(res: Results, name: str, window: int = 52):
     (the ``flows`` table), manufacturer to channel, channel to segment and segment to region;
     both panels share one scale.
     """
-    flows = res.table("flows")
     names = [res.baseline] if name == res.baseline else [res.baseline, name]
-    widths = {n: flow_widths(flows, n) for n in names}
-    regions = list(dict.fromkeys(r for w in widths.values() for r in w["region"]))
-    tallest = max([_height(w) for w in widths.values()] + [1e-12])
-    scale = (1.0 - GAP * (len(regions) + 1)) / tallest
     # the deck shows a chart 5.8 in high, 1.2 in from the left of a 13.33 in slide: wider
     # than 2.05 times its height, the side-by-side map would run off the slide
     width = 6.5 * len(names)
-    fig, axes = figure(width, max(5.2, width / 2.05), ncols=len(names))
-    axes = np.atleast_1d(axes)
-    for ax, n in zip(axes, names, strict=True):
-        _draw(ax, widths[n], shown(res, n), regions, scale)
+    fig, widths = _panels(res, names, (width, max(5.2, width / 2.05)), len(names))
     totals = [widths[n]["turnover"].sum() for n in names]
     change = (f"{(totals[-1] / totals[0] - 1):+.1%} turnover through the channels"
               if len(names) == 2 and totals[0] > 0 else "who serves whom")
     fig.suptitle(f"Channel map, last {window} weeks: {change}", x=0.01, ha="left",
                  fontsize=11, fontweight="bold", wrap=True)
     return fig
+
+
+def channel_maps(res: Results, window: int = 52):
+    """The baseline's channel map and every strategy's, one panel each on one scale.
+
+    The deck's single map slide: up to three panels a row (six for five strategies), each
+    panel drawn as in :func:`channel_map`.
+    """
+    names = list(res.scenarios)
+    ncols = min(3, len(names))
+    nrows = -(-len(names) // ncols)
+    # 5.6 x 3.9 in a panel: the deck shrinks six of them by only about 3/4 onto a slide, so
+    # labels stay readable, and a label still fits between two columns
+    fig, _ = _panels(res, names, (5.6 * ncols, 3.9 * nrows), ncols, nrows)
+    fig.suptitle(f"Who serves whom, last {window} weeks: today's rules and each strategy "
+                 "(one scale)", x=0.01, ha="left", fontsize=13, fontweight="bold", wrap=True)
+    return fig
+
+
+def _panels(res: Results, names: list[str], size: tuple[float, float], ncols: int,
+            nrows: int = 1):
+    """A figure of one map panel per scenario on a shared scale; returns it and the widths."""
+    flows = res.table("flows")
+    widths = {n: flow_widths(flows, n) for n in names}
+    regions = list(dict.fromkeys(r for w in widths.values() for r in w["region"]))
+    tallest = max([_height(w) for w in widths.values()] + [1e-12])
+    scale = (1.0 - GAP * (len(regions) + 1)) / tallest
+    fig, axes = figure(*size, ncols=ncols, nrows=nrows)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, n in zip(axes, names, strict=False):
+        _draw(ax, widths[n], shown(res, n), regions, scale)
+    for ax in axes[len(names):]:
+        ax.axis("off")
+    return fig, widths
 
 
 def _height(w: pd.DataFrame) -> float:
