@@ -203,6 +203,42 @@ def test_settings_that_make_a_run_meaningless_are_refused(tmp_path, text, reason
     assert reason in problem(tmp_path, text)
 
 
+SMALL = FIXTURES / "small.yaml"
+NO_SELLERS = ("network: {distributors: 0, direct_reps: 0, marketplace: true, partners: "
+              "{integrator: 0, dealer: 0, project: 0, service: 0, specifier: 2}}\n")
+NO_DEALS = "market: {deal_rate: {small: 0, mid: 0, key: 0, project: 0}}\n"
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    (NO_DEALS, "market.deal_rate: no customer raises a deal"),
+    ("market: {segment_shares: {small: 1, mid: 0, key: 0, project: 0}, "
+     "deal_rate: {small: 0, mid: 0.1, key: 0.1, project: 0.1}}\n",
+     "market.deal_rate: no customer raises a deal"),
+    (NO_SELLERS, "network: no agent can sell"),
+])
+def test_a_market_that_cannot_trade_is_refused_before_any_run(tmp_path, text, field):
+    # Run, it printed "+0.0% [+0.0,+0.0]" and called the baseline's risk the smaller.
+    bad = tmp_path / "dead.yaml"
+    bad.write_text(f"extends: {SMALL}\nname: dead\n{text}", encoding="utf-8")
+    out = tmp_path / "cmp"
+    refused(early_cli("compare", SMALL, bad, "--reps", "2", "--out", out), "dead.yaml", field,
+            out=out)
+    refused(early_cli("validate", bad), f"{bad}: {field}")
+
+
+def test_a_market_that_may_trade_is_accepted(tmp_path):
+    # A rate drawn per future, the marketplace selling, a strategy contracting a seller.
+    small = f"extends: {SMALL}\nname: s\n"
+    drawn = small + NO_DEALS + "uncertainties: {market.deal_rate.key: {low: 0, high: 0.2}}\n"
+    listed = small + NO_SELLERS + "policy: {marketplace: {enabled: true}}\n"
+    added = small + NO_SELLERS + ("rollout: {full_week: 10, network_changes: [{action: add, "
+                                  "roles: [distributor], count: 1}]}\n")
+    for i, text in enumerate((drawn, listed, added)):
+        f = tmp_path / f"s{i}.yaml"
+        f.write_text(text, encoding="utf-8")
+        assert load_scenario(f).name == "s"
+
+
 # -- 6. and 7. messages that help ------------------------------------------------------
 @pytest.mark.parametrize(("content", "reason"), [
     ("", "the file is empty"),
