@@ -130,6 +130,71 @@ def test_every_shipped_scenario_is_accepted_at_its_defaults():
         assert check_runs({sc.name: sc}, sc.weeks, workers=2, reps=20) == []
 
 
+# -- the studies check before they load their libraries or build anything --------------
+CUT = SCENARIOS / "cut_distributor_discount.yaml"
+HEAVY = ("mesa", "scipy", "matplotlib", "SALib", "optuna")
+LOADED = (f"import atexit, runpy, sys; atexit.register(lambda: print('loaded:', *[m for m in "
+          f"{HEAVY!r} if m in sys.modules])); sys.argv = sys.argv[:1] + sys.argv[1:]; "
+          "runpy.run_module('analysis.cli', run_name='__main__')")
+
+
+def study_cli(*args, env=None):
+    """Run a study command; the finished process and the heavy libraries it loaded."""
+    full = {**os.environ, **(env or {})}
+    r = subprocess.run([sys.executable, "-c", LOADED, *map(str, args)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=60, env=full)
+    loaded = r.stdout.rsplit("loaded:", 1)[1].split()
+    return r, loaded
+
+
+@pytest.mark.parametrize("args", [
+    ("sweep", CUT, "--vary", "policy.discounts.promo=0:0.1:2"),
+    ("sensitivity", CUT, "--against", BASE),
+    ("discover", BASE, CUT, "--samples", "10"),
+    ("optimize", CUT, "--lever", "policy.discounts.promo=0:0.1"),
+], ids=lambda a: a[0])
+def test_a_study_refuses_a_short_horizon_naming_the_file_before_loading_the_model(
+        tmp_path, args):
+    out = tmp_path / "study"
+    r, loaded = study_cli(*args, "--weeks", "40", "--out", out)
+    refused(r, f"{CUT}: the horizon (40 weeks) ends before cut_distributor_discount starts",
+            out=out)
+    assert loaded == [], f"loaded {loaded} before refusing"
+
+
+@pytest.fixture
+def history_csv(tmp_path):
+    """Twelve months of direct sales: the shortest history calibrate accepts."""
+    f = tmp_path / "history.csv"
+    f.write_text("period,channel,revenue\n" + "".join(
+        f"2024-{m:02d},direct,{1000 * m}\n" for m in range(1, 13)), encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("args", [
+    ("sweep", BASE, "--vary", "policy.discounts.promo=0:0.1:2", "--out"),
+    ("calibrate", FIXTURES / "calib.yaml", "--fit", "market.deal_rate.key=0.1:0.5",
+     "--out", "calibrated.yaml", "--results"),
+], ids=lambda a: a[0])
+def test_a_study_too_big_for_memory_is_refused_naming_the_file(tmp_path, args, history_csv):
+    out = tmp_path / "study"
+    extra = ("--history", history_csv) if args[0] == "calibrate" else ()
+    r, loaded = study_cli(*args[:-1], *extra, args[-1], out, "--workers", "2",
+                          env={"CHANNELSIM_MEMORY_LIMIT": str(150e6)})
+    refused(r, f"{args[1]}: 2 runs at once of", "needs about", "(--weeks, market.customers, "
+            "--reps; or fewer --workers)", out=out)
+    assert loaded == [], f"loaded {loaded} before refusing"
+
+
+def test_a_sweep_that_varies_the_size_is_checked_on_its_points(tmp_path):
+    # Points that grow the market are not known before they are built: the sweep checks
+    # them once built, still before any replication, and names the file.
+    out = tmp_path / "study"
+    r = early_cli("sweep", SMALL, "--vary", "market.customers=300:10000000:2", "--weeks", "5200",
+                  "--out", out, "--workers", "1")
+    refused(r, f"{SMALL}: each run of 5200 weeks needs about", out=out)
+
+
 # -- 3. aliases ------------------------------------------------------------------------
 def _bomb(levels: int) -> str:
     lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
