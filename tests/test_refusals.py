@@ -188,11 +188,30 @@ def test_a_study_too_big_for_memory_is_refused_naming_the_file(tmp_path, args, h
 
 def test_a_sweep_that_varies_the_size_is_checked_on_its_points(tmp_path):
     # Points that grow the market are not known before they are built: the sweep checks
-    # them once built, still before any replication, and names the file.
+    # them once built, before any replication, and names the file they come from.
+    from analysis.studies.common import Runs
+    from analysis.studies.sweep import run_sweep
+    from sim.experiments.preflight import PreflightError
+
     out = tmp_path / "study"
-    r = early_cli("sweep", SMALL, "--vary", "market.customers=300:10000000:2", "--weeks", "5200",
-                  "--out", out, "--workers", "1")
-    refused(r, f"{SMALL}: each run of 5200 weeks needs about", out=out)
+    runs = Runs(reps=2, weeks=5200, engine="serial", out=out, sources={"base": str(SMALL)})
+    with pytest.raises(PreflightError) as exc:
+        run_sweep(load_scenario(SMALL), [("market.customers", 300.0, 1e7, 2)], None, runs)
+    assert str(exc.value).startswith(f"{SMALL}: each run of 5200 weeks needs about")
+    assert not out.exists()
+
+
+def test_the_early_check_leaves_to_the_study_what_its_variants_change(monkeypatch):
+    from sim.experiments.preflight import MEMORY_ENV, PreflightError, check_start
+
+    monkeypatch.setenv(MEMORY_ENV, str(150e6))
+    cut = load_scenario(CUT)
+    start = {"strategy": cut}, 40, 1, 2, {"strategy": "cut.yaml"}
+    with pytest.raises(PreflightError, match="^cut.yaml: the horizon"):
+        check_start(*start, ["policy.discounts.promo"])
+    with pytest.raises(PreflightError, match="^cut.yaml: each run of 40 weeks needs about"):
+        check_start(*start, ["rollout.full_week"])            # a start may move, not a size
+    check_start(*start, ["rollout.full_week", "market.customers"])  # both left to the study
 
 
 # -- 3. aliases ------------------------------------------------------------------------
