@@ -136,7 +136,9 @@ def sensitivity(
 
         return run_sensitivity(strategy, base, method, samples, output, extra, runs)
 
-    start = {"strategy": (file, strategy), **({"base": (against, base)} if base else {})}
+    start = {"strategy": (file, strategy)}
+    if base is not None:
+        start["base"] = (against, base)
     result = _study(work, start, (reps, weeks, seed, (workers, scheduler, dask_local)), out,
                     quiet)
     from analysis.cli.terminal import print_study
