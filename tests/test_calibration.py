@@ -209,8 +209,8 @@ CELLS = st.sampled_from(["2024-01", "2024-13", "2024-W05", "2024-W60", "", "dire
                          "partner", "-5", "1e309", "nan", "12.5", "0", "x", "P1", '"', ";"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=2000, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(header=st.lists(st.sampled_from(["period", "channel", "revenue", "partner_id", "deals",
                                         "region", "Revenue", "other"]), min_size=1, max_size=5),
        rows=st.lists(st.lists(CELLS, min_size=1, max_size=6), max_size=20),

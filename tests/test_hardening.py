@@ -2,6 +2,7 @@
 
 import copy
 import shutil
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,11 @@ def scenarios(draw):
     }
     if not draw(st.booleans()):
         del data["rollout"]
+    net = data["network"]
+    if not (net["distributors"] or net["direct_reps"]
+            or any(n for kind, n in net["partners"].items() if kind != "specifier")
+            or (net["marketplace"] and data["policy"]["marketplace"]["enabled"])):
+        net["direct_reps"] = 1    # nobody could sell, which the schema refuses: one rep sells
     sc = Scenario.model_validate(data)
     before = copy.deepcopy(data["policy"])
     before["territory"] = ["open"]
@@ -114,7 +120,10 @@ def check_invariants(m: ChannelModel) -> None:
     assert (d.decide[d.status == OPEN] > m.week).all()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the same examples in every run; the deadline is about 20 times an example's
+# time on a loaded machine (a hang or a blow-up fails, a busy machine does not).
+@settings(max_examples=30, deadline=5000, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(sc=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_random_valid_scenarios_keep_the_invariants(sc, seed):
     m = ChannelModel(sc, rng=seed)
@@ -125,7 +134,8 @@ def test_random_valid_scenarios_keep_the_invariants(sc, seed):
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=5000, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(sc=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_random_valid_scenarios_keep_the_invariants_long(sc, seed):
     m = ChannelModel(sc, rng=seed)
@@ -185,7 +195,7 @@ def test_mutated_scenario_files_load_or_fail_cleanly(tmp_path, name):
         shutil.copy(f, tmp_path / f.name)
     raw = yaml.safe_load((ROOT / "scenarios" / f"{name}.yaml").read_text())
     text = (ROOT / "scenarios" / f"{name}.yaml").read_text()
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))  # the same in every process
     target = tmp_path / "mutant.yaml"
     outcomes = {"valid": 0, "refused": 0}
     cases = [yaml.safe_dump(_mutate(raw, rng), allow_unicode=True) for _ in range(60)]

@@ -130,6 +130,90 @@ def test_every_shipped_scenario_is_accepted_at_its_defaults():
         assert check_runs({sc.name: sc}, sc.weeks, workers=2, reps=20) == []
 
 
+# -- the studies check before they load their libraries or build anything --------------
+CUT = SCENARIOS / "cut_distributor_discount.yaml"
+HEAVY = ("mesa", "scipy", "matplotlib", "SALib", "optuna")
+LOADED = (f"import atexit, runpy, sys; atexit.register(lambda: print('loaded:', *[m for m in "
+          f"{HEAVY!r} if m in sys.modules])); sys.argv = sys.argv[:1] + sys.argv[1:]; "
+          "runpy.run_module('analysis.cli', run_name='__main__')")
+
+
+def study_cli(*args, env=None):
+    """Run a study command; the finished process and the heavy libraries it loaded."""
+    full = {**os.environ, **(env or {})}
+    r = subprocess.run([sys.executable, "-c", LOADED, *map(str, args)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=60, env=full)
+    loaded = r.stdout.rsplit("loaded:", 1)[1].split()
+    return r, loaded
+
+
+@pytest.mark.parametrize("args", [
+    ("sweep", CUT, "--vary", "policy.discounts.promo=0:0.1:2"),
+    ("sensitivity", CUT, "--against", BASE),
+    ("discover", BASE, CUT, "--samples", "10"),
+    ("optimize", CUT, "--lever", "policy.discounts.promo=0:0.1"),
+], ids=lambda a: a[0])
+def test_a_study_refuses_a_short_horizon_naming_the_file_before_loading_the_model(
+        tmp_path, args):
+    out = tmp_path / "study"
+    r, loaded = study_cli(*args, "--weeks", "40", "--out", out)
+    refused(r, f"{CUT}: the horizon (40 weeks) ends before cut_distributor_discount starts",
+            out=out)
+    assert loaded == [], f"loaded {loaded} before refusing"
+
+
+@pytest.fixture
+def history_csv(tmp_path):
+    """Twelve months of direct sales: the shortest history calibrate accepts."""
+    f = tmp_path / "history.csv"
+    f.write_text("period,channel,revenue\n" + "".join(
+        f"2024-{m:02d},direct,{1000 * m}\n" for m in range(1, 13)), encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("args", [
+    ("sweep", BASE, "--vary", "policy.discounts.promo=0:0.1:2", "--out"),
+    ("calibrate", FIXTURES / "calib.yaml", "--fit", "market.deal_rate.key=0.1:0.5",
+     "--out", "calibrated.yaml", "--results"),
+], ids=lambda a: a[0])
+def test_a_study_too_big_for_memory_is_refused_naming_the_file(tmp_path, args, history_csv):
+    out = tmp_path / "study"
+    extra = ("--history", history_csv) if args[0] == "calibrate" else ()
+    r, loaded = study_cli(*args[:-1], *extra, args[-1], out, "--workers", "2",
+                          env={"CHANNELSIM_MEMORY_LIMIT": str(150e6)})
+    refused(r, f"{args[1]}: 2 runs at once of", "needs about", "(--weeks, market.customers, "
+            "--reps; or fewer --workers)", out=out)
+    assert loaded == [], f"loaded {loaded} before refusing"
+
+
+def test_a_sweep_that_varies_the_size_is_checked_on_its_points(tmp_path):
+    # Points that grow the market are not known before they are built: the sweep checks
+    # them once built, before any replication, and names the file they come from.
+    from analysis.studies.common import Runs
+    from analysis.studies.sweep import run_sweep
+    from sim.experiments.preflight import PreflightError
+
+    out = tmp_path / "study"
+    runs = Runs(reps=2, weeks=5200, engine="serial", out=out, sources={"base": str(SMALL)})
+    with pytest.raises(PreflightError) as exc:
+        run_sweep(load_scenario(SMALL), [("market.customers", 300.0, 1e7, 2)], None, runs)
+    assert str(exc.value).startswith(f"{SMALL}: each run of 5200 weeks needs about")
+    assert not out.exists()
+
+
+def test_the_early_check_leaves_to_the_study_what_its_variants_change(monkeypatch):
+    from sim.experiments.preflight import MEMORY_ENV, PreflightError, check_start
+
+    monkeypatch.setenv(MEMORY_ENV, str(150e6))
+    cut = load_scenario(CUT)
+    start = {"strategy": cut}, 40, 1, 2, {"strategy": "cut.yaml"}
+    with pytest.raises(PreflightError, match="^cut.yaml: the horizon"):
+        check_start(*start, ["policy.discounts.promo"])
+    with pytest.raises(PreflightError, match="^cut.yaml: each run of 40 weeks needs about"):
+        check_start(*start, ["rollout.full_week"])            # a start may move, not a size
+    check_start(*start, ["rollout.full_week", "market.customers"])  # both left to the study
+
+
 # -- 3. aliases ------------------------------------------------------------------------
 def _bomb(levels: int) -> str:
     lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
@@ -201,6 +285,42 @@ def test_a_key_written_twice_names_the_key_and_both_lines(tmp_path):
 ])
 def test_settings_that_make_a_run_meaningless_are_refused(tmp_path, text, reason):
     assert reason in problem(tmp_path, text)
+
+
+SMALL = FIXTURES / "small.yaml"
+NO_SELLERS = ("network: {distributors: 0, direct_reps: 0, marketplace: true, partners: "
+              "{integrator: 0, dealer: 0, project: 0, service: 0, specifier: 2}}\n")
+NO_DEALS = "market: {deal_rate: {small: 0, mid: 0, key: 0, project: 0}}\n"
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    (NO_DEALS, "market.deal_rate: no customer raises a deal"),
+    ("market: {segment_shares: {small: 1, mid: 0, key: 0, project: 0}, "
+     "deal_rate: {small: 0, mid: 0.1, key: 0.1, project: 0.1}}\n",
+     "market.deal_rate: no customer raises a deal"),
+    (NO_SELLERS, "network: no agent can sell"),
+])
+def test_a_market_that_cannot_trade_is_refused_before_any_run(tmp_path, text, field):
+    # Run, it printed "+0.0% [+0.0,+0.0]" and called the baseline's risk the smaller.
+    bad = tmp_path / "dead.yaml"
+    bad.write_text(f"extends: {SMALL}\nname: dead\n{text}", encoding="utf-8")
+    out = tmp_path / "cmp"
+    refused(early_cli("compare", SMALL, bad, "--reps", "2", "--out", out), "dead.yaml", field,
+            out=out)
+    refused(early_cli("validate", bad), f"{bad}: {field}")
+
+
+def test_a_market_that_may_trade_is_accepted(tmp_path):
+    # A rate drawn per future, the marketplace selling, a strategy contracting a seller.
+    small = f"extends: {SMALL}\nname: s\n"
+    drawn = small + NO_DEALS + "uncertainties: {market.deal_rate.key: {low: 0, high: 0.2}}\n"
+    listed = small + NO_SELLERS + "policy: {marketplace: {enabled: true}}\n"
+    added = small + NO_SELLERS + ("rollout: {full_week: 10, network_changes: [{action: add, "
+                                  "roles: [distributor], count: 1}]}\n")
+    for i, text in enumerate((drawn, listed, added)):
+        f = tmp_path / f"s{i}.yaml"
+        f.write_text(text, encoding="utf-8")
+        assert load_scenario(f).name == "s"
 
 
 # -- 6. and 7. messages that help ------------------------------------------------------

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, cli
 
-from sim.experiments.designs import design, parse_vary
+from analysis.studies.common import parse_vary
+from sim.experiments.designs import design
 
 
 def test_parse_and_design():

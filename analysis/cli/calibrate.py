@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from analysis.cli.common import load, writable_file
+from analysis.cli.common import load, refusals, writable_file
 from analysis.cli.options import DaskLocal, Quiet, Scheduler, Seed, Workers
 from analysis.cli.studies import _ranges, _study
 
@@ -38,16 +38,26 @@ def calibrate(
     dask_local: DaskLocal = False, quiet: Quiet = False,
 ):
     """Fit settings to a sales history (simulated method of moments); write the scenario."""
-    from analysis.studies.calibrate_scenario import Fitting, calibrate_scenario
-    from analysis.studies.calibration import Parameter
+    from analysis.studies.history import read_history
+    from sim.experiments.history import weeks_for
 
     sc = load(file)
     strategies = {f: load(f) for f in also or []}
     writable_file(out, "--out")
-    params = [Parameter(p, lo, hi) for p, lo, hi, _ in _ranges(fit, "--fit")]
-    fitting = Fitting(params, budget, holdout, strategies, omega_runs)
-    result = _study(lambda runs: calibrate_scenario(sc, file, history, fitting, out, runs),
-                    reps, None, seed, (workers, scheduler, dask_local), results, quiet)
+    ranges = _ranges(fit, "--fit")
+    with refusals():        # the history's months are the horizon the checks need
+        months = len(read_history(history).months)
+
+    def work(runs):
+        from analysis.studies.calibrate_scenario import Fitting, calibrate_scenario
+        from analysis.studies.calibration import Parameter
+
+        params = [Parameter(p, lo, hi) for p, lo, hi, _ in ranges]
+        fitting = Fitting(params, budget, holdout, strategies, omega_runs)
+        return calibrate_scenario(sc, file, history, fitting, out, runs)
+
+    result = _study(work, {"model": (file, sc)}, (reps, None, seed,
+                    (workers, scheduler, dask_local)), results, quiet, horizon=weeks_for(months))
     from analysis.cli.terminal import print_study
 
     print_study(result, quiet)

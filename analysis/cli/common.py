@@ -94,14 +94,14 @@ def command_line() -> str:
 
 
 def runs_from(reps: int, weeks: int | None, seed: int, engine_options: tuple, out: Path,
-              progress):
+              progress, sources: dict[str, str] | None = None):
     """A study's :class:`~analysis.studies.common.Runs` from the command's options."""
     from analysis.studies.common import Runs
 
     workers, scheduler, _ = engine_options
     return Runs(reps=reps, weeks=weeks, seed=seed, engine=engine_from(*engine_options),
                 out=out, progress=progress, command=command_line(),
-                workers=local_workers(workers, scheduler))
+                workers=local_workers(workers, scheduler), sources=sources or {})
 
 
 def with_progress(work, quiet: bool):

@@ -14,6 +14,7 @@ import typer
 
 from analysis.cli.common import (
     load,
+    local_workers,
     refusals,
     runs_from,
     show_notes,
@@ -34,10 +35,34 @@ from analysis.cli.options import (
 Scenario = Annotated[Path, typer.Argument(help="Scenario file.", metavar="FILE")]
 
 
-def _study(work, reps, weeks, seed, engine_options, out, quiet):
-    """Run a study function ``work(runs)`` with progress; print its notes; return it."""
+def _study(work, start: dict, options: tuple, out: Path, quiet: bool, varied=(),
+           horizon: int | None = None):
+    """Check the study's start, run ``work(runs)`` with progress; print its notes; return it.
+
+    Args:
+        work: the study, called with its :class:`~analysis.studies.common.Runs`; it imports
+            the study's libraries, so a refused command stops before loading them.
+        start: the scenarios the study starts from, ``{its name for one: (file, scenario)}``.
+        options: ``(reps, weeks, seed, (workers, scheduler, dask_local))``.
+        out: the study's folder.
+        quiet: no progress and no notes.
+        varied: settings the study sets differently in the scenarios it builds (those are
+            checked again once built).
+        horizon: the weeks each run simulates, when not ``weeks`` or the first scenario's.
+
+    """
+    from sim.experiments.preflight import check_start
+
+    reps, weeks, seed, engine_options = options
+    sources = {name: str(f) for name, (f, _) in start.items()}
+    scenarios = {name: sc for name, (_, sc) in start.items()}
+    workers, scheduler, _ = engine_options
+    with refusals():
+        check_start(scenarios, horizon or weeks or next(iter(scenarios.values())).weeks,
+                    local_workers(workers, scheduler), reps, sources, list(varied))
+
     def go(progress):
-        return work(runs_from(reps, weeks, seed, engine_options, out, progress))
+        return work(runs_from(reps, weeks, seed, engine_options, out, progress, sources))
 
     result = with_progress(go, quiet)
     show_notes(result.notes, quiet)
@@ -64,12 +89,16 @@ def sweep(
     quiet: Quiet = False,
 ):
     """Vary levers or uncertainties over a grid; turnover change and P(shrink) at each point."""
-    from analysis.studies.sweep import run_sweep
-
     base, varies = load(file), _ranges(vary, "--vary", steps=True)
-    result = _study(lambda runs: run_sweep(base, varies, samples, runs), reps, weeks, seed,
-                    (workers, scheduler, dask_local), out, quiet)
     paths = [p for p, *_ in varies]
+
+    def work(runs):
+        from analysis.studies.sweep import run_sweep
+
+        return run_sweep(base, varies, samples, runs)
+
+    result = _study(work, {"base": (file, base)},
+                    (reps, weeks, seed, (workers, scheduler, dask_local)), out, quiet, paths)
     from analysis.cli.terminal import print_study
 
     print_study(result, False, ["point", *paths, "turnover_change_pct", "p_shrink",
@@ -98,14 +127,20 @@ def sensitivity(
     quiet: Quiet = False,
 ):
     """Which uncertainty (or lever) moves the outcome most: tornado, Morris or Sobol."""
-    from analysis.studies.sensitivity import run_sensitivity
-
     strategy = load(file)
     base = load(against) if against is not None else None
     extra = _ranges(factor or [], "--factor")
-    result = _study(lambda runs: run_sensitivity(strategy, base, method, samples, output,
-                                                 extra, runs),
-                    reps, weeks, seed, (workers, scheduler, dask_local), out, quiet)
+
+    def work(runs):
+        from analysis.studies.sensitivity import run_sensitivity
+
+        return run_sensitivity(strategy, base, method, samples, output, extra, runs)
+
+    start = {"strategy": (file, strategy)}
+    if base is not None:
+        start["base"] = (against, base)
+    result = _study(work, start, (reps, weeks, seed, (workers, scheduler, dask_local)), out,
+                    quiet)
     from analysis.cli.terminal import print_study
 
     print_study(result, quiet, table="sensitivity")
@@ -129,11 +164,15 @@ def discover(
     quiet: Quiet = False,
 ):
     """Under which conditions does the strategy shrink turnover? Scenario discovery (PRIM)."""
-    from analysis.studies.discovery import run_discovery
-
     base, strat = load(baseline), load(strategy)
-    result = _study(lambda runs: run_discovery(base, strat, samples, threshold, runs), reps,
-                    weeks, seed, (workers, scheduler, dask_local), out, quiet)
+
+    def work(runs):
+        from analysis.studies.discovery import run_discovery
+
+        return run_discovery(base, strat, samples, threshold, runs)
+
+    result = _study(work, {"base": (baseline, base), "strategy": (strategy, strat)},
+                    (reps, weeks, seed, (workers, scheduler, dask_local)), out, quiet)
     from analysis.cli.terminal import print_study
 
     print_study(result, quiet)
@@ -157,15 +196,20 @@ def optimize(
     no_uncertainty: NoUncertainty = False, quiet: Quiet = False,
 ):
     """Search the levers for the best turnover (or margin) with P(shrink) kept low (Optuna)."""
-    from analysis.studies.optimize import Goal, Lever, run_optimize
-
     sc = load(file)
-    levers = [Lever(p, lo, hi) for p, lo, hi, _ in _ranges(lever, "--lever")]
+    ranges = _ranges(lever, "--lever")
     if save is not None:
         writable_file(save, "--save")
-    goal = Goal(objective, max_p_shrink, trials, batch, not no_uncertainty)
-    result = _study(lambda runs: run_optimize(sc, file, levers, goal, runs, save), reps,
-                    weeks, seed, (workers, scheduler, dask_local), out, quiet)
+
+    def work(runs):
+        from analysis.studies.optimize import Goal, Lever, run_optimize
+
+        goal = Goal(objective, max_p_shrink, trials, batch, not no_uncertainty)
+        levers = [Lever(p, lo, hi) for p, lo, hi, _ in ranges]
+        return run_optimize(sc, file, levers, goal, runs, save)
+
+    result = _study(work, {"base": (file, sc)},
+                    (reps, weeks, seed, (workers, scheduler, dask_local)), out, quiet)
     from analysis.cli.terminal import print_study
 
     print_study(result, quiet)

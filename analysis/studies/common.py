@@ -9,16 +9,18 @@ sentences say what it found. The command line only parses, calls and prints.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.report.study_files import save_study
 from sim.errors import UserError
-from sim.experiments.designs import open_study
 from sim.experiments.preflight import check_runs
+
+# The study's libraries (runs, charts, report files) are imported where they are used, so a
+# command that is refused by its checks stops before loading them.
 
 
 class StudyError(UserError, ValueError):
@@ -38,6 +40,8 @@ class Runs:
         progress: called as ``progress(job, done, total)`` after each stored run.
         command: the command line that reproduces the study (shown in its report).
         workers: replications running at once on this machine (for the memory check).
+        sources: the file each scenario came from, by the study's name for it (``base``,
+            ``strategy``, ``model``); the first names the variants a study builds.
 
     """
 
@@ -49,21 +53,25 @@ class Runs:
     progress: Callable | None = None
     command: str = ""
     workers: int = 1
+    sources: dict[str, str] = field(default_factory=dict)
 
     def horizon(self, scenario) -> int:
         """The weeks to simulate for ``scenario``."""
         return self.weeks or scenario.weeks
 
-    def check(self, scenarios: dict, weeks: int, sources: dict | None = None,
-              tables: bool = False) -> list[str]:
-        """Refuse what cannot run here (PreflightError); notes on a partial horizon.
+    def check(self, scenarios: dict, weeks: int, tables: bool = False) -> list[str]:
+        """Refuse what cannot run here (PreflightError naming the file); notes if partial.
 
         ``tables``: the study keeps every run's tables (a sweep) rather than outcomes.
         """
-        return check_runs(scenarios, weeks, self.workers, self.reps, tables, sources)
+        main = next(iter(self.sources.values()), None)
+        named = {n: self.sources.get(n) or main or n for n in scenarios}
+        return check_runs(scenarios, weeks, self.workers, self.reps, tables, named)
 
     def open(self, kind: str, scenarios: dict, weeks: int, settings: dict):
         """The study's folder (StoreError if it holds another study)."""
+        from sim.experiments.designs import open_study
+
         return open_study(self.out, kind, scenarios, self.reps, self.seed, weeks, settings)
 
 
@@ -97,6 +105,8 @@ class StudyResult:
 
     def save(self, command: str = "") -> StudyResult:
         """Write the tables (CSV), charts (PNG) and ``study.json`` to the folder."""
+        from analysis.report.study_files import save_study
+
         save_study(self, command)
         return self
 
@@ -129,10 +139,31 @@ class Tally:
         return update
 
 
+def parse_vary(text: str) -> tuple[str, float, float, int]:
+    """``PATH=LOW:HIGH:STEPS`` (or ``PATH=LOW:HIGH`` for sampling) as a tuple.
+
+    Raises:
+        ValueError: with a message saying what is wrong.
+
+    """
+    path, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    if not sep or not path or len(parts) not in (2, 3):
+        raise ValueError(f"'{text}': expected PATH=LOW:HIGH:STEPS")
+    try:
+        low, high = float(parts[0]), float(parts[1])
+        steps = int(parts[2]) if len(parts) == 3 else 0
+    except ValueError:
+        raise ValueError(f"'{text}': LOW and HIGH must be numbers, STEPS a whole number") from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise ValueError(f"'{text}': LOW must be below HIGH")
+    if len(parts) == 3 and steps < 2:
+        raise ValueError(f"'{text}': STEPS must be at least 2")
+    return path, low, high, steps
+
+
 def parse_ranges(texts: list[str], option: str, steps: bool = False) -> list[tuple]:
     """``PATH=LOW:HIGH[:STEPS]`` settings as ``(path, low, high, steps)`` (StudyError)."""
-    from sim.experiments.designs import parse_vary
-
     out = []
     for text in texts:
         try:

@@ -129,29 +129,6 @@ def run_points(scenarios: dict[str, Scenario], points: list[Point], store: Outco
 
 
 # -- designs of sweeps --------------------------------------------------------------
-def parse_vary(text: str) -> tuple[str, float, float, int]:
-    """``PATH=LOW:HIGH:STEPS`` (or ``PATH=LOW:HIGH`` for sampling) as a tuple.
-
-    Raises:
-        ValueError: with a message saying what is wrong.
-
-    """
-    path, sep, spec = text.partition("=")
-    parts = spec.split(":")
-    if not sep or not path or len(parts) not in (2, 3):
-        raise ValueError(f"'{text}': expected PATH=LOW:HIGH:STEPS")
-    try:
-        low, high = float(parts[0]), float(parts[1])
-        steps = int(parts[2]) if len(parts) == 3 else 0
-    except ValueError:
-        raise ValueError(f"'{text}': LOW and HIGH must be numbers, STEPS a whole number") from None
-    if not np.isfinite([low, high]).all() or low >= high:
-        raise ValueError(f"'{text}': LOW must be below HIGH")
-    if len(parts) == 3 and steps < 2:
-        raise ValueError(f"'{text}': STEPS must be at least 2")
-    return path, low, high, steps
-
-
 def design(varies: list[tuple[str, float, float, int]], samples: int | None = None,
            seed: int = 0) -> list[dict[str, float]]:
     """The points to run.

@@ -10,13 +10,15 @@ partner's revenue is what it bought from the manufacturer.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.experiments.seeds import Job
-from sim.experiments.settings import run_with
 from sim.scenario import Scenario
 from sim.vocab import TURNOVER_CHANNELS, WEEKS_PER_MONTH
+
+if TYPE_CHECKING:  # the model is imported only to run (a refused command never loads it)
+    from sim.experiments.seeds import Job
 
 
 def weeks_for(months: int) -> int:
@@ -52,6 +54,8 @@ def run_history(scenario: Scenario, job: Job) -> dict:
         months counts the partners' concentration on those months alone.
 
     """
+    from sim.experiments.settings import run_with
+
     model = run_with(scenario, job.uncertain, job.seed, weeks_for(job.weeks))
     kpis, agents = model.kpis(), model.tables()["agents"]
     channels = {c: v.tolist() for c, v in monthly_channels(kpis, job.weeks).items()}

@@ -133,7 +133,8 @@ def memory_problem(needed: float, what: str) -> str | None:
     if needed <= have:
         return None
     return (f"{what} needs about {needed / 1e9:.1f} GB; this machine has {have / 1e9:.1f} GB "
-            "available: fewer weeks, customers or replications (or fewer --workers)")
+            "available: fewer weeks, customers or replications (--weeks, market.customers, "
+            "--reps; or fewer --workers)")
 
 
 def horizon_problem(sc: Scenario, weeks: int) -> str | None:
@@ -186,18 +187,59 @@ def check_runs(scenarios: dict[str, Scenario], weeks: int, workers: int = 1, rep
 
     """
     sources = sources or {}
+    _check_horizons(scenarios, weeks, sources)
+    _check_memory(scenarios, weeks, (workers, reps), stored_tables, sources)
+    return [n for n in (horizon_note(sc, weeks) for sc in scenarios.values()) if n]
+
+
+# Settings that size a run in the memory estimate, and those that move a strategy's start.
+SIZE_PATHS = ("market.customers", "market.deal_rate.", "market.segment_shares.",
+              "market.growth", "behaviour.warmup_weeks", "network.", "rollout.network_changes.")
+START_PATHS = ("rollout.",)
+
+
+def check_start(scenarios: dict[str, Scenario], weeks: int, workers: int, reps: int,
+                sources: dict[str, str], varied: list[str]) -> None:
+    """Refuse a study from the files it starts from, before any point of it is built.
+
+    A study runs variants of its scenarios (a grid, sampled futures, trial settings), and
+    building them needs the heavy libraries; what the variants cannot change is checked
+    here first, in the time it takes to load the files: each horizon against its rollout
+    unless a ``varied`` setting moves a start, and the memory of the runs held at once
+    unless one sizes a run. The study checks its built variants again (:func:`check_runs`).
+
+    Raises:
+        PreflightError: as :func:`check_runs`, naming the file.
+
+    """
+    def varies(prefixes: tuple[str, ...]) -> bool:
+        return any(p.startswith(prefixes) for p in varied)
+
+    if not varies(START_PATHS):
+        _check_horizons(scenarios, weeks, sources)
+    if not varies(SIZE_PATHS):
+        _check_memory(scenarios, weeks, (workers, reps), False, sources)
+
+
+def _check_horizons(scenarios: dict[str, Scenario], weeks: int, sources: dict) -> None:
     for name, sc in scenarios.items():
         why = horizon_problem(sc, weeks)
         if why is not None:
             raise PreflightError(f"{sources.get(name, name)}: {why}")
-    one = max(run_bytes(sc, weeks) for sc in scenarios.values())
+
+
+def _check_memory(scenarios: dict[str, Scenario], weeks: int, runs: tuple[int, int],
+                  stored_tables: bool, sources: dict) -> None:
+    workers, reps = runs
+    sizes = {name: run_bytes(sc, weeks) for name, sc in scenarios.items()}
+    largest = max(sizes, key=sizes.__getitem__)
     parallel = workers > 1
-    needed = (BASE_BYTES if parallel else 0.0) + min(workers, reps * len(scenarios)) * one
+    needed = (BASE_BYTES if parallel else 0.0) + min(workers, reps * len(scenarios)) * sizes[
+        largest]
     problem = memory_problem(needed, f"{'each run' if workers == 1 else f'{workers} runs at once'}"
                                      f" of {weeks} weeks")
     if problem is None and stored_tables:
         problem = memory_problem(analysis_bytes(list(scenarios.values()), weeks, reps),
                                  f"reading {reps} replications of {len(scenarios)} scenarios")
     if problem is not None:
-        raise PreflightError(problem)
-    return [n for n in (horizon_note(sc, weeks) for sc in scenarios.values()) if n]
+        raise PreflightError(f"{sources.get(largest, largest)}: {problem}")

@@ -29,6 +29,7 @@ from sim.scenario.uncertain import (
     marginal_range,
     paths_of,
 )
+from sim.vocab import SEGMENTS
 
 # Sections an `uncertainties:` entry may address: what the manufacturer does not control.
 UNCERTAIN_SECTIONS = ("market", "competitor", "choice", "behaviour")
@@ -104,7 +105,28 @@ class Scenario(Strict):
                 raise ValueError(f"products: no product line is sold in segment '{seg}' (mix)")
         check_levers(self)
         self._check_uncertainties()
+        self._check_trade()
         return self
+
+    def _check_trade(self) -> None:
+        # A market where nothing can be sold runs to all-zero tables, and every comparison
+        # against it reads +0.0%: refuse it here, before any run, naming the setting.
+        ranges = self.uncertain_ranges()
+
+        def most(path: str, value: float) -> float:  # an uncertain setting may draw more
+            return max(value, ranges.get(path, (value, value))[1])
+
+        m = self.market
+        if not any(most(f"market.segment_shares.{s}", m.segment_shares[s]) > 0
+                   and most(f"market.deal_rate.{s}", m.deal_rate[s]) > 0 for s in SEGMENTS):
+            raise ValueError("market.deal_rate: no customer raises a deal (every segment's "
+                             "rate, or its share, is 0), so nothing can be sold; give a "
+                             "segment with customers a rate above 0")
+        if not has_sellers(self):
+            raise ValueError("network: no agent can sell: distributors, direct_reps and every "
+                             "partner kind but specifier (who only advise) are 0 and no "
+                             "marketplace sells (network.marketplace with "
+                             "policy.marketplace.enabled); contract at least one seller")
 
     def _check_uncertainties(self) -> None:
         for path, entry in self.uncertainties.items():
@@ -172,6 +194,23 @@ class Scenario(Strict):
             raise ValueError(f"rollout.{where}: the strategy starts in week {start}, after "
                              f"the last week simulated (weeks: {self.weeks}); start it "
                              "earlier or simulate longer")
+
+
+def has_sellers(sc: Scenario) -> bool:
+    """Whether some agent of ``sc`` can sell, at the start or once its rollout adds one.
+
+    A roster's agents are checked with the roster; a strategy that adds or retypes agents,
+    or whose baseline may list on the marketplace, is given the benefit of the doubt.
+    """
+    net = sc.network
+    if net.roster is not None or net.distributors or net.direct_reps:
+        return True
+    if any(n for kind, n in net.partners.items() if kind != "specifier"):
+        return True
+    if net.marketplace and (sc.policy.marketplace.enabled or sc.rollout is not None):
+        return True
+    changes = sc.rollout.network_changes if sc.rollout is not None else []
+    return any(c.action in ("add", "retype") for c in changes)
 
 
 def resolve_path(obj: Any, path: str) -> Any:
