@@ -4,8 +4,9 @@ For five strategies that is eleven slides: the title; one table with a row per s
 (verdict, turnover and margin after the start with intervals, P(shrink), dip); per strategy
 its verdict sentence, figures, what the verdict rests on, the pilot and its dip chart; then
 the turnover of every strategy in small panels, the channel map of today's rules and of each
-strategy, where the change comes from, and how the figures were made. Every picture is scaled from its pixel size into a box inside the slide,
-keeping its aspect, so none runs past an edge.
+strategy, where the change comes from, and how the figures were made. Every picture is
+scaled from its pixel size into a box inside the slide, keeping its aspect, so none runs past
+an edge.
 """
 
 from __future__ import annotations
