@@ -57,4 +57,4 @@ def calibrate(
                     reps, None, seed, (workers, scheduler, dask_local), results, quiet)
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet)
+    print_study(result)

@@ -58,7 +58,7 @@ def run(
     weeks = weeks or scenario.weeks
     with refusals():
         show_notes(check_runs({scenario.name: scenario}, weeks, 1, 1, False,
-                              {scenario.name: str(file)}), False)
+                              {scenario.name: str(file)}))
     prepare_out(out)
     from analysis.cli.terminal import print_summary
     from sim.experiments.store import write_tables
@@ -108,7 +108,7 @@ def compare(
     weeks = weeks or scenarios[names[0]].weeks
     with refusals():
         show_notes(check_runs(scenarios, weeks, local_workers(workers, scheduler), reps, True,
-                              dict(zip(names, map(str, files), strict=True))), quiet)
+                              dict(zip(names, map(str, files), strict=True))))
     if breakeven is not None:
         from analysis.studies.breakeven import check_budget
 
@@ -134,9 +134,8 @@ def compare(
     comp = compare_results(store.root, material=material / 100.0,
                            material_share=material_share / 100.0)
     write_summary(comp, store.root)
-    if not quiet:
-        print_comparison(comp)
-        typer.echo(f"results, summary.csv and summary.json in {store.root}/")
+    print_comparison(comp)
+    typer.echo(f"results, summary.csv and summary.json in {store.root}/")
     if breakeven is not None:
         from analysis.cli.studies import run_and_say_breakeven
 

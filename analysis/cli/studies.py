@@ -40,7 +40,7 @@ def _study(work, reps, weeks, seed, engine_options, out, quiet):
         return work(runs_from(reps, weeks, seed, engine_options, out, progress))
 
     result = with_progress(go, quiet)
-    show_notes(result.notes, quiet)
+    show_notes(result.notes)
     return result
 
 
@@ -74,7 +74,7 @@ def sweep(
     paths = [p for p, *_ in varies]
     from analysis.cli.terminal import print_study
 
-    print_study(result, False, ["point", *paths, "turnover_change_pct", "p_shrink",
+    print_study(result, ["point", *paths, "turnover_change_pct", "p_shrink",
                                 "margin_change_pct"], "sweep")
 
 
@@ -114,7 +114,7 @@ def sensitivity(
                     reps, weeks, seed, (workers, scheduler, dask_local), out, quiet)
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet, table="sensitivity")
+    print_study(result, table="sensitivity")
 
 
 def discover(
@@ -144,7 +144,7 @@ def discover(
                     weeks, seed, (workers, scheduler, dask_local), out, quiet)
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet)
+    print_study(result)
 
 
 def optimize(
@@ -180,7 +180,7 @@ def optimize(
                     weeks, seed, (workers, scheduler, dask_local), out, quiet)
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet)
+    print_study(result)
 
 
 def breakeven(
