@@ -46,6 +46,7 @@ class Column:
     short: str | None = None
     justify: str = "right"
     title_justify: str = "center"    # of the table's title, where this is the key column
+    group: bool = False               # starts a group of columns a split keeps together
 
 
 def _table(title: str | None, key: Column, columns: list[Column], rows, picked: list[int],
@@ -68,6 +69,9 @@ def fit_tables(console: Console, title: str | None, key: Column, columns: list[C
                most: int | None = None) -> list[Table] | None:
     """The table, or tables of fewer columns, each within the console's width.
 
+    A split keeps the columns of a group together (from one ``Column.group`` start to the
+    next) where that needs no more tables than splitting anywhere.
+
     Args:
         console: Where the tables will be printed (its width is the limit).
         title: Title of the (first) table.
@@ -82,38 +86,56 @@ def fit_tables(console: Console, title: str | None, key: Column, columns: list[C
         table of its own (the nearest to fitting there is).
 
     """
-    width = console.width
     every = list(range(len(columns)))
     for short in (False, True):         # short headers may break over two lines
         whole = _table(title, key, columns, rows, every, short=short)
-        if table_width(console, whole) <= width:
+        if table_width(console, whole) <= console.width:
             return [whole]
-    def greedy(cap: int) -> list[list[int]]:
-        """Columns in order, a new table whenever the next one would pass ``cap``."""
+    groups = _split(console, key, columns, rows)
+    tables = [_table(title if n == 0 else None, key, columns, rows, g, short=True)
+              for n, g in enumerate(groups)]
+    if most is not None and (len(tables) > most or any(
+            table_width(console, t) > console.width for t in tables)):
+        return None
+    return tables
+
+
+def _split(console: Console, key: Column, columns: list[Column], rows) -> list[list[int]]:
+    """The columns' indices in tables: by groups if that costs no table more, else by column."""
+    def greedy(units: list[list[int]], cap: int) -> list[list[int]]:
+        """Units in order, a new table whenever the next would pass ``cap``."""
         groups: list[list[int]] = [[]]
-        for i in every:
-            trial = [*groups[-1], i]
+        for unit in units:
+            trial = [*groups[-1], *unit]
             if groups[-1] and table_width(console, _table(None, key, columns, rows, trial,
                                                           short=True)) > cap:
-                groups.append([i])
+                groups.append(list(unit))
             else:
                 groups[-1] = trial
         return groups
 
-    # As few tables as the width allows, then as even as they can be (the narrowest cap
-    # that still needs no more tables), so that no table is left with a column or two.
-    count = len(greedy(width))
-    low, high = width // count, width
-    while low < high:
-        mid = (low + high) // 2
-        low, high = (low, mid) if len(greedy(mid)) <= count else (mid + 1, high)
-    groups = greedy(low)
-    tables = [_table(title if n == 0 else None, key, columns, rows, g, short=True)
-              for n, g in enumerate(groups)]
-    if most is not None and (len(tables) > most or any(
-            table_width(console, t) > width for t in tables)):
-        return None
-    return tables
+    def fits(groups: list[list[int]]) -> bool:
+        return all(table_width(console, _table(None, key, columns, rows, g, short=True))
+                   <= console.width for g in groups)
+
+    def balanced(units: list[list[int]]) -> list[list[int]]:
+        # As few tables as the width allows, then as even as they can be (the narrowest cap
+        # that still needs no more tables), so that no table is left with a column or two.
+        count = len(greedy(units, console.width))
+        low, high = console.width // count, console.width
+        while low < high:
+            mid = (low + high) // 2
+            low, high = (low, mid) if len(greedy(units, mid)) <= count else (mid + 1, high)
+        return greedy(units, low)
+
+    starts = [i for i, c in enumerate(columns) if i == 0 or c.group]
+    grouped = [list(range(a, b)) for a, b in zip(starts, [*starts[1:], len(columns)],
+                                                   strict=True)]
+    by_column = balanced([[i] for i in range(len(columns))])
+    by_group = balanced(grouped)
+    if fits(by_group) and len(by_group) <= len(by_column):
+        return by_group
+    return by_column
 
 
 def print_tables(console: Console, title: str | None, key: Column, columns: list[Column],

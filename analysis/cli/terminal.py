@@ -33,6 +33,7 @@ _YEARLY = [("weeks", "weeks", "{:d}"),
            ("price_dumping", "dumping", "{:,d}"),
            ("agents_active", "active", "{:d}"),
            ("agents_contracted", "contracted", "{:d}")]
+_GROUPS = {"direct", "confl./100"}     # the columns starting turnover and the other KPIs
 
 
 def print_summary(name: str, currency: str, kpis, console: Console | None = None) -> None:
@@ -48,7 +49,8 @@ def print_summary(name: str, currency: str, kpis, console: Console | None = None
             cells.append(fmt.format(int(v)) if fmt.endswith("d}") else fmt.format(v))
         rows.append((f"{int(row['year']):d}", cells))
     for t in fit_tables(console, f"{name}: turnover by channel per year ({currency} thousand)",
-                        Column("year"), [Column(label) for _, label, _ in _YEARLY], rows):
+                        Column("year"), [Column(label, group=label in _GROUPS)
+                                         for _, label, _ in _YEARLY], rows):
         console.print(t)
 
 
@@ -80,17 +82,17 @@ def _figures(comp: Comparison) -> list[tuple[Column, str, Callable]]:
          lambda r: f"{r.windows.margin_after.estimate:+.1f}%"),
         (Column("run rate"), "run rate (last 13 weeks)",
          lambda r: f"{r.windows.run_rate.estimate:+.1f}%"),
-        (Column("P(shrink)"), "P(shrink)", lambda r: _p(r.p_shrink)),
+        (Column("P(shrink)", group=True), "P(shrink)", lambda r: _p(r.p_shrink)),
         (Column(f"P(< -{m})"), f"P(shrink by more than {m})",
          lambda r: _p(r.p_shrink_material)),
         (Column("P(shrink 9 mo)", "P(shrink\n9 mo)"), "P(shrink in the first 9 months)",
          lambda r: _p(r.p_shrink_9m)),
         (Column("diet S/B", "diet\nS/B"), "diet, strategy / baseline",
          lambda r: f"{_p(r.p_diet)} / {_p(r.p_diet_baseline)}"),
-        (Column("worst dip"), "worst dip",
+        (Column("worst dip", group=True), "worst dip",
          lambda r: f"{r.dip.depth_pct:+.1f}% (wk {r.dip.week})"),
         (Column("recovered"), "recovered", _recovered),
-        (Column("Δ confl./100", "Δ confl.\n/100"), "Δ conflicts per 100 deals",
+        (Column("Δ confl./100", "Δ confl.\n/100", group=True), "Δ conflicts per 100 deals",
          lambda r: f"{r.kpi_changes['conflicts_per_100_deals'].estimate:+.1f}"),
         (Column("Δ active", "Δ\nactive"), "Δ active agents",
          lambda r: f"{r.kpi_changes['agents_active'].estimate:+.1f}"),
