@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pandas.api.types import is_numeric_dtype
 from rich.console import Console
 
 from analysis.cli.layout import (
@@ -231,6 +232,7 @@ def print_study(result, columns: list[str] | None = None, table: str | None = No
         t = result.tables[table]
         t = t[columns or list(t.columns)]
         rows = [(first, rest) for first, *rest in _frame_cells(t)]
-        print_tables(console, None, Column(str(t.columns[0])),
-                     [Column(str(c)) for c in t.columns[1:]], rows)
+        key, *others = (Column(str(c), justify="right" if is_numeric_dtype(t[c]) else "left")
+                        for c in t.columns)
+        print_tables(console, None, key, others, rows)
     print_wrapped(console, f"tables, charts and study.json in {result.folder}/")
