@@ -158,7 +158,7 @@ def test_help_names_values_in_words(command):
     assert r.exit_code == 0, r.output
     assert "Usage" in r.output and "--help" in r.output
     assert not TYPE_NAME.findall(r.output), (command, TYPE_NAME.findall(r.output))
-    for typed in ("<list", "<bool", "<int", "<float", "<Path", "<path", "<str>"):
+    for typed in ("<list", "<bool", "<int", "<float", "<Path", "<path", "<str>", "x>=", "<=x"):
         assert typed not in r.output, (command, typed)
 
 
@@ -166,8 +166,9 @@ def test_help_words_for_values_and_switches():
     text = CliRunner().invoke(app, ["compare", "--help"], env={"COLUMNS": "120"}).output
     rows = {m.group(1): m.group(2).strip() for m in
             re.finditer(r"│\s+(--[a-z-]+)\s+(\S*(?: \[[^\]]*\])?)", text)}
-    assert rows["--out"] == "FOLDER" and rows["--reps"].startswith("N ")
-    assert rows["--weeks"].startswith("WEEKS") and rows["--scheduler"] == "ADDRESS"
+    assert rows["--out"] == "FOLDER" and rows["--reps"] == "N [at least 1]"
+    assert rows["--weeks"] == "WEEKS [1 to 5200]" and rows["--scheduler"] == "ADDRESS"
+    assert rows["--material-share"] == "PERCENT [0.0 to 100.0]"
     # a switch takes no value: its help text follows it directly (read across wrapped rows)
     flat = " ".join(text.replace("│", " ").split())
     assert "--quiet No progress output; results and errors are still printed." in flat

@@ -10,12 +10,24 @@ here change only how help names values; parsing, checks and errors stay Typer's.
 * an option without one shows its name in capitals (``--port PORT``);
 * a switch (``--quiet``, ``--fit/--no-fit``, ``--help``) shows nothing;
 * an argument shows its name only (already a word such as FILE), with ``...`` when it takes
-  one or more values.
+  one or more values;
+* a range reads ``[at least 1]`` or ``[1 to 5200]`` rather than ``[x>=1]``.
 """
 
 from __future__ import annotations
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+
+def range_words(low, high) -> str | None:
+    """A number's allowed range in words: ``at least 1``, ``at most 1``, ``1 to 5200``."""
+    if low is None and high is None:
+        return None
+    if high is None:
+        return f"at least {low}"
+    if low is None:
+        return f"at most {high}"
+    return f"{low} to {high}"
 
 
 class PlainArgument(TyperArgument):
@@ -24,6 +36,18 @@ class PlainArgument(TyperArgument):
     def display_type_rich(self, ctx) -> str | None:
         """No type beside the argument's name; ``...`` when it takes several values."""
         return "..." if self.nargs != 1 else None
+
+    def _get_number_range_help_str(self) -> str | None:
+        return range_words(self.min, self.max)
+
+
+class PlainOption(TyperOption):
+    """An option whose help gives its range in words."""
+
+    def _get_number_range_help_str(self) -> str | None:
+        if self.count and self.min == 0 and self.max is None:
+            return None
+        return range_words(self.min, self.max)
 
 
 def value_word(option: TyperOption) -> str:
@@ -38,10 +62,11 @@ def value_word(option: TyperOption) -> str:
 def plain_words(params: list) -> None:
     """Give every parameter a plain word for its value (in place)."""
     for param in params:
-        if isinstance(param, TyperOption):
+        # The class decides only how help shows the value; the parameter is otherwise Typer's.
+        if type(param) is TyperOption:
             param.metavar = value_word(param)
+            param.__class__ = PlainOption
         elif type(param) is TyperArgument:
-            # The class decides how help shows the type; the argument is otherwise unchanged.
             param.__class__ = PlainArgument
 
 
