@@ -32,10 +32,9 @@ def terminal_width() -> int | None:
     return max(NARROWEST, columns) if columns > 0 else None
 
 
-def terminal_console(width: int | None = None) -> Console:
-    """A console as wide as the terminal (or ``width``); sentences wrap on a terminal only."""
-    return Console(width=width or terminal_width() or UNBOUNDED,
-                   soft_wrap=not sys.stdout.isatty())
+def terminal_console() -> Console:
+    """A console as wide as the terminal; sentences wrap on a terminal only."""
+    return Console(width=terminal_width() or UNBOUNDED, soft_wrap=not sys.stdout.isatty())
 
 
 @dataclass(frozen=True)
