@@ -145,5 +145,11 @@ def test_compare_prints_and_saves_the_summary(tmp_path):
     assert doc["material_share"] == 0.05
     assert set(doc["strategies"]["small_cut"]["decomposition"]["parts"]) >= {"newly_won"}
     quiet = cli("compare", FIXTURES / "small.yaml", FIXTURES / "small_cut.yaml", "--reps", "3",
-                "--weeks", "40", "--workers", "1", "--out", tmp_path, "--quiet")
-    assert quiet.returncode == 0 and quiet.stdout == ""
+                "--weeks", "40", "--workers", "1", "--out", tmp_path, "--material-share", "5",
+                "--quiet")
+    # --quiet hides the progress, never the result: the same summary, without progress lines
+    assert quiet.returncode == 0, quiet.stderr
+    assert "replications done" not in quiet.stdout
+    assert "P(shrink)" in quiet.stdout and f"summary.json in {tmp_path}/" in quiet.stdout
+    assert quiet.stdout == r.stdout.replace(
+        "".join(x + "\n" for x in r.stdout.splitlines() if "replications done" in x), "")

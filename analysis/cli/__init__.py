@@ -12,8 +12,10 @@ import sys
 import typer
 
 from analysis.cli import calibrate, client, commands, fit_choice, pilot, studies
+from analysis.cli.help import PlainCommand, PlainGroup
 
 app = typer.Typer(
+    cls=PlainGroup,
     help="channelsim: stress-test a sales-channel strategy before rollout.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -38,7 +40,7 @@ COMMANDS = {
     "fit-choice": fit_choice.fit_choice,
 }
 for _name, _command in COMMANDS.items():
-    app.command(_name)(_command)
+    app.command(_name, cls=PlainCommand)(_command)
 
 
 def usage_line(exc) -> str:

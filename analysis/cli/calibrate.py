@@ -15,24 +15,31 @@ from analysis.cli.studies import _ranges, _study
 def calibrate(
     file: Annotated[Path, typer.Argument(help="The scenario to calibrate (the baseline).",
                                          metavar="FILE")],
-    history: Annotated[Path, typer.Option(help="The client's history (CSV or .xlsx).")],
-    fit: Annotated[list[str], typer.Option(help="PATH=LOW:HIGH, a setting to fit.")],
-    reps: Annotated[int, typer.Option(min=2, help="Replications per candidate.")] = 5,
+    history: Annotated[Path, typer.Option(
+        metavar="FILE", help="The client's history (CSV or .xlsx).")],
+    fit: Annotated[list[str], typer.Option(
+        metavar="PATH=LOW:HIGH", help="PATH=LOW:HIGH, a setting to fit (repeatable).")],
+    reps: Annotated[int, typer.Option(min=2, metavar="N", help="Replications per candidate.")] = 5,
     budget: Annotated[int | None, typer.Option(
-        min=10, help="Candidates the search may try (default: 20 + 40 per --fit setting).")
+        min=10, metavar="N",
+        help="Candidates the search may try (default: 20 + 40 per --fit setting).")
     ] = None,
     holdout: Annotated[int, typer.Option(
-        min=0, help="Keep the last N months out of the fit and check the forecast on them.")] =
+        min=0, metavar="MONTHS",
+        help="Keep the last N months out of the fit and check the forecast on them.")] =
     0,
     omega_runs: Annotated[int | None, typer.Option(
-        min=2, help="Runs on separate seeds for the moments' covariance (default: 10 per "
+        min=2, metavar="RUNS",
+        help="Runs on separate seeds for the moments' covariance (default: 10 per "
         "tested moment; fewer leave the fit test out).")] = None,
-    out: Annotated[Path, typer.Option(help="The calibrated scenario file to write.")] = Path(
+    out: Annotated[Path, typer.Option(
+        metavar="FILE", help="The calibrated scenario file to write.")] = Path(
         "calibrated.yaml"),
     also: Annotated[list[Path] | None, typer.Option(
-        help="A strategy to calibrate the same way (written beside --out as "
+        metavar="FILE", help="A strategy to calibrate the same way (written beside --out as "
              "<name>_calibrated.yaml); repeatable.")] = None,
-    results: Annotated[Path, typer.Option(help="Study folder (resumable).")] = Path(
+    results: Annotated[Path, typer.Option(
+        metavar="FOLDER", help="Study folder (resumable).")] = Path(
         "results/calibrate"),
     seed: Seed = 1, workers: Workers = None, scheduler: Scheduler = None,
     dask_local: DaskLocal = False, quiet: Quiet = False,
@@ -60,4 +67,4 @@ def calibrate(
                     (workers, scheduler, dask_local)), results, quiet, horizon=weeks_for(months))
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet)
+    print_study(result)

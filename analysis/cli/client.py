@@ -11,17 +11,18 @@ from analysis.cli.common import load, refusals, writable_file
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "scenarios" / "case_baseline.yaml"
-Reps = Annotated[int, typer.Option(min=2, help="Futures of the check (not used in the fit).")]
-Steps = Annotated[int, typer.Option(min=1, help="Steps of the solve.")]
+Reps = Annotated[int, typer.Option(min=2, metavar="N",
+    help="Futures of the check (not used in the fit).")]
+Steps = Annotated[int, typer.Option(min=1, metavar="N", help="Steps of the solve.")]
 
 
 def _file(help_: str):
-    return typer.Option(help=help_, exists=True, dir_okay=False, readable=True)
+    return typer.Option(metavar="FILE", help=help_, exists=True, dir_okay=False, readable=True)
 
 
 def init(
     roster: Annotated[Path, _file("The client's roster (CSV or .xlsx).")],
-    out: Annotated[Path, typer.Option(help="The baseline scenario to write.")],
+    out: Annotated[Path, typer.Option(metavar="FILE", help="The baseline scenario to write.")],
     accounts: Annotated[Path | None, _file("The client's accounts (CSV or .xlsx).")] = None,
     prices: Annotated[Path | None, _file("The price list: product, list_price, unit_cost "
                                          "[, complexity, stocked].")] = None,
@@ -29,6 +30,7 @@ def init(
     template: Annotated[Path, _file("The scenario whose behaviour, choice and policy the "
                                     "baseline takes.")] = TEMPLATE,
     also: Annotated[list[Path] | None, typer.Option(
+        metavar="FILE",
         help="A strategy to write on the client's network too (as <out>_<strategy>.yaml); "
              "repeatable.", exists=True, dir_okay=False)] = None,
     fit: Annotated[bool, typer.Option(help="Solve the starting points to reproduce the "

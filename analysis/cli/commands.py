@@ -47,7 +47,8 @@ def validate(files: Files):
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file.", metavar="FILE")],
     weeks: Weeks = None, seed: Seed = 1,
-    out: Annotated[Path, typer.Option(help="Folder for the six Parquet tables.")] = Path(
+    out: Annotated[Path, typer.Option(
+        metavar="FOLDER", help="Folder for the six Parquet tables.")] = Path(
         "results/run"),
 ):
     """Simulate one scenario; write kpis, by_region, conflicts, agents and flows as Parquet."""
@@ -57,7 +58,7 @@ def run(
     weeks = weeks or scenario.weeks
     with refusals():
         show_notes(check_runs({scenario.name: scenario}, weeks, 1, 1, False,
-                              {scenario.name: str(file)}), False)
+                              {scenario.name: str(file)}))
     prepare_out(out)
     from analysis.cli.terminal import print_summary
     from sim.experiments.store import write_tables
@@ -74,19 +75,21 @@ def compare(
                                              metavar="BASELINE")],
     strategies: Annotated[list[Path], typer.Argument(help="Strategy files to compare.",
                                                      metavar="STRATEGIES")],
-    reps: Annotated[int, typer.Option(min=1, help="Replications (simulated futures).")] = 20,
+    reps: Annotated[int, typer.Option(
+        min=1, metavar="N", help="Replications (simulated futures).")] = 20,
     weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
     scheduler: Scheduler = None, dask_local: DaskLocal = False,
-    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Result folder (resumable).")] = Path(
         "results/compare"),
     material: Annotated[float, typer.Option(
-        help="Materiality threshold in percent of baseline turnover.")] = -1.0,
+        metavar="PERCENT", help="Materiality threshold in percent of baseline turnover.")] = -1.0,
     material_share: Annotated[float, typer.Option(
-        min=0.0, max=100.0, help="A channel, region or segment losing more than this "
+        min=0.0, max=100.0, metavar="PERCENT",
+        help="A channel, region or segment losing more than this "
         "percent of its baseline is named in the summary.")] = 20.0,
     no_uncertainty: NoUncertainty = False, quiet: Quiet = False,
     placebo: Annotated[int, typer.Option(
-        min=0, help="Futures of the baseline alone for the pilots' placebo and power "
+        min=0, metavar="N", help="Futures of the baseline alone for the pilots' placebo and power "
         "(200 or more; 0: none).")] = 0,
     breakeven: Annotated[int | None, typer.Option(
         min=1, metavar="RUNS", help="Then find each strategy's break-even per uncertainty "
@@ -105,7 +108,7 @@ def compare(
     weeks = weeks or scenarios[names[0]].weeks
     with refusals():
         show_notes(check_runs(scenarios, weeks, local_workers(workers, scheduler), reps, True,
-                              dict(zip(names, map(str, files), strict=True))), quiet)
+                              dict(zip(names, map(str, files), strict=True))))
     if breakeven is not None:
         from analysis.studies.breakeven import check_budget
 
@@ -131,9 +134,8 @@ def compare(
     comp = compare_results(store.root, material=material / 100.0,
                            material_share=material_share / 100.0)
     write_summary(comp, store.root)
-    if not quiet:
-        print_comparison(comp)
-        typer.echo(f"results, summary.csv and summary.json in {store.root}/")
+    print_comparison(comp)
+    typer.echo(f"results, summary.csv and summary.json in {store.root}/")
     if breakeven is not None:
         from analysis.cli.studies import run_and_say_breakeven
 
@@ -148,8 +150,10 @@ def report(
     xlsx: Annotated[bool, typer.Option("--xlsx", help="Also write an Excel workbook (summary, "
                                        "agents at risk, every agent).")] = False,
     out: Annotated[Path | None, typer.Option(
+        metavar="FILE",
         help="HTML file to write (default: FOLDER/report.html; the deck beside it).")] = None,
     calibration: Annotated[Path | None, typer.Option(
+        metavar="FOLDER",
         help="A calibrate results folder: show how well the baseline fits the history.")] =
     None,
 ):
@@ -192,9 +196,10 @@ def _workbook(folder: Path, html: Path) -> Path:
 def diagnose(
     file: Annotated[Path, typer.Argument(
         help="A scenario (.yaml) or a deal export (.csv or .xlsx).", metavar="FILE")],
-    seed: Annotated[int, typer.Option(min=0, help="Seed for a scenario's run.")] = 1,
-    reps: Annotated[int, typer.Option(min=1, help="Replications of a scenario.")] = 3,
+    seed: Annotated[int, typer.Option(min=0, metavar="N", help="Seed for a scenario's run.")] = 1,
+    reps: Annotated[int, typer.Option(min=1, metavar="N", help="Replications of a scenario.")] = 3,
     calibration: Annotated[Path | None, typer.Option(
+        metavar="FOLDER",
         help="A calibrate results folder: also show how well the scenario fits the history.")]
     = None,
 ):

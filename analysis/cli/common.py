@@ -113,8 +113,7 @@ def with_progress(work, quiet: bool):
         return work(progress.update)
 
 
-def show_notes(notes: list[str], quiet: bool) -> None:
-    """What a partial horizon leaves out, on stderr (unless quiet)."""
-    if not quiet:
-        for note in notes:
-            typer.echo(f"note: {note}", err=True)
+def show_notes(notes: list[str]) -> None:
+    """What a partial horizon leaves out, on stderr (with --quiet too: it qualifies results)."""
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)

@@ -22,10 +22,13 @@ def _print(fit, table) -> None:
 
 
 def fit_choice(
-    quotes: Annotated[Path, typer.Option(help="The client's quote log (CSV or .xlsx).")],
-    scenario: Annotated[Path, typer.Option(help="The scenario the quotes were made in "
+    quotes: Annotated[Path, typer.Option(
+        metavar="FILE", help="The client's quote log (CSV or .xlsx).")],
+    scenario: Annotated[Path, typer.Option(
+        metavar="FILE", help="The scenario the quotes were made in "
                                            "(its choice section is the prior).")],
-    out: Annotated[Path, typer.Option(help="The fitted scenario to write (it extends "
+    out: Annotated[Path, typer.Option(
+        metavar="FILE", help="The fitted scenario to write (it extends "
                                       "--scenario).")] = Path("fitted.yaml"),
 ):
     """Fit the choice weights and brand nest to quotes (nested logit, Biogeme); write them.

@@ -33,21 +33,27 @@ def pilot_design(
     strategy: Annotated[Path, typer.Argument(help="The strategy file (with a pilot week).",
                                              metavar="STRATEGY")],
     baseline: Annotated[Path | None, typer.Option(
-        help="Baseline scenario (default: the file the strategy extends).")] = None,
+        metavar="FILE", help="Baseline scenario (default: the file the strategy extends).")] = None,
     target_effect: Annotated[float | None, typer.Option(
+        metavar="PERCENT",
         help="Effect to detect, percent (default: the full rollout's true effect).")] = None,
     metric: Annotated[str, typer.Option(
+        metavar="NAME",
         help="What the pilot reads: turnover, sell_through or deals_won.")] = "turnover",
     candidates: Annotated[str | None, typer.Option(
-        help="Regions a pilot may use, comma-separated (default: all).")] = None,
+        metavar="REGIONS", help="Regions a pilot may use, comma-separated (default: all).")] = None,
     exclude: Annotated[str | None, typer.Option(
-        help="Regions a pilot may not use, comma-separated.")] = None,
-    budget: Annotated[int, typer.Option(min=1, help="The most simulation runs to spend.")] =
+        metavar="REGIONS", help="Regions a pilot may not use, comma-separated.")] = None,
+    budget: Annotated[int, typer.Option(
+        min=1, metavar="RUNS", help="The most simulation runs to spend.")] =
     1000,
-    futures: Annotated[int, typer.Option(min=20, help="Futures of each placebo.")] = 200,
-    reps: Annotated[int, typer.Option(min=2, help="Paired futures per design tried.")] = 20,
+    futures: Annotated[int, typer.Option(min=20, metavar="N",
+        help="Futures of each placebo.")] = 200,
+    reps: Annotated[int, typer.Option(
+        min=2, metavar="N", help="Paired futures per design tried.")] = 20,
     seed: Seed = 1, workers: Workers = None,
-    out: Annotated[Path, typer.Option(help="Folder for the design table.")] = Path(
+    out: Annotated[Path, typer.Option(
+        metavar="FOLDER", help="Folder for the design table.")] = Path(
         "results/pilot-design"),
 ):
     """Search pilot regions (1-3) and durations for the smallest pilot that can tell."""

@@ -65,7 +65,7 @@ def _study(work, start: dict, options: tuple, out: Path, quiet: bool, varied=(),
         return work(runs_from(reps, weeks, seed, engine_options, out, progress, sources))
 
     result = with_progress(go, quiet)
-    show_notes(result.notes, quiet)
+    show_notes(result.notes)
     return result
 
 
@@ -79,12 +79,14 @@ def _ranges(texts: list[str], option: str, steps: bool = False):
 def sweep(
     file: Scenario,
     vary: Annotated[list[str], typer.Option(
+        metavar="PATH=LOW:HIGH:STEPS",
         help="PATH=LOW:HIGH:STEPS, e.g. policy.discounts.promo=0:0.1:5 (repeatable).")],
     samples: Annotated[int | None, typer.Option(
-        min=2, help="Latin hypercube of this many points instead of the full grid.")] = None,
+        min=2, metavar="N",
+        help="Latin hypercube of this many points instead of the full grid.")] = None,
     reps: Reps = 10, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
     scheduler: Scheduler = None, dask_local: DaskLocal = False,
-    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Result folder (resumable).")] = Path(
         "results/sweep"),
     quiet: Quiet = False,
 ):
@@ -101,7 +103,7 @@ def sweep(
                     (reps, weeks, seed, (workers, scheduler, dask_local)), out, quiet, paths)
     from analysis.cli.terminal import print_study
 
-    print_study(result, False, ["point", *paths, "turnover_change_pct", "p_shrink",
+    print_study(result, ["point", *paths, "turnover_change_pct", "p_shrink",
                                 "margin_change_pct"], "sweep")
 
 
@@ -109,20 +111,24 @@ def sensitivity(
     file: Annotated[Path, typer.Argument(
         help="Scenario (the strategy, with --against).", metavar="FILE")],
     against: Annotated[Path | None, typer.Option(
-        help="Baseline: outcomes become paired changes against it.")] = None,
-    method: Annotated[str, typer.Option(help="tornado, morris or sobol.")] = "morris",
+        metavar="FILE", help="Baseline: outcomes become paired changes against it.")] = None,
+    method: Annotated[str, typer.Option(
+        metavar="NAME", help="tornado, morris or sobol.")] = "morris",
     samples: Annotated[int | None, typer.Option(
-        min=2, help="Morris trajectories (default 10) or Sobol base samples (default 64).")] =
+        min=2, metavar="N",
+        help="Morris trajectories (default 10) or Sobol base samples (default 64).")] =
     None,
     output: Annotated[str, typer.Option(
+        metavar="NAME",
         help="turnover, margin, p_shrink, conflicts_per_100_deals, top20_share, ...")] =
     "turnover",
     factor: Annotated[list[str] | None, typer.Option(
+        metavar="PATH=LOW:HIGH",
         help="PATH=LOW:HIGH: also vary this setting (set on both sides if it is one of the "
              "baseline's uncertainties, else on the strategy only).")] = None,
     reps: Reps = 5, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
     scheduler: Scheduler = None, dask_local: DaskLocal = False,
-    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Result folder (resumable).")] = Path(
         "results/sensitivity"),
     quiet: Quiet = False,
 ):
@@ -143,7 +149,7 @@ def sensitivity(
                     quiet)
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet, table="sensitivity")
+    print_study(result, table="sensitivity")
 
 
 def discover(
@@ -151,15 +157,17 @@ def discover(
                                              metavar="BASELINE")],
     strategy: Annotated[Path, typer.Argument(help="The strategy to stress-test.",
                                              metavar="STRATEGY")],
-    samples: Annotated[int, typer.Option(min=10, help="Futures sampled (Latin hypercube).")] =
+    samples: Annotated[int, typer.Option(min=10, metavar="N",
+        help="Futures sampled (Latin hypercube).")] =
     100,
     reps: Reps = 3,
     threshold: Annotated[float, typer.Option(
+        metavar="PERCENT",
         help="A future counts as shrinking when the mean turnover change is below this "
              "(percent).")] = 0.0,
     weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
     scheduler: Scheduler = None, dask_local: DaskLocal = False,
-    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Result folder (resumable).")] = Path(
         "results/discover"),
     quiet: Quiet = False,
 ):
@@ -175,23 +183,27 @@ def discover(
                     (reps, weeks, seed, (workers, scheduler, dask_local)), out, quiet)
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet)
+    print_study(result)
 
 
 def optimize(
     file: Annotated[Path, typer.Argument(help="The starting scenario.", metavar="FILE")],
-    lever: Annotated[list[str], typer.Option(help="PATH=LOW:HIGH, a lever to search.")],
-    objective: Annotated[str, typer.Option(help="turnover or margin.")] = "turnover",
+    lever: Annotated[list[str], typer.Option(
+        metavar="PATH=LOW:HIGH", help="PATH=LOW:HIGH, a lever to search (repeatable).")],
+    objective: Annotated[str, typer.Option(
+        metavar="NAME", help="turnover or margin.")] = "turnover",
     max_p_shrink: Annotated[float, typer.Option(
-        min=0.0, max=1.0, help="Largest acceptable share of futures where turnover falls "
+        min=0.0, max=1.0, metavar="SHARE",
+        help="Largest acceptable share of futures where turnover falls "
                                "below the start.")] = 0.1,
-    trials: Annotated[int, typer.Option(min=2, help="Settings to try.")] = 30,
-    batch: Annotated[int, typer.Option(min=1, help="Settings tried at once.")] = 4,
+    trials: Annotated[int, typer.Option(min=2, metavar="N", help="Settings to try.")] = 30,
+    batch: Annotated[int, typer.Option(min=1, metavar="N", help="Settings tried at once.")] = 4,
     reps: Reps = 5, weeks: Weeks = None, seed: Seed = 1, workers: Workers = None,
     scheduler: Scheduler = None, dask_local: DaskLocal = False,
-    out: Annotated[Path, typer.Option(help="Result folder (resumable).")] = Path(
+    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Result folder (resumable).")] = Path(
         "results/optimize"),
     save: Annotated[Path | None, typer.Option(
+        metavar="FILE",
         help="Scenario file for the best setting (default: OUT/best.yaml).")] = None,
     no_uncertainty: NoUncertainty = False, quiet: Quiet = False,
 ):
@@ -212,18 +224,20 @@ def optimize(
                     (reps, weeks, seed, (workers, scheduler, dask_local)), out, quiet)
     from analysis.cli.terminal import print_study
 
-    print_study(result, quiet)
+    print_study(result)
 
 
 def breakeven(
     folder: Annotated[Path, typer.Argument(
         help="A finished compare folder (its --out).", metavar="DIR")],
     reps: Annotated[int | None, typer.Option(
+        metavar="N",
         help="Futures per evaluation (default: the comparison's; its first seeds).")] = None,
-    steps: Annotated[int, typer.Option(min=0, max=6,
+    steps: Annotated[int, typer.Option(min=0, max=6, metavar="N",
                                        help="Bisection steps per uncertainty.")] = 6,
     budget: Annotated[int | None, typer.Option(
-        min=1, help="The most simulation runs to spend (fewer bisection steps if needed).")] = None,
+        min=1, metavar="RUNS",
+        help="The most simulation runs to spend (fewer bisection steps if needed).")] = None,
     workers: Workers = None, quiet: Quiet = False,
 ):
     """Where each strategy's change in turnover after its start crosses zero, per uncertainty."""
