@@ -81,10 +81,10 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
         assert f"Where the change comes from, from week {d.first_effect_week}" in html
         assert f"<td>{d.parts['channel_stock'].estimate:+,.0f}</td>" in html
     assert html.count('<tr class="loss">') == sum(len(r.losses) for r in comp.strategies.values())
-    # the deck (#25): title, the summary table, one slide per strategy, a three-slide appendix
+    # the deck (#25): title, the summary table, one slide per strategy, a four-slide appendix
     prs = Presentation(str(deck_path))
     slides = list(prs.slides)
-    assert len(slides) == 2 + len(comp.strategies) + 3
+    assert len(slides) == 2 + len(comp.strategies) + 4
     table = next(sh for sh in slides[1].shapes if sh.has_table).table
     summary = "\n".join(c.text for row in table.rows for c in row.cells)
     assert [sl.shapes.title.text for sl in slides[2:4]] == ["Small cut", "Small pilot"]
