@@ -17,7 +17,8 @@ import numpy as np
 
 from sim.market.deals import DealBook, Offers
 from sim.market.policy import CompiledPolicy
-from sim.rng import COMPETITOR_HASH_ID, SALT_COMPLY, SALT_REACH, hash_pairs, hash_uniform
+from sim.rng import COMPETITOR_HASH_ID, SALT_COMPLY, SALT_REACH, hash_pairs
+from sim.rng_jit import hash_below
 from sim.rules.pricing import is_dumping, quote_price
 from sim.scenario import Scenario
 from sim.vocab import KINDS, ROLES, SEGMENTS, WEEKS_PER_YEAR, Kind, Role, Segment, State
@@ -201,14 +202,9 @@ class ChannelAgents:
             boost = r.incumbent * ((1.0 - s) + s * sat)
             ok = can[own, j] & self.plan.working[j]
             p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, cap)), 0.0)
-        # the same uniform per deal and agent; drawn only for the agents with a chance when
-        # they are few (a uniform is never below a chance of 0, so the mask is the same)
-        live = np.flatnonzero(p.any(axis=0))
-        if len(live) > 0.6 * self.n:
-            bid = hash_uniform(deals.key[rows], self.ids[: self.n], SALT_REACH) < p
-        else:
-            bid = np.zeros(p.shape, dtype=bool)
-            bid[:, live] = hash_uniform(deals.key[rows], self.ids[live], SALT_REACH) < p[:, live]
+        # the same uniform per deal and agent, hashed only where the chance is above 0 (a
+        # uniform is never below 0, so the same mask), in one compiled pass
+        bid = hash_below(deals.key[rows], self.ids[: self.n], SALT_REACH, p)
         projects = seg == Segment.PROJECT
         if projects.any() and len(self.team.reps):
             reps = self.team.reps
