@@ -1,15 +1,17 @@
-"""Compiled per-pair draws: the reach hash of every (deal, agent) pair in one pass.
+"""Compiled SplitMix64: the per-deal hashes of ``sim.rng`` in one pass each.
 
-``hash_below(keys, ids, salt, p)`` is ``hash_uniform(keys, ids, salt) < p`` of
-``sim.rng``, bit for bit: the same SplitMix64 integer steps in the same order (uint64
-arithmetic wraps modulo 2**64 in both), the top 53 bits times ``2**-53`` (exact), and the
-same comparison. A pair whose chance is not above 0 is not hashed at all: a uniform is
-never below 0 (nor below NaN), so its answer is False either way. The numpy form makes
-eight passes over a deal-by-agent array and the float array of uniforms; this is one
-pass with no temporary, which is most of the cost of a market with many agents.
+The same integer steps in the same order as the numpy form (uint64 arithmetic wraps modulo
+2**64 in both), the top 53 bits times ``2**-53`` (exact) and the same comparisons, so the
+same bits; but one loop with no temporaries instead of eight or more whole-array passes
+and their Python calls, which is most of the cost of the week's small hashes and of the
+reach draw of a market with many agents.
+
+``hash_below(keys, ids, salt, p)`` is ``hash_uniform(keys, ids, salt) < p``: a pair whose
+chance is not above 0 is not hashed at all (a uniform is never below 0, nor below NaN, so
+its answer is False either way).
 
 Compiled with ``cache=True`` (the machine code is kept beside the module) and called
-once on a tiny input at import, so no run pays for compiling or loading it.
+once on tiny inputs at import, so no run pays for compiling or loading it.
 """
 
 from __future__ import annotations
@@ -17,10 +19,36 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.rng import _GOLDEN, _M1, _M2, _UNIT, _salt_code
-
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+UNIT = 1.0 / 9007199254740992.0
 _S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
 _ONE = np.uint64(1)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _mix(x):  # pragma: no cover - compiled
+    x ^= x >> _S30
+    x *= M1
+    x ^= x >> _S27
+    x *= M2
+    return x ^ (x >> _S31)
+
+
+@numba.njit(cache=True, nogil=True)
+def mix_to_unit(x, out):  # pragma: no cover - compiled
+    """``out[i]``: the uniform of the mixed ``x[i]`` (flat arrays of the same length)."""
+    for i in range(x.shape[0]):
+        out[i] = np.float64(_mix(x[i]) >> _S11) * UNIT
+
+
+@numba.njit(cache=True, nogil=True)
+def mix_keys(week_key, customers, numbers, out):  # pragma: no cover - compiled
+    """Deal keys: ``mix(mix(week_key ^ (c + 1) golden) ^ (n + 1) M2)`` per deal."""
+    for i in range(customers.shape[0]):
+        x = _mix(week_key ^ ((customers[i] + _ONE) * GOLDEN))
+        out[i] = _mix(x ^ ((numbers[i] + _ONE) * M2))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -31,15 +59,22 @@ def _below(keys, ids, salt, p, out):  # pragma: no cover - compiled
         for j in range(n_a):
             pij = p[i, j]
             if pij > 0.0:
-                x = k ^ ((ids[j] + _ONE) * _GOLDEN)
-                x ^= x >> _S30
-                x *= _M1
-                x ^= x >> _S27
-                x *= _M2
-                x ^= x >> _S31
-                out[i, j] = np.float64(x >> _S11) * _UNIT < pij
+                x = _mix(k ^ ((ids[j] + _ONE) * GOLDEN))
+                out[i, j] = np.float64(x >> _S11) * UNIT < pij
             else:
                 out[i, j] = False
+
+
+def salt_code(salt: int) -> np.uint64:
+    """``salt * M2`` modulo 2**64 (kept per salt: a handful of them)."""
+    code = _SALT_CODES.get(salt)
+    if code is None:
+        with np.errstate(over="ignore"):
+            code = _SALT_CODES[salt] = np.uint64(salt) * M2
+    return code
+
+
+_SALT_CODES: dict[int, np.uint64] = {}
 
 
 def hash_below(keys: np.ndarray, ids: np.ndarray, salt: int, p: np.ndarray) -> np.ndarray:
@@ -55,9 +90,16 @@ def hash_below(keys: np.ndarray, ids: np.ndarray, salt: int, p: np.ndarray) -> n
     p = np.ascontiguousarray(p, dtype=np.float64)
     out = np.empty(p.shape, dtype=np.bool_)
     _below(np.asarray(keys, dtype=np.uint64), np.asarray(ids, dtype=np.int64).astype(np.uint64),
-           _salt_code(salt), p, out)
+           salt_code(salt), p, out)
     return out
 
 
-# load (or, the first time on a machine, compile) the machine code now, not in a run
-hash_below(np.zeros(1, dtype=np.uint64), np.zeros(1, dtype=np.int64), 1, np.ones((1, 1)))
+def _load() -> None:
+    """Load (or, the first time on a machine, compile) each kernel now, not in a run."""
+    one = np.ones(1, dtype=np.uint64)
+    mix_to_unit(one, np.empty(1))
+    mix_keys(one[0], one, one, np.empty(1, dtype=np.uint64))
+    hash_below(one, np.zeros(1, dtype=np.int64), 1, np.ones((1, 1)))
+
+
+_load()
