@@ -36,6 +36,12 @@ def _mix(x):  # pragma: no cover - compiled
     return x ^ (x >> _S31)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def pair_uniform(salted_key, agent_id):  # pragma: no cover - compiled
+    """The uniform of one (deal key XOR salt code, agent id) pair, for other kernels."""
+    return np.float64(_mix(salted_key ^ ((agent_id + _ONE) * GOLDEN)) >> _S11) * UNIT
+
+
 @numba.njit(cache=True, nogil=True)
 def mix_to_unit(x, out):  # pragma: no cover - compiled
     """``out[i]``: the uniform of the mixed ``x[i]`` (flat arrays of the same length)."""
@@ -59,8 +65,7 @@ def _below(keys, ids, salt, p, out):  # pragma: no cover - compiled
         for j in range(n_a):
             pij = p[i, j]
             if pij > 0.0:
-                x = _mix(k ^ ((ids[j] + _ONE) * GOLDEN))
-                out[i, j] = np.float64(x >> _S11) * UNIT < pij
+                out[i, j] = pair_uniform(k, ids[j]) < pij
             else:
                 out[i, j] = False
 
