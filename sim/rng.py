@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.rng_jit import GOLDEN as _GOLDEN
 from sim.rng_jit import M1 as _M1
-from sim.rng_jit import mix_keys, mix_to_unit, salt_code
+from sim.rng_jit import invert_poisson, mix_keys, mix_to_unit, salt_code
 
 STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 
@@ -165,16 +165,9 @@ def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     lam = np.asarray(lam, dtype=float)
     if lam.shape != u.shape:  # broadcast_to costs more than the rest for a week's rates
         lam = np.broadcast_to(lam, u.shape)
-    p = np.exp(-lam)
-    cdf = p.copy()
-    k = np.zeros(u.shape, dtype=np.int64)
-    idx = np.flatnonzero(u > cdf)
-    j = 0
-    # the guard stops at a count whose tail is below double precision
-    while idx.size and j < 10_000:
-        j += 1
-        p[idx] *= lam[idx] / j
-        cdf[idx] += p[idx]
-        k[idx] = j
-        idx = idx[(u[idx] > cdf[idx]) & (p[idx] > 1e-300)]
+    p = np.ascontiguousarray(np.exp(-lam))
+    k = np.empty(u.shape, dtype=np.int64)
+    # term by term for each count in one compiled loop (the same arithmetic, in order)
+    invert_poisson(np.ascontiguousarray(u).reshape(-1), np.ascontiguousarray(lam).reshape(-1),
+                   p.reshape(-1), k.reshape(-1))
     return k

@@ -70,6 +70,27 @@ def _below(keys, ids, salt, p, out):  # pragma: no cover - compiled
                 out[i, j] = False
 
 
+@numba.njit(cache=True, nogil=True)
+def invert_poisson(u, lam, p, k):  # pragma: no cover - compiled
+    """``k[i]``: the smallest count whose Poisson(``lam[i]``) cdf reaches ``u[i]``.
+
+    ``p[i]`` comes in as ``exp(-lam[i])`` (numpy's, as the whole-array form had it) and
+    leaves as the last term added; the terms and the running cdf are the whole-array
+    form's: ``p *= lam / j``, ``cdf += p``, stopping where ``u <= cdf``, where the term
+    falls below 1e-300 (a tail below double precision) or at ``j = 10,000``.
+    """
+    for i in range(u.shape[0]):
+        pi, cdf, j = p[i], p[i], 0
+        ui, li = u[i], lam[i]
+        while ui > cdf and j < 10_000:
+            j += 1
+            pi *= li / j
+            cdf += pi
+            if not pi > 1e-300:
+                break
+        k[i] = j
+
+
 def salt_code(salt: int) -> np.uint64:
     """``salt * M2`` modulo 2**64 (kept per salt: a handful of them)."""
     code = _SALT_CODES.get(salt)
@@ -105,6 +126,7 @@ def _load() -> None:
     mix_to_unit(one, np.empty(1))
     mix_keys(one[0], one, one, np.empty(1, dtype=np.uint64))
     hash_below(one, np.zeros(1, dtype=np.int64), 1, np.ones((1, 1)))
+    invert_poisson(np.ones(1) / 2, np.ones(1), np.ones(1) / 3, np.zeros(1, dtype=np.int64))
 
 
 _load()

@@ -6,7 +6,14 @@ compiled (the form its pinned outputs were first written with).
 
 import numpy as np
 
-from sim.rng import SALT_REACH, deal_keys, hash_joined, hash_pairs, hash_uniform
+from sim.rng import (
+    SALT_REACH,
+    deal_keys,
+    hash_joined,
+    hash_pairs,
+    hash_uniform,
+    poisson_from_uniform,
+)
 from sim.rng_jit import hash_below
 
 GOLDEN, M1, M2 = (np.uint64(v) for v in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9,
@@ -90,3 +97,28 @@ def test_hash_below_at_a_chance_just_above_and_at_its_uniform():
     # a uniform times 2**53 is a whole number below 2**53 (the top 53 bits of the hash)
     scaled = u * 2.0**53
     assert (scaled == np.floor(scaled)).all() and (scaled < 2.0**53).all()
+
+
+def poisson_reference(u, lam):
+    p = np.exp(-lam)
+    cdf = p.copy()
+    k = np.zeros(u.shape, dtype=np.int64)
+    idx = np.flatnonzero(u > cdf)
+    j = 0
+    while idx.size and j < 10_000:
+        j += 1
+        p[idx] *= lam[idx] / j
+        cdf[idx] += p[idx]
+        k[idx] = j
+        idx = idx[(u[idx] > cdf[idx]) & (p[idx] > 1e-300)]
+    return k
+
+
+def test_poisson_counts_match_the_whole_array_inversion():
+    rng = np.random.default_rng(5)
+    for scale in (0.01, 0.3, 2.0, 40.0, 800.0):
+        u = rng.random(2000)
+        u[:5] = [0.0, 1.0 - 2.0**-53, 0.5, 0.9999999, 1e-300]
+        lam = rng.random(2000) * scale
+        lam[:3] = [0.0, 1e-12, scale]
+        assert (poisson_from_uniform(u, lam) == poisson_reference(u, lam)).all()
