@@ -41,17 +41,18 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     price[won] = o.price[o.won_bid[won]]
     cost[won] = o.cost[o.won_bid[won]]
     revenue = price * units
-    unit_cost = catalogue.unit_cost[prod]
+    cogs = catalogue.unit_cost[prod] * units     # what each deal's goods cost to make
+    n_bids = o.bids_per_deal()
 
     deals.status[rows] = np.where(won, DealStatus.WON, DealStatus.LOST)
     deals.winner[rows] = o.winner
-    deals.bids[rows] = o.bids_per_deal()
+    deals.bids[rows] = n_bids
     deals.channel[rows] = BOOKED_UNWON
     deals.value[rows] = 0.0
     deals.paid[rows] = revenue
     led.add("deals_won", won.sum())
     led.add("deals_lost", (~won).sum())
-    led.add("deals_unserved", (o.bids_per_deal() == 0).sum())
+    led.add("deals_unserved", (n_bids == 0).sum())
     led.add("price_dumping", o.dumping.sum())
     if o.support is not None:      # one supported bid per co-sold deal: the holder's
         led.add("deals_co_sold", (o.support > 0).sum())
@@ -73,13 +74,13 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     sel = won_rows[role == Role.DIRECT]
     led.turnover("direct", revenue[sel], reg[sel], seg[sel])
     _booked(deals, rows[sel], "direct", revenue[sel])
-    led.add("cogs", (unit_cost * units)[sel].sum())
+    led.add("cogs", cogs[sel].sum())
     led.add("direct_cost", p.direct.commission * revenue[sel].sum())
     # Marketplace: price less fee.
     sel = won_rows[role == Role.MARKETPLACE]
     led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel], seg[sel])
     _booked(deals, rows[sel], "marketplace", revenue[sel] * (1.0 - p.marketplace.fee))
-    led.add("cogs", (unit_cost * units)[sel].sum())
+    led.add("cogs", cogs[sel].sum())
     # Distributors sell from stock (sell-in comes with replenishment) or buy to order.
     sel = won_rows[role == Role.DISTRIBUTOR]
     distributors.serve(j[sel], cost[sel], seg[sel], prod[sel], units[sel], book, led)
@@ -98,11 +99,11 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     buy = cost[own] * units[own]
     led.turnover("partner", buy, reg[own], seg[own])
     _booked(deals, rows[own], "partner", buy)
-    led.add("cogs", (unit_cost * units)[own].sum())
+    led.add("cogs", cogs[own].sum())
     np.add.at(book.week["purchases"], j[own], buy)
 
     if n_a:  # with no channel agent at all there is nobody to fight or poach
-        _conflicts(o, book, led, won, j, seg, reg)
+        _conflicts(o, n_bids, book, led, (won, j, seg, reg))
         inc = customers.incumbent[deals.customer[o.rows]]
         led.add("poaching", _poaching(o, book, inc, deals.registered[o.rows], pol, won, j, seg))
     customers.settle_winners(cust, o.winner)
@@ -119,9 +120,9 @@ def _booked(deals: DealBook, rows: np.ndarray, channel: str, value: np.ndarray) 
     deals.value[rows] = value
 
 
-def _conflicts(o: Offers, book, led: Ledger, won, j, seg, reg) -> None:
+def _conflicts(o: Offers, n_brand: np.ndarray, book, led: Ledger, deal_cols) -> None:
     """A deal pursued by two or more brand agents is a conflict, typed by the two best."""
-    n_brand = o.bids_per_deal()
+    won, j, seg, reg = deal_cols
     c = np.flatnonzero(n_brand >= 2)
     led.add("conflicts", len(c))
     if len(c) == 0:
