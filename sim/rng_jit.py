@@ -71,6 +71,21 @@ def _below(keys, ids, salt, p, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _below_cells(keys, ids, salt, table, cells, own, out):  # pragma: no cover - compiled
+    reg, seg = cells
+    own_agent, own_p = own
+    for i in range(keys.shape[0]):
+        k = keys[i] ^ salt
+        chances = table[reg[i], seg[i]]
+        for j in range(ids.shape[0]):
+            pij = own_p[i] if j == own_agent[i] else chances[j]
+            if pij > 0.0:
+                out[i, j] = pair_uniform(k, ids[j]) < pij
+            else:
+                out[i, j] = False
+
+
+@numba.njit(cache=True, nogil=True)
 def invert_poisson(u, lam, p, k):  # pragma: no cover - compiled
     """``k[i]``: the smallest count whose Poisson(``lam[i]``) cdf reaches ``u[i]``.
 
@@ -120,12 +135,41 @@ def hash_below(keys: np.ndarray, ids: np.ndarray, salt: int, p: np.ndarray) -> n
     return out
 
 
+def hash_below_cells(keys: np.ndarray, ids: np.ndarray, salt: int, table: np.ndarray,
+                     cells: tuple[np.ndarray, np.ndarray],
+                     own: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """:func:`hash_below` of chances read from a ``[R, S, A]`` table by each deal's cell.
+
+    Deal ``i``'s chances are ``table[reg[i], seg[i]]``, except agent ``own_agent[i]``'s
+    (-1: none), which is ``own_p[i]``: the same numbers as gathering the ``[D, A]`` chances
+    and setting those first, without writing them out.
+
+    Args:
+        keys: the deals' 64-bit keys, ``[D]``.
+        ids: the agents' hash ids (non-negative), ``[A]``.
+        salt: the purpose's salt (``sim.rng.SALT_*``).
+        table: the chances by cell, ``[R, S, A]``.
+        cells: each deal's (region, segment), two ``[D]`` arrays.
+        own: each deal's (agent with its own chance, that chance), two ``[D]`` arrays.
+
+    """
+    out = np.empty((len(keys), len(ids)), dtype=np.bool_)
+    _below_cells(np.asarray(keys, dtype=np.uint64),
+                 np.asarray(ids, dtype=np.int64).astype(np.uint64), salt_code(salt),
+                 np.ascontiguousarray(table, dtype=np.float64),
+                 (np.asarray(cells[0], dtype=np.int64), np.asarray(cells[1], dtype=np.int64)),
+                 (np.asarray(own[0], dtype=np.int64), np.asarray(own[1], dtype=np.float64)), out)
+    return out
+
+
 def _load() -> None:
     """Load (or, the first time on a machine, compile) each kernel now, not in a run."""
     one = np.ones(1, dtype=np.uint64)
     mix_to_unit(one, np.empty(1))
     mix_keys(one[0], one, one, np.empty(1, dtype=np.uint64))
     hash_below(one, np.zeros(1, dtype=np.int64), 1, np.ones((1, 1)))
+    zero = np.zeros(1, dtype=np.int64)
+    hash_below_cells(one, zero, 1, np.ones((1, 1, 1)), (zero, zero), (zero - 1, np.ones(1)))
     invert_poisson(np.ones(1) / 2, np.ones(1), np.ones(1) / 3, np.zeros(1, dtype=np.int64))
 
 

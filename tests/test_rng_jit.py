@@ -14,7 +14,7 @@ from sim.rng import (
     hash_uniform,
     poisson_from_uniform,
 )
-from sim.rng_jit import hash_below
+from sim.rng_jit import hash_below, hash_below_cells
 
 GOLDEN, M1, M2 = (np.uint64(v) for v in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9,
                                          0x94D049BB133111EB))
@@ -122,3 +122,21 @@ def test_poisson_counts_match_the_whole_array_inversion():
         lam = rng.random(2000) * scale
         lam[:3] = [0.0, 1e-12, scale]
         assert (poisson_from_uniform(u, lam) == poisson_reference(u, lam)).all()
+
+
+def test_hash_below_cells_is_hash_below_of_the_gathered_chances():
+    rng = np.random.default_rng(9)
+    for _ in range(200):
+        n_d, n_a, n_r, n_s = (int(x) for x in rng.integers(1, 20, 4))
+        keys = rng.integers(0, 2**64, n_d, dtype=np.uint64)
+        ids = np.arange(n_a)
+        table = rng.random((n_r, n_s, n_a)) * (rng.random((n_r, n_s, n_a)) < 0.7)
+        reg, seg = rng.integers(0, n_r, n_d), rng.integers(0, n_s, n_d)
+        own_agent = np.where(rng.random(n_d) < 0.5, rng.integers(0, n_a, n_d), -1)
+        own_p = rng.random(n_d) * (rng.random(n_d) < 0.8)
+        p = table[reg, seg]
+        has = own_agent >= 0
+        p[np.flatnonzero(has), own_agent[has]] = own_p[has]
+        want = hash_below(keys, ids, SALT_REACH, p)
+        got = hash_below_cells(keys, ids, SALT_REACH, table, (reg, seg), (own_agent, own_p))
+        assert (got == want).all()
