@@ -8,12 +8,28 @@ goes through its distributor; a marketplace sale brings the price less the marke
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim.market.deals import BOOKED_UNWON, DealBook, Offers
 from sim.market.ledger import Ledger, conflict_type
 from sim.market.policy import CompiledPolicy
 from sim.vocab import TURNOVER_CHANNELS, DealStatus, Role, Segment, State
+
+
+@numba.njit(cache=True, nogil=True)
+def _two_best(d, z, best):  # pragma: no cover - compiled
+    """``best[0, i]``, ``best[1, i]``: deal ``i``'s best and second-best bid (-1: none).
+
+    Best by score ``z``, ties to the earlier bid: the first two of the deal's bids in a
+    stable sort by descending score, as ``lexsort((-z, d))`` orders them.
+    """
+    for n in range(d.shape[0]):
+        i, b1, b2 = d[n], best[0, d[n]], best[1, d[n]]
+        if b1 < 0 or z[n] > z[b1]:
+            best[1, i], best[0, i] = b1, n
+        elif b2 < 0 or z[n] > z[b2]:
+            best[1, i] = n
 
 
 def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
@@ -127,10 +143,10 @@ def _conflicts(o: Offers, n_brand: np.ndarray, book, led: Ledger, deal_cols) -> 
     led.add("conflicts", len(c))
     if len(c) == 0:
         return
-    # the two best bids of each deal: bids sorted by deal, then by score, best first
-    order = np.lexsort((-o.z, o.d))
-    start = np.searchsorted(o.d[order], c)
-    first, second = o.a[order[start]], o.a[order[start + 1]]
+    # the two best bids of each deal (by score; ties to the earlier bid)
+    best = np.full((2, len(o.rows)), -1, dtype=np.int64)
+    _two_best(o.d, np.asarray(o.z, dtype=np.float64), best)
+    first, second = o.a[best[0, c]], o.a[best[1, c]]
     led.conflict(conflict_type(book.role[first], book.role[second]))
     led.regional("conflicts", np.ones(len(c)), reg[c], seg[c])
     in_conflict = n_brand[o.d] >= 2
@@ -151,3 +167,6 @@ def _poaching(o: Offers, book, inc, registered, pol, won, j, seg) -> int:
     acct = accounts & (((seg == Segment.KEY) & ~direct_won) | ((seg != Segment.KEY) & direct_won))
     return (won & (inc_brand | reg_other | acct)).sum()
 
+
+# load (or, the first time on a machine, compile) the kernel now, not in a run
+_two_best(np.zeros(1, dtype=np.int64), np.zeros(1), np.full((2, 1), -1, dtype=np.int64))

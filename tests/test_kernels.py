@@ -1,12 +1,14 @@
-"""The compiled spec-in draw gives the whole-array form's spec-ins and registrations.
+"""The market's compiled kernels give the whole-array forms' answers, on random batches.
 
-The reference is the numpy form ``Partners.specify`` used before the kernel (the form the
-pinned outputs were first written with), on random batches of deals and partners.
+The references are the numpy forms the model used before the kernels (the forms the
+pinned outputs were first written with): ``Partners.specify``'s spec-in and registration,
+and settlement's two best bids of each deal.
 """
 
 import numpy as np
 
 from sim.agents.partners import _spec_draws
+from sim.market.settle import _two_best
 from sim.rng import SALT_SPEC_IN, SALT_SPEC_REACH, hash_joined
 from sim.rng_jit import salt_code
 
@@ -56,3 +58,21 @@ def test_spec_draws_match_the_whole_array_form_on_random_batches():
                     (salt_code(SALT_SPEC_REACH), salt_code(SALT_SPEC_IN)), out)
         assert (out[0] == want[0]).all() and (out[1] == want[1]).all()
         assert (out[2] == -1).all()
+
+
+def test_two_best_bids_are_the_first_two_of_the_stable_sort_by_score():
+    rng = np.random.default_rng(12)
+    for _ in range(300):
+        n_deals = int(rng.integers(1, 15))
+        d = np.sort(rng.integers(0, n_deals, int(rng.integers(0, 60))))
+        z = rng.choice([-1.0, 0.0, 0.5, 2.0], len(d)) if rng.random() < 0.5 else rng.random(len(d))
+        best = np.full((2, n_deals), -1, dtype=np.int64)
+        _two_best(d, z, best)
+        order = np.lexsort((-z, d))                   # ties (many above) to the earlier bid
+        counts = np.bincount(d, minlength=n_deals)
+        c = np.flatnonzero(counts >= 2)
+        start = np.searchsorted(d[order], c)
+        assert (best[0, c] == order[start]).all() and (best[1, c] == order[start + 1]).all()
+        one = np.flatnonzero(counts == 1)
+        assert (best[0, one] == order[np.searchsorted(d[order], one)]).all()
+        assert (best[1, one] == -1).all() and (best[:, counts == 0] == -1).all()
