@@ -22,11 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S11, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 27, 30, 31))
-_UNIT = 1.0 / 9007199254740992.0
+from sim.rng_jit import GOLDEN as _GOLDEN
+from sim.rng_jit import M1 as _M1
+from sim.rng_jit import invert_poisson, mix_keys, mix_to_unit, salt_code
+
 STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 
 # Salts keep the per-deal hashes of different purposes independent.
@@ -71,46 +70,26 @@ class Streams:
         return cls(*(np.random.default_rng(c) for c in children))
 
 
-def _mix64(x) -> np.ndarray:
-    """SplitMix64 finaliser: a bijective avalanche of 64-bit integers (a new array)."""
-    return _mix64_inplace(np.array(x, dtype=np.uint64))
-
-
 _TWO64 = 1 << 64
 
 
 def _mix64_int(x: int) -> int:
-    """:func:`_mix64` of one number, in Python integers (for a scalar, faster than numpy)."""
+    """SplitMix64's finaliser of one number, in Python integers (for a scalar, faster).
+
+    The bijective avalanche of 64-bit integers that every per-deal hash applies
+    (``sim.rng_jit`` applies it to arrays, in compiled loops).
+    """
     x %= _TWO64
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) % _TWO64
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) % _TWO64
     return x ^ (x >> 31)
 
 
-def _mix64_inplace(x: np.ndarray) -> np.ndarray:
-    """:func:`_mix64` computed in ``x`` itself (an array the caller owns), returned.
-
-    The same integer operations in the same order, so the same bits; the per-deal hashes
-    are the week's largest arrays, and reusing two buffers spares a fresh allocation
-    (and its page faults) for each of the eight steps.
-    """
-    t = np.empty_like(x)
-    np.right_shift(x, _S30, out=t)
-    x ^= t
-    x *= _M1
-    np.right_shift(x, _S27, out=t)
-    x ^= t
-    x *= _M2
-    np.right_shift(x, _S31, out=t)
-    x ^= t
-    return x
-
-
 def _to_unit(x: np.ndarray) -> np.ndarray:
-    """The top 53 bits of each hash as a uniform in [0, 1) (``x`` is overwritten)."""
-    x >>= _S11
-    u = x.astype(np.float64)
-    u *= _UNIT
+    """The uniforms in [0, 1) of the mixed hashes of ``x`` (any shape, a new array)."""
+    x = np.ascontiguousarray(x)
+    u = np.empty(x.shape)
+    mix_to_unit(x.reshape(-1), u.reshape(-1))
     return u
 
 
@@ -120,19 +99,7 @@ def _salted(keys: np.ndarray, salt: int) -> np.ndarray:
     XOR is associative and commutative, so salting the keys before the ids are mixed in
     gives the bits of ``key ^ id ^ salt`` on the smaller array.
     """
-    return np.asarray(keys, dtype=np.uint64) ^ _salt_code(salt)
-
-
-def _salt_code(salt: int) -> np.uint64:
-    """``salt * M2`` modulo 2**64 (kept per salt: a handful of them)."""
-    code = _SALT_CODES.get(salt)
-    if code is None:
-        with np.errstate(over="ignore"):
-            code = _SALT_CODES[salt] = np.uint64(salt) * _M2
-    return code
-
-
-_SALT_CODES: dict[int, np.uint64] = {}
+    return np.asarray(keys, dtype=np.uint64) ^ salt_code(salt)
 
 
 def _id_codes(ids: np.ndarray) -> np.ndarray:
@@ -155,8 +122,7 @@ def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
     outer form, for a sparse set of pairs (keys and ids broadcast against each other).
     """
     with np.errstate(over="ignore"):
-        x = _salted(keys, salt) ^ _id_codes(ids)
-        return _to_unit(_mix64_inplace(x))
+        return _to_unit(_salted(keys, salt) ^ _id_codes(ids))
 
 
 def hash_joined(*parts: tuple[np.ndarray, np.ndarray | int, int]) -> np.ndarray:
@@ -166,29 +132,21 @@ def hash_joined(*parts: tuple[np.ndarray, np.ndarray | int, int]) -> np.ndarray:
     small parts share one mixing pass instead of paying for one each.
     """
     with np.errstate(over="ignore"):
-        x = np.concatenate([np.ravel(_salted(keys, salt) ^ _id_codes(ids))
-                            for keys, ids, salt in parts])
-        return _to_unit(_mix64_inplace(x))
+        return _to_unit(np.concatenate([np.ravel(_salted(keys, salt) ^ _id_codes(ids))
+                                        for keys, ids, salt in parts]))
 
 
 def deal_keys(stream: int, week: int, customers: np.ndarray, number: np.ndarray) -> np.ndarray:
     """64-bit keys of deals: a hash of (stream key, week, customer, deal number that week)."""
     c = np.asarray(customers, dtype=np.int64).astype(np.uint64)
     n = np.asarray(number, dtype=np.int64).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        # the week's own key in Python integers modulo 2**64 (the same bits as uint64;
-        # warm-up weeks are negative and wrap as int64 -> uint64 does)
-        x = np.uint64(_mix64_int(int(stream) ^ ((int(week) % _TWO64) * int(_M1)) % _TWO64))
-        # the per-deal steps reuse their own fresh arrays (XOR commutes, so the bits are
-        # those of ``_mix64(x ^ (c + 1) * golden)`` and so on)
-        c += np.uint64(1)
-        c *= _GOLDEN
-        c ^= x
-        x = _mix64_inplace(c)
-        n += np.uint64(1)
-        n *= _M2
-        n ^= x
-        return _mix64_inplace(n)
+    # the week's own key in Python integers modulo 2**64 (the same bits as uint64;
+    # warm-up weeks are negative and wrap as int64 -> uint64 does); each deal's key is
+    # ``mix(mix(x ^ (c + 1) golden) ^ (n + 1) M2)``, in one compiled pass
+    x = np.uint64(_mix64_int(int(stream) ^ ((int(week) % _TWO64) * int(_M1)) % _TWO64))
+    out = np.empty(len(c), dtype=np.uint64)
+    mix_keys(x, c, n, out)
+    return out
 
 
 def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -207,16 +165,9 @@ def poisson_from_uniform(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     lam = np.asarray(lam, dtype=float)
     if lam.shape != u.shape:  # broadcast_to costs more than the rest for a week's rates
         lam = np.broadcast_to(lam, u.shape)
-    p = np.exp(-lam)
-    cdf = p.copy()
-    k = np.zeros(u.shape, dtype=np.int64)
-    idx = np.flatnonzero(u > cdf)
-    j = 0
-    # the guard stops at a count whose tail is below double precision
-    while idx.size and j < 10_000:
-        j += 1
-        p[idx] *= lam[idx] / j
-        cdf[idx] += p[idx]
-        k[idx] = j
-        idx = idx[(u[idx] > cdf[idx]) & (p[idx] > 1e-300)]
+    p = np.ascontiguousarray(np.exp(-lam))
+    k = np.empty(u.shape, dtype=np.int64)
+    # term by term for each count in one compiled loop (the same arithmetic, in order)
+    invert_poisson(np.ascontiguousarray(u).reshape(-1), np.ascontiguousarray(lam).reshape(-1),
+                   p.reshape(-1), k.reshape(-1))
     return k

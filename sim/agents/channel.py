@@ -17,7 +17,8 @@ import numpy as np
 
 from sim.market.deals import DealBook, Offers
 from sim.market.policy import CompiledPolicy
-from sim.rng import COMPETITOR_HASH_ID, SALT_COMPLY, SALT_REACH, hash_pairs, hash_uniform
+from sim.rng import COMPETITOR_HASH_ID, SALT_COMPLY, SALT_REACH, hash_pairs
+from sim.rng_jit import hash_below, hash_below_cells
 from sim.rules.pricing import is_dumping, quote_price
 from sim.scenario import Scenario
 from sim.vocab import KINDS, ROLES, SEGMENTS, WEEKS_PER_YEAR, Kind, Role, Segment, State
@@ -186,29 +187,33 @@ class ChannelAgents:
         seg, reg = deals.segment[rows], deals.region[rows]
         allowed = pol.allowed_cells
         can = allowed[reg, seg]                                 # [D, A] rules of the cell
-        p = self.plan.table(version)[reg, seg]
+        table = self.plan.table(version)
+        # where the plan's table is already 0 wherever the cell's rules bar an agent (the
+        # rules did not change since the plan, every line is sold), the draw reads it in
+        # place; else the chances are masked here
+        dense = not pol.sells.all() or self.plan.table_mask(version) is not allowed
         if not pol.sells.all():                                 # and of the product line
             can = can & pol.sells.T[deals.product[rows]]
-            p = np.where(can, p, 0.0)
-        elif self.plan.table_mask(version) is not allowed:      # rules changed since the plan
-            p = np.where(can, p, 0.0)
-        # (otherwise the plan's table is already 0 wherever the cell's rules bar an agent)
+        p = np.where(can, table[reg, seg], 0.0) if dense else None
         own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
+        own_agent, own_p = np.full(len(rows), -1, dtype=np.int64), np.zeros(len(rows))
         if len(own):
             j = incumbent[own]
             s = r.incumbent_effort_share
             sat = self.plan.saturation(version)[reg[own], seg[own], j]
             boost = r.incumbent * ((1.0 - s) + s * sat)
             ok = can[own, j] & self.plan.working[j]
-            p[own, j] = np.where(ok, np.maximum(p[own, j], np.minimum(boost, cap)), 0.0)
-        # the same uniform per deal and agent; drawn only for the agents with a chance when
-        # they are few (a uniform is never below a chance of 0, so the mask is the same)
-        live = np.flatnonzero(p.any(axis=0))
-        if len(live) > 0.6 * self.n:
-            bid = hash_uniform(deals.key[rows], self.ids[: self.n], SALT_REACH) < p
+            p_own = p[own, j] if dense else table[reg[own], seg[own], j]
+            own_p[own] = np.where(ok, np.maximum(p_own, np.minimum(boost, cap)), 0.0)
+            own_agent[own] = j
+        # the same uniform per deal and agent, hashed only where the chance is above 0 (a
+        # uniform is never below 0, so the same mask), in one compiled pass
+        keys, ids = deals.key[rows], self.ids[: self.n]
+        if dense:
+            p[own, own_agent[own]] = own_p[own]
+            bid = hash_below(keys, ids, SALT_REACH, p)
         else:
-            bid = np.zeros(p.shape, dtype=bool)
-            bid[:, live] = hash_uniform(deals.key[rows], self.ids[live], SALT_REACH) < p[:, live]
+            bid = hash_below_cells(keys, ids, SALT_REACH, table, (reg, seg), (own_agent, own_p))
         projects = seg == Segment.PROJECT
         if projects.any() and len(self.team.reps):
             reps = self.team.reps

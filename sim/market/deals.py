@@ -72,8 +72,10 @@ class DealBook:
                 grown[: self.n] = arr[: self.n]
                 self.cols[k] = grown
         rows = np.arange(self.n, need)
-        for k, arr in self.cols.items():
-            arr[self.n:need] = values.get(k, 0)
+        # the columns not given stay 0: rows past ``n`` are never written (and grown ones
+        # start as zeros), so only the given ones are filled
+        for k, v in values.items():
+            self.cols[k][self.n:need] = v
         self.n = need
         self._views()
         # Rows grouped by decision week, each group in row order (a stable sort): one

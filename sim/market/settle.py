@@ -8,12 +8,28 @@ goes through its distributor; a marketplace sale brings the price less the marke
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from sim.market.deals import BOOKED_UNWON, DealBook, Offers
 from sim.market.ledger import Ledger, conflict_type
 from sim.market.policy import CompiledPolicy
 from sim.vocab import TURNOVER_CHANNELS, DealStatus, Role, Segment, State
+
+
+@numba.njit(cache=True, nogil=True)
+def _two_best(d, z, best):  # pragma: no cover - compiled
+    """``best[0, i]``, ``best[1, i]``: deal ``i``'s best and second-best bid (-1: none).
+
+    Best by score ``z``, ties to the earlier bid: the first two of the deal's bids in a
+    stable sort by descending score, as ``lexsort((-z, d))`` orders them.
+    """
+    for n in range(d.shape[0]):
+        i, b1, b2 = d[n], best[0, d[n]], best[1, d[n]]
+        if b1 < 0 or z[n] > z[b1]:
+            best[1, i], best[0, i] = b1, n
+        elif b2 < 0 or z[n] > z[b2]:
+            best[1, i] = n
 
 
 def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
@@ -41,17 +57,18 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     price[won] = o.price[o.won_bid[won]]
     cost[won] = o.cost[o.won_bid[won]]
     revenue = price * units
-    unit_cost = catalogue.unit_cost[prod]
+    cogs = catalogue.unit_cost[prod] * units     # what each deal's goods cost to make
+    n_bids = o.bids_per_deal()
 
     deals.status[rows] = np.where(won, DealStatus.WON, DealStatus.LOST)
     deals.winner[rows] = o.winner
-    deals.bids[rows] = o.bids_per_deal()
+    deals.bids[rows] = n_bids
     deals.channel[rows] = BOOKED_UNWON
     deals.value[rows] = 0.0
     deals.paid[rows] = revenue
     led.add("deals_won", won.sum())
     led.add("deals_lost", (~won).sum())
-    led.add("deals_unserved", (o.bids_per_deal() == 0).sum())
+    led.add("deals_unserved", (n_bids == 0).sum())
     led.add("price_dumping", o.dumping.sum())
     if o.support is not None:      # one supported bid per co-sold deal: the holder's
         led.add("deals_co_sold", (o.support > 0).sum())
@@ -73,13 +90,13 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     sel = won_rows[role == Role.DIRECT]
     led.turnover("direct", revenue[sel], reg[sel], seg[sel])
     _booked(deals, rows[sel], "direct", revenue[sel])
-    led.add("cogs", (unit_cost * units)[sel].sum())
+    led.add("cogs", cogs[sel].sum())
     led.add("direct_cost", p.direct.commission * revenue[sel].sum())
     # Marketplace: price less fee.
     sel = won_rows[role == Role.MARKETPLACE]
     led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel], seg[sel])
     _booked(deals, rows[sel], "marketplace", revenue[sel] * (1.0 - p.marketplace.fee))
-    led.add("cogs", (unit_cost * units)[sel].sum())
+    led.add("cogs", cogs[sel].sum())
     # Distributors sell from stock (sell-in comes with replenishment) or buy to order.
     sel = won_rows[role == Role.DISTRIBUTOR]
     distributors.serve(j[sel], cost[sel], seg[sel], prod[sel], units[sel], book, led)
@@ -98,11 +115,11 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     buy = cost[own] * units[own]
     led.turnover("partner", buy, reg[own], seg[own])
     _booked(deals, rows[own], "partner", buy)
-    led.add("cogs", (unit_cost * units)[own].sum())
+    led.add("cogs", cogs[own].sum())
     np.add.at(book.week["purchases"], j[own], buy)
 
     if n_a:  # with no channel agent at all there is nobody to fight or poach
-        _conflicts(o, book, led, won, j, seg, reg)
+        _conflicts(o, n_bids, book, led, (won, j, seg, reg))
         inc = customers.incumbent[deals.customer[o.rows]]
         led.add("poaching", _poaching(o, book, inc, deals.registered[o.rows], pol, won, j, seg))
     customers.settle_winners(cust, o.winner)
@@ -119,17 +136,17 @@ def _booked(deals: DealBook, rows: np.ndarray, channel: str, value: np.ndarray) 
     deals.value[rows] = value
 
 
-def _conflicts(o: Offers, book, led: Ledger, won, j, seg, reg) -> None:
+def _conflicts(o: Offers, n_brand: np.ndarray, book, led: Ledger, deal_cols) -> None:
     """A deal pursued by two or more brand agents is a conflict, typed by the two best."""
-    n_brand = o.bids_per_deal()
+    won, j, seg, reg = deal_cols
     c = np.flatnonzero(n_brand >= 2)
     led.add("conflicts", len(c))
     if len(c) == 0:
         return
-    # the two best bids of each deal: bids sorted by deal, then by score, best first
-    order = np.lexsort((-o.z, o.d))
-    start = np.searchsorted(o.d[order], c)
-    first, second = o.a[order[start]], o.a[order[start + 1]]
+    # the two best bids of each deal (by score; ties to the earlier bid)
+    best = np.full((2, len(o.rows)), -1, dtype=np.int64)
+    _two_best(o.d, np.asarray(o.z, dtype=np.float64), best)
+    first, second = o.a[best[0, c]], o.a[best[1, c]]
     led.conflict(conflict_type(book.role[first], book.role[second]))
     led.regional("conflicts", np.ones(len(c)), reg[c], seg[c])
     in_conflict = n_brand[o.d] >= 2
@@ -150,3 +167,6 @@ def _poaching(o: Offers, book, inc, registered, pol, won, j, seg) -> int:
     acct = accounts & (((seg == Segment.KEY) & ~direct_won) | ((seg != Segment.KEY) & direct_won))
     return (won & (inc_brand | reg_other | acct)).sum()
 
+
+# load (or, the first time on a machine, compile) the kernel now, not in a run
+_two_best(np.zeros(1, dtype=np.int64), np.zeros(1), np.full((2, 1), -1, dtype=np.int64))
