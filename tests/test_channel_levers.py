@@ -354,7 +354,8 @@ def _stub_results() -> SimpleNamespace:
     cut = np.where(w["channel"] == "distributor", 0.5, 1.1)
     flows = pd.concat([w.assign(scenario="base", rep=0),
                        w.assign(scenario="strat", rep=0, turnover=w["turnover"] * cut)])
-    return SimpleNamespace(table=lambda _name: flows, baseline="base")
+    return SimpleNamespace(table=lambda _name: flows, baseline="base",
+                           manifest={"scenarios": {}})
 
 
 def test_the_map_starts_at_the_manufacturer_and_no_label_is_cut_or_overlaps():

@@ -101,9 +101,9 @@ def test_html_report_has_the_sentences_numbers_charts_and_diff(small_comparison,
             assert turnover in where and margin in where, (name, where[:80])
         total = f"{r.decomposition.total.estimate:+,.0f}"
         assert total in sections["Executive summary"] and total in sections[readable(name)]
-    # a picture per strategy (its dip chart) and the small multiples in the appendix
+    # a picture per strategy (its dip chart), the small multiples and the channel maps
     pictures = [s for s in slides if any(sh.shape_type == 13 for sh in s.shapes)]
-    assert len(pictures) == len(comp.strategies) + 1
+    assert len(pictures) == len(comp.strategies) + 2
 
 
 def test_diagnose_a_deal_export_by_hand(tmp_path):

@@ -24,7 +24,7 @@ from sim.scenario import Scenario
 from sim.vocab import SEGMENTS, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 
 # Measured on the development machine (Python 3.12, numpy 2, pandas 3; see the docs).
-BASE_BYTES = 190e6            # interpreter, numpy, pandas, Mesa and the model's modules
+BASE_BYTES = 290e6            # interpreter, numpy, pandas, Mesa, numba and the model's kernels
 PER_CUSTOMER = 300.0          # a Mesa agent and its rows
 PER_DEAL = 170.0              # a row of the deal book (fields, growth headroom)
 PER_AGENT_WEEK = 300.0        # the agents table: ledger rows, DataFrame, Parquet buffers
