@@ -140,7 +140,7 @@ def test_charts_speak_in_words_and_mark_pilot_and_rollout(monkeypatch, week):
                          if len(set(line.get_xdata())) == 1}
             assert {15, 30} <= verticals      # the pilot and the rollout
             assert ax.get_xlim() == (0.5, 52.5)   # the whole horizon, from week 0
-    legend = figures[0].axes[0].get_legend()
+    (legend,) = figures[0].legends
     assert [t.get_text() for t in legend.get_texts()] == ["Strategy: small_pilot", "Baseline"]
     pilot_ring = figures[-1].axes[0].collections[0].get_linewidths()
     assert sorted(pilot_ring)[-1] == 3.0 and list(pilot_ring).count(3.0) == 1   # north

@@ -60,10 +60,13 @@ def Summary(model: DashboardModel):  # noqa: N802
     else:
         pilot = (f"pilot in {', '.join(rollout.pilot_regions)} from week {rollout.pilot_week}; "
                  if rollout.pilot_regions else "")
-        note = (f" (announced {rollout.announce_weeks} weeks before)"
+        note = (f" (announced {rollout.announce_weeks} weeks before: the grey dotted line)"
                 if rollout.announce_weeks else "")
         _text(f"Strategy: {pilot}everywhere from week {rollout.full_week}{note}. "
                         f"Seed {model.seed}, the same for strategy and baseline.")
+    _text("Solid lines: the strategy. Dashed: the baseline, the same market and seed under "
+          "the policy before the rollout. Vertical lines: the pilot (dotted) and the rollout "
+          "everywhere (dashed).")
     _text(charts.summary(model), "b")
 
 
@@ -124,7 +127,7 @@ def Page():  # noqa: N802
     model = solara.use_reactive(first)
     params = solara.use_reactive({**file_levers(first.file), "rng": first.seed})
     interval = solara.use_reactive(20)
-    per_frame = solara.use_reactive(1)
+    per_frame = solara.use_reactive(4)   # drawing a frame costs far more than a week
     threads = solara.use_reactive(False)
     m = model.value
     pending = {**m.levers, "rng": m.seed} != params.value
@@ -154,7 +157,4 @@ def Page():  # noqa: N802
             Chart(m, charts.health)
         with solara.Columns([1, 1]):
             RegionMap(m)
-            _text("Solid lines: the strategy. Dashed: the baseline, the same market "
-                            "and seed under the policy before the rollout. Dotted and dashed "
-                            "verticals: the pilot and the rollout everywhere.")
 

@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from analysis.report.charts.style import CHANNEL_COLOURS, MONEY, SCENARIO_COLOURS, mark_rollout
 
@@ -29,7 +30,11 @@ def _figure(height: float = 3.4, rows: int = 1, cols: int = 1) -> tuple[Figure, 
 
 
 def _frame(ax, model, column: str, title: str, ylabel: str, money: bool = False) -> None:
-    """Title, units, the whole horizon, the rollout marked; a note before the first week."""
+    """Title, units, the whole horizon, the rollout marked; a note before the first week.
+
+    Money gets short labels (250k, 1.2M); anything else is a count or a percentage, so
+    its ticks are whole numbers.
+    """
     ax.set_title(title, loc="left", fontsize=10)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_xlim(0.5, model.weeks + 0.5)
@@ -39,6 +44,8 @@ def _frame(ax, model, column: str, title: str, ylabel: str, money: bool = False)
         ax.spines[side].set_visible(False)
     if money:
         ax.yaxis.set_major_formatter(MONEY)
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     rollout = model.rollout
     mark_rollout(ax, rollout.model_dump() if rollout is not None else None)
     if rollout is not None and rollout.announce_weeks:
@@ -79,12 +86,12 @@ def _pair(ax, model, column: str, scale: float = 1.0, colour: str = STRATEGY,
                 alpha=1.0 if which == "strategy" else 0.8)
 
 
-def _legend(ax, model) -> None:
-    handles = [Line2D([], [], color=STRATEGY, lw=1.4, label=strategy_label(model)),
-               Line2D([], [], color=BASELINE, lw=1.1, ls="--", label="Baseline")]
-    # above the axes, right of the title: it never covers a line
-    ax.legend(handles=handles, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0),
-              ncols=2, frameon=False, borderaxespad=0.2)
+def _legend(fig, model) -> None:
+    """What solid and dashed stand for, under the chart (it never covers a line or title)."""
+    handles = [Line2D([], [], color=STRATEGY, lw=1.6, label=strategy_label(model)),
+               Line2D([], [], color=BASELINE, lw=1.2, ls="--", label="Baseline")]
+    fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=2,
+               frameon=False)
 
 
 def strategy_label(model) -> str:
@@ -101,7 +108,7 @@ def turnover(model) -> Figure:
     _pair(ax, model, "turnover", average=AVERAGE)
     _frame(ax, model, "turnover", f"Turnover ({AVERAGE}-week average)",
            f"{model.file.currency} per week", money=True)
-    _legend(ax, model)
+    _legend(fig, model)
     ax.set_xlabel("week", fontsize=8)
     return fig
 
@@ -127,7 +134,7 @@ def conflicts(model) -> Figure:
     _pair(axes[0], model, "conflicts")
     _frame(axes[0], model, "conflicts",
            "Channel conflicts: deals two of the brand's agents chase", "deals per week")
-    _legend(axes[0], model)
+    _legend(fig, model)
     _pair(axes[1], model, "price_dumping")
     _frame(axes[1], model, "price_dumping",
            "Price dumping: quotes below the recommended price", "quotes per week")
@@ -140,7 +147,7 @@ def health(model) -> Figure:
     fig, axes = _figure(height=4.0, rows=2)
     _pair(axes[0], model, "agents_active")
     _frame(axes[0], model, "agents_active", "Active distributors and partners", "agents")
-    _legend(axes[0], model)
+    _legend(fig, model)
     _pair(axes[1], model, "mean_commitment", scale=100.0)
     _frame(axes[1], model, "mean_commitment", "Their mean commitment to the brand", "% (0-100)")
     axes[1].set_xlabel("week", fontsize=8)
