@@ -16,9 +16,12 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 
 from analysis.dashboard import charts
-from analysis.dashboard.model import TERRITORIES, DashboardModel, file_levers
+from analysis.dashboard.model import STACKING, TERRITORIES, DashboardModel, file_levers
 
-STACKING = {"stacked": "Add up (stacked)", "best_of": "Only the best one applies"}
+WORDS = {"distributor_discount": "distributor discount (base tier)", "promo": "promo discount",
+         "stacking": "discounts", "territory": "territory",
+         "deal_registration": "deal registration", "marketplace": "marketplace listing",
+         "destocking": "distributors destock"}
 
 
 def _text(text: str, tag: str = "p") -> None:
@@ -29,6 +32,35 @@ def _text(text: str, tag: str = "p") -> None:
 
 def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
+
+
+def _value(name: str, v) -> str:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if isinstance(v, float):
+        return _pct(v)
+    return STACKING.get(v, v) if name == "stacking" else str(v)
+
+
+def strategy_sentence(model: DashboardModel) -> str:
+    """When the strategy switches where, in words."""
+    rollout = model.rollout
+    if rollout is None:
+        return ("No strategy yet: this file has no rollout. Move a lever and press Reset to "
+                "compare it, from week 1, with the file as it is.")
+    regions = ", ".join(map(charts.region_words, rollout.pilot_regions))
+    pilot = f"pilot in {regions} from week {rollout.pilot_week}; " if regions else ""
+    note = (f" (announced {rollout.announce_weeks} weeks before: the grey dotted line)"
+            if rollout.announce_weeks else "")
+    return (f"Strategy: {pilot}everywhere from week {rollout.full_week}{note}. "
+            f"Seed {model.seed}, the same for strategy and baseline.")
+
+
+def changes_sentence(model: DashboardModel) -> str:
+    """The levers moved away from the file, in words ('' when none)."""
+    moved = [f"{WORDS[k]} {_value(k, a)} → {_value(k, b)}"
+             for k, (a, b) in model.changes().items()]
+    return ("Levers changed from the file: " + "; ".join(moved) + ".") if moved else ""
 
 
 @solara.component
@@ -51,19 +83,11 @@ def Summary(model: DashboardModel):  # noqa: N802
     """Where the two markets stand, and what the strategy is."""
     update_counter.get()
     spec = model.file
-    title = spec.name + (f": {spec.description}" if spec.description else "")
+    title = charts.name_words(spec.name) + (f": {spec.description}" if spec.description else "")
     _text(title, "h3")
-    rollout = model.rollout
-    if rollout is None:
-        _text("No strategy yet: this file has no rollout. Move a lever and press "
-                        "Reset to compare it, from week 1, with the file as it is.")
-    else:
-        pilot = (f"pilot in {', '.join(rollout.pilot_regions)} from week {rollout.pilot_week}; "
-                 if rollout.pilot_regions else "")
-        note = (f" (announced {rollout.announce_weeks} weeks before: the grey dotted line)"
-                if rollout.announce_weeks else "")
-        _text(f"Strategy: {pilot}everywhere from week {rollout.full_week}{note}. "
-                        f"Seed {model.seed}, the same for strategy and baseline.")
+    _text(strategy_sentence(model))
+    if model.levers_changed:
+        _text(changes_sentence(model))
     _text("Solid lines: the strategy. Dashed: the baseline, the same market and seed under "
           "the policy before the rollout. Vertical lines: the pilot (dotted) and the rollout "
           "everywhere (dashed).")

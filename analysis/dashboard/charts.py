@@ -23,6 +23,16 @@ CHANNEL_NAMES = {"direct": "Direct sales", "distributor": "Distributors",
                  "partner": "Partners", "marketplace": "Marketplace"}
 
 
+def region_words(name: str) -> str:
+    """A region's name for people: north_caucasus -> North Caucasus."""
+    return name.replace("_", " ").title()
+
+
+def name_words(name: str) -> str:
+    """A scenario's name for people: case_reform -> Case reform."""
+    return name.replace("_", " ").capitalize()
+
+
 def _figure(height: float = 3.4, rows: int = 1, cols: int = 1) -> tuple[Figure, list]:
     fig = Figure(figsize=(6.4, height), layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
@@ -98,7 +108,7 @@ def strategy_label(model) -> str:
     """What the strategy line stands for, in words."""
     if model.rollout is None:
         return "Strategy: none (move a lever, then Reset)"
-    name = model.strategy.spec.name
+    name = name_words(model.strategy.spec.name)
     return f"Strategy: {name}, levers changed" if model.levers_changed else f"Strategy: {name}"
 
 
@@ -172,7 +182,11 @@ def regions(model, pos: dict) -> Figure:
                                    linewidths=[3.0 if names[i] in pilot else 1.0
                                                for i in g.nodes])
     nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#999999")
-    nx.draw_networkx_labels(g, pos, ax=ax, labels=dict(enumerate(names)), font_size=8)
+    # a pale box behind each name keeps it readable on the darkest green
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=8,
+                            labels={i: region_words(r) for i, r in enumerate(names)},
+                            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75,
+                                  "pad": 1.0})
     if week > 0:
         bar = fig.colorbar(nodes, ax=ax, shrink=0.8, format=MONEY)
         bar.set_label(f"turnover, {model.file.currency} this week", fontsize=8)

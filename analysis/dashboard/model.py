@@ -28,6 +28,7 @@ TERRITORIES = {  # the choices the dashboard offers, in words, and the rules the
     "Segment split": ("segment_split",),
     "Segment split and exclusive regions": ("segment_split", "exclusive_regions"),
 }
+STACKING = {"stacked": "Add up (stacked)", "best_of": "Only the best one applies"}
 LEVERS = ("distributor_discount", "promo", "stacking", "territory", "deal_registration",
           "marketplace", "destocking")
 
@@ -153,6 +154,11 @@ class DashboardModel(mesa.Model):
         self.week = 0
         # the play loop steps from a thread: a jump must not step the markets at once
         self._lock = threading.RLock()
+
+    def changes(self) -> dict[str, tuple]:
+        """The levers set otherwise than the file sets them: name -> (file's, now)."""
+        start = file_levers(self.file)
+        return {k: (start[k], v) for k, v in self.levers.items() if v != start[k]}
 
     @property
     def rollout(self) -> Rollout | None:
