@@ -130,6 +130,16 @@ def test_the_page_says_when_and_where_the_strategy_switches(monkeypatch):
         "No strategy yet")
 
 
+def test_jumping_back_rebuilds_the_same_markets(monkeypatch):
+    m = _open(monkeypatch, FIXTURES / "small_pilot.yaml", promo=0.05, rng=4)
+    m.run_to(30)
+    back = m.at_week(12)
+    assert back is not m and (back.week, back.seed, back.levers) == (12, 4, m.levers)
+    for which in ("strategy", "baseline"):
+        assert back.series(which).equals(m.series(which).iloc[:12])
+    assert back.at_week(20) is back and back.week == 20
+
+
 def test_stepping_stops_at_the_last_week(monkeypatch):
     m = _open(monkeypatch, FIXTURES / "small_pilot.yaml")
     m.run_to(80)

@@ -102,11 +102,7 @@ def JumpTo(model: solara.Reactive[DashboardModel]):  # noqa: N802
     target = solara.use_reactive(m.weeks)
 
     def jump():
-        current = model.value
-        if target.value < current.week:   # the past: the same models again, from the start
-            current = DashboardModel(**current.levers, rng=current.seed)
-            model.value = current
-        current.run_to(target.value)
+        model.value = model.value.at_week(target.value)
         force_update()
 
     solara.SliderInt(f"Run to week: {target.value}", value=target, min=1, max=m.weeks,

@@ -182,6 +182,12 @@ class DashboardModel(mesa.Model):
             for _ in range(min(week, self.weeks) - self.week):
                 self.step()
 
+    def at_week(self, week: int) -> DashboardModel:
+        """The markets at ``week``: these run on, or rebuilt (same levers, seed) if it passed."""
+        model = self if week >= self.week else DashboardModel(**self.levers, rng=self.seed)
+        model.run_to(week)
+        return model
+
     def series(self, which: str):
         """The weekly series collected so far for ``strategy`` or ``baseline``."""
         return getattr(self, which).datacollector.get_model_vars_dataframe()

@@ -10,6 +10,7 @@ server outlives the command and keeps the port.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import signal
 import socket
@@ -39,7 +40,8 @@ def port_problem(host: str, port: int) -> str | None:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((host, port))
     except OSError as exc:
-        reason = "is in use" if exc.errno == 98 else f"cannot be used ({exc.strerror})"
+        in_use = exc.errno == errno.EADDRINUSE
+        reason = "is in use" if in_use else f"cannot be used ({exc.strerror})"
         return (f"port {port} on {host} {reason}: stop what serves it or choose another "
                 "with --port")
     return None
