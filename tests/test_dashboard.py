@@ -171,6 +171,8 @@ def test_charts_speak_in_words_and_mark_pilot_and_rollout(monkeypatch, week):
                          if len(set(line.get_xdata())) == 1}
             assert {15, 30} <= verticals      # the pilot and the rollout
             assert ax.get_xlim() == (0.5, 52.5)   # the whole horizon, from week 0
+            if week:
+                assert ax.get_ylim()[0] == 0      # counts and money drawn from zero
     (legend,) = figures[0].legends
     assert [t.get_text() for t in legend.get_texts()] == ["Strategy: Small pilot", "Baseline"]
     pilot_ring = figures[-1].axes[0].collections[0].get_linewidths()
@@ -212,6 +214,8 @@ def _start(port: int) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 120
     while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the dashboard ended (exit {proc.returncode}): {proc.stdout.read()}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
                 return proc

@@ -236,8 +236,7 @@ def dashboard(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
 ):
     """Serve the live dashboard (Mesa SolaraViz) for presenting a market to a board."""
-    from analysis.dashboard.model import SCENARIO_ENV
-    from analysis.dashboard.serve import port_problem, serve
+    from analysis.dashboard.serve import SCENARIO_ENV, port_problem, serve
 
     problem = port_problem(host, port)   # first: a port in use is one line, nothing before it
     if problem:

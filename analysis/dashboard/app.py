@@ -147,7 +147,9 @@ def Page():  # noqa: N802
     model = solara.use_reactive(first)
     params = solara.use_reactive({**file_levers(first.file), "rng": first.seed})
     interval = solara.use_reactive(20)
-    per_frame = solara.use_reactive(4)   # drawing a frame costs far more than a week
+    # weeks per Step click and per frame while playing (Mesa's render interval): drawing a
+    # frame costs far more than a week, so more weeks per frame make playing faster
+    per_frame = solara.use_reactive(1)
     threads = solara.use_reactive(False)
     m = model.value
     pending = {**m.levers, "rng": m.seed} != params.value
@@ -158,7 +160,7 @@ def Page():  # noqa: N802
         with solara.Card("Run"):
             ModelController(model, model_parameters=params, play_interval=interval,
                             render_interval=per_frame, use_threads=threads)
-            solara.SliderInt(f"Weeks per frame while playing: {per_frame.value}",
+            solara.SliderInt(f"Weeks per step (and frame): {per_frame.value}",
                              value=per_frame, min=1, max=13, thumb_label=False)
             solara.SliderInt(f"Pause between frames: {interval.value} ms", value=interval,
                              min=0, max=500, step=10, thumb_label=False)

@@ -65,7 +65,9 @@ def _frame(ax, model, column: str, title: str, ylabel: str, money: bool = False)
         ax.text(0.5, 0.5, START_NOTE, transform=ax.transAxes, ha="center", va="center",
                 fontsize=9, color="#555555",
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9})
-    elif _nothing(model, column):
+    elif not _nothing(model, column):
+        ax.set_ylim(bottom=0)   # from zero: a flat count stays flat, no gap is magnified
+    else:
         ax.set_yticks([])
         ax.text(0.5, 0.5, "none so far", transform=ax.transAxes, ha="center", va="center",
                 fontsize=9, color="#555555")

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import mesa
 
+from analysis.dashboard.serve import SCENARIO_ENV
 from sim.model import ChannelModel
 from sim.scenario import Scenario, deep_merge, load_scenario
 from sim.scenario.policy import Rollout
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "case_baseline.yaml"
-SCENARIO_ENV = "CHANNELSIM_DASHBOARD_SCENARIO"
 TERRITORIES = {  # the choices the dashboard offers, in words, and the rules they stand for
     "Open (no territory rules)": ("open",),
     "Exclusive regions": ("exclusive_regions",),

@@ -21,8 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
-GRACE_S = 0.5   # how long the server gets to stop before its group is killed
+SCENARIO_ENV = "CHANNELSIM_DASHBOARD_SCENARIO"   # names the file to the server's page
+GRACE_S = 0.3   # how long the server gets to stop before its group is killed
 _PR_SET_PDEATHSIG = 1
+# a page on loopback over http: Solara's advice on cookies for https embedding is noise here
+QUIET = "ignore::UserWarning:solara.server.starlette"
 
 
 class _SignalError(Exception):
@@ -102,7 +105,8 @@ def serve(host: str, port: int, env: dict[str, str], say: Callable[[str], None])
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM,
                                                      signal.SIGHUP)}
-    env = {**env, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # offline: no phoning home
+    env = {"PYTHONWARNINGS": QUIET, **env,
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # offline: no phoning home
     proc = None
     try:
         proc = subprocess.Popen(solara_command(host, port), env=env, start_new_session=True,
