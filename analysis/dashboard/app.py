@@ -164,6 +164,8 @@ def Page():  # noqa: N802
                              value=per_frame, min=1, max=13, thumb_label=False)
             solara.SliderInt(f"Pause between frames: {interval.value} ms", value=interval,
                              min=0, max=500, step=10, thumb_label=False)
+            solara.Checkbox(label="Fast play: run on, draw the latest week when ready",
+                            value=threads)
             JumpTo(model)
         with solara.Card("Levers of the strategy"):
             if pending:

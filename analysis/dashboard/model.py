@@ -190,4 +190,5 @@ class DashboardModel(mesa.Model):
 
     def series(self, which: str):
         """The weekly series collected so far for ``strategy`` or ``baseline``."""
-        return getattr(self, which).datacollector.get_model_vars_dataframe()
+        with self._lock:   # fast play draws from one thread while another steps
+            return getattr(self, which).datacollector.get_model_vars_dataframe()
