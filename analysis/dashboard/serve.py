@@ -2,9 +2,8 @@
 
 Solara's server keeps threads running while a browser plays the model, so asking it to
 stop politely can hang. The command therefore runs it in a process group of its own and,
-on Ctrl-C or SIGTERM, terminates the whole group and kills whatever is left after a
-second. The child also asks the kernel to kill it if this process dies first, so no
-server outlives the command and keeps the port.
+on Ctrl-C, SIGTERM or SIGHUP, kills the whole group. The child also asks the kernel to
+kill it if this process dies first, so no server outlives the command and keeps the port.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
 SCENARIO_ENV = "CHANNELSIM_DASHBOARD_SCENARIO"   # names the file to the server's page
-GRACE_S = 0.3   # how long the server gets to stop before its group is killed
 _PR_SET_PDEATHSIG = 1
 # a page on loopback over http: Solara's advice on cookies for https embedding is noise here
 QUIET = "ignore::UserWarning:solara.server.starlette"
@@ -65,23 +63,16 @@ def solara_command(host: str, port: int) -> list[str]:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    """Terminate the server's process group; kill it if it is not gone within GRACE_S."""
-    for sig, wait in ((signal.SIGTERM, GRACE_S), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        if sig == signal.SIGTERM:
-            # the leader is gone; anything it left in the group goes too
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        return
+    """Kill the server's whole process group at once and reap the server.
+
+    No polite SIGTERM first: the server keeps nothing worth saving, and while a browser
+    plays the model its shutdown waits on threads that do not end.
+    """
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass   # already gone, with everything it started
+    proc.wait()
 
 
 def _serving(host: str, port: int) -> bool:
