@@ -113,6 +113,8 @@ def serve(host: str, port: int, env: dict[str, str], say: Callable[[str], None])
         say("dashboard stopped")
         return 0
     finally:
+        for s in previous:   # a second Ctrl-C must not interrupt the cleanup
+            signal.signal(s, signal.SIG_IGN)
         if proc is not None:
             _kill_group(proc)
         for s, handler in previous.items():
