@@ -7,7 +7,6 @@ options, calls one function and prints.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -242,17 +241,13 @@ def dashboard(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
 ):
     """Serve the live dashboard (Mesa SolaraViz) for presenting a market to a board."""
-    from analysis.dashboard.model import SCENARIO_ENV
+    from analysis.dashboard.serve import SCENARIO_ENV, port_problem, serve
 
+    problem = port_problem(host, port)   # first: a port in use is one line, nothing before it
+    if problem:
+        fail(problem)
     env = dict(os.environ)
     if file is not None:
         load(file)
         env[SCENARIO_ENV] = str(file.resolve())
-    app_path = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    typer.echo(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
-    cmd = [sys.executable, "-m", "solara", "run", str(app_path), "--host", host, "--port",
-           str(port), "--production", "--no-open"]
-    sys.stdout.flush()
-    # The server replaces this process, so whoever stops the command stops the server
-    # (a child would outlive a terminated parent and keep the port).
-    os.execve(sys.executable, cmd, env)
+    raise typer.Exit(code=serve(host, port, env, typer.echo))

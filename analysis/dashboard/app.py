@@ -1,86 +1,184 @@
 """The dashboard page: `channelsim dashboard [FILE]` serves it with Solara.
 
-Sliders and switches set the main policy levers (Reset applies them); Step and Play run
-the market week by week; the charts show turnover by channel, conflicts and the network's
-health, and the region network is coloured by this week's turnover.
+A strategy and its baseline run side by side on the same seed. Mesa's controller steps
+them (Reset, play, Step); a "Run to week" control jumps ahead without drawing each week;
+the levers, each showing its value, change the strategy when Reset is pressed. Charts span
+the whole horizon and mark the pilot and the rollout.
 """
 
 from __future__ import annotations
 
+import html
+
 import networkx as nx
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz, make_plot_component
-from mesa.visualization.utils import update_counter
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import force_update, update_counter
 
-from analysis.dashboard.model import DashboardModel, dashboard_scenario
-from analysis.report.charts.style import CHANNEL_COLOURS, MONEY
+from analysis.dashboard import charts
+from analysis.dashboard.model import STACKING, TERRITORIES, DashboardModel, file_levers
 
-_start = dashboard_scenario().policy
+WORDS = {"distributor_discount": "distributor discount (base tier)", "promo": "promo discount",
+         "stacking": "discounts", "territory": "territory",
+         "deal_registration": "deal registration", "marketplace": "marketplace listing",
+         "destocking": "distributors destock"}
 
-model_params = {
-    "rng": {"type": "InputText", "value": 1, "label": "Seed"},
-    "distributor_discount": {
-        "type": "SliderFloat", "value": _start.discounts.distributor["base"],
-        "label": "Distributor discount", "min": 0.10, "max": 0.45, "step": 0.01},
-    "promo": {"type": "SliderFloat", "value": _start.discounts.promo,
-              "label": "Promo discount", "min": 0.0, "max": 0.15, "step": 0.01},
-    "stacking": {"type": "Select", "value": _start.stacking, "values": ["stacked", "best_of"],
-                 "label": "Discounts"},
-    "territory": {"type": "Select", "value": _start.territory[0],
-                  "values": ["open", "exclusive_regions", "segment_split"],
-                  "label": "Territory"},
-    "deal_registration": {"type": "Checkbox", "value": _start.deal_registration,
-                          "label": "Deal registration"},
-    "marketplace": {"type": "Checkbox", "value": _start.marketplace.enabled,
-                    "label": "Marketplace listing"},
-    "destocking": {"type": "Checkbox", "value": True, "label": "Distributors destock"},
-}
+
+def _text(text: str, tag: str = "p") -> None:
+    # plain HTML, not Markdown: Markdown loads a diagram library from a CDN, and the
+    # dashboard must work offline
+    solara.HTML(tag=tag, unsafe_innerHTML=html.escape(text), style="margin: 0.3em 0")
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def _value(name: str, v) -> str:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if isinstance(v, float):
+        return _pct(v)
+    return STACKING.get(v, v) if name == "stacking" else str(v)
+
+
+def strategy_sentence(model: DashboardModel) -> str:
+    """When the strategy switches where, in words."""
+    rollout = model.rollout
+    if rollout is None:
+        return ("No strategy yet: this file has no rollout. Move a lever and press Reset to "
+                "compare it, from week 1, with the file as it is.")
+    regions = ", ".join(map(charts.region_words, rollout.pilot_regions))
+    pilot = f"pilot in {regions} from week {rollout.pilot_week}; " if regions else ""
+    note = (f" (announced {rollout.announce_weeks} weeks before: the grey dotted line)"
+            if rollout.announce_weeks else "")
+    return (f"Strategy: {pilot}everywhere from week {rollout.full_week}{note}. "
+            f"Seed {model.seed}, the same for strategy and baseline.")
+
+
+def changes_sentence(model: DashboardModel) -> str:
+    """The levers moved away from the file, in words ('' when none)."""
+    moved = [f"{WORDS[k]} {_value(k, a)} → {_value(k, b)}"
+             for k, (a, b) in model.changes().items()]
+    return ("Levers changed from the file: " + "; ".join(moved) + ".") if moved else ""
 
 
 @solara.component
-def RegionNetwork(model):  # noqa: N802 - Solara components are named like classes
-    """The regions, coloured by this week's turnover."""
+def Chart(model: DashboardModel, draw):  # noqa: N802 - Solara components are named like classes
+    """One chart, redrawn after every step."""
     update_counter.get()
-    g = model.space.G
-    week = max(model.week, 1)
-    turnover = (model.ledger.by_region[week - 1, 0].sum(axis=1) if model.ledger.recorded
-                else [0.0] * g.number_of_nodes())
-    fig = Figure(figsize=(5, 4))
-    ax = fig.subplots()
-    pos = nx.spring_layout(g, seed=3)
-    nx.draw_networkx(g, pos, ax=ax, node_color=list(turnover), cmap="Greens",
-                     labels={i: r for i, r in enumerate(model.spec.market.regions)},
-                     font_size=7, node_size=700)
-    ax.set_title(f"Turnover by region, week {model.week}", fontsize=10)
-    ax.set_axis_off()
-    solara.FigureMatplotlib(fig)
+    solara.FigureMatplotlib(draw(model), format="png")
 
 
-def _labels(title: str, ylabel: str, money: bool = False):
-    def post_process(ax):
-        ax.set_title(title, fontsize=10, loc="left")
-        ax.set_xlabel("week")
-        ax.set_ylabel(ylabel)
-        if money:
-            ax.yaxis.set_major_formatter(MONEY)
-
-    return post_process
+@solara.component
+def RegionMap(model: DashboardModel):  # noqa: N802
+    """The regions coloured by the strategy's turnover this week (layout fixed per model)."""
+    update_counter.get()
+    pos = solara.use_memo(lambda: nx.spring_layout(model.strategy.space.G, seed=3), [model])
+    solara.FigureMatplotlib(charts.regions(model, pos), format="png")
 
 
-TurnoverPlot = make_plot_component(
-    {f"turnover_{c}": colour for c, colour in CHANNEL_COLOURS.items()},
-    post_process=_labels("Turnover by channel", "per week", money=True))
-ConflictPlot = make_plot_component({"conflicts": "#c0392b", "price_dumping": "#7f8c8d"},
-                                   post_process=_labels("Conflicts and dumping", "per week"))
-HealthPlot = make_plot_component({"agents_active": "#27ae60", "agents_contracted": "#404040"},
-                                 post_process=_labels("Network health", "agents"))
+@solara.component
+def Summary(model: DashboardModel):  # noqa: N802
+    """Where the two markets stand, and what the strategy is."""
+    update_counter.get()
+    spec = model.file
+    title = charts.name_words(spec.name) + (f": {spec.description}" if spec.description else "")
+    _text(title, "h3")
+    _text(strategy_sentence(model))
+    if model.levers_changed:
+        _text(changes_sentence(model))
+    _text("Solid lines: the strategy. Dashed: the baseline, the same market and seed under "
+          "the policy before the rollout. Vertical lines: the pilot (dotted) and the rollout "
+          "everywhere (dashed).")
+    _text(charts.summary(model), "b")
 
-model = DashboardModel()
-page = SolaraViz(
-    model,
-    components=[TurnoverPlot, ConflictPlot, HealthPlot, RegionNetwork],
-    model_params=model_params,
-    name="channelsim: live channel market",
-    play_interval=150,
-)
+
+@solara.component
+def JumpTo(model: solara.Reactive[DashboardModel]):  # noqa: N802
+    """Run straight to a week (back to it from the start if it has passed)."""
+    update_counter.get()
+    m = model.value
+    target = solara.use_reactive(m.weeks)
+
+    def jump():
+        model.value = model.value.at_week(target.value)
+        force_update()
+
+    solara.SliderInt(f"Run to week: {target.value}", value=target, min=1, max=m.weeks,
+                     thumb_label=False)
+    solara.Button(f"Run to week {target.value}", color="primary", on_click=jump)
+
+
+def _lever_inputs(params: solara.Reactive[dict]) -> None:
+    """The levers, each labelled with its value; Reset applies them."""
+    v = params.value
+
+    def set_(name):
+        return lambda value: params.set({**params.value, name: value})
+
+    d, p = v["distributor_discount"], v["promo"]
+    solara.SliderFloat(f"Distributor discount, base tier: {_pct(d)}", value=d,
+                       on_value=set_("distributor_discount"), min=min(0.10, d),
+                       max=max(0.45, d), step=0.01, thumb_label=False)
+    solara.SliderFloat(f"Promo discount: {_pct(p)}", value=p, on_value=set_("promo"),
+                       min=0.0, max=max(0.15, p), step=0.01, thumb_label=False)
+    solara.Select("Discounts", value=STACKING[v["stacking"]], values=list(STACKING.values()),
+                  on_value=lambda label: set_("stacking")(
+                      next(k for k, w in STACKING.items() if w == label)))
+    territories = list(TERRITORIES)
+    if v["territory"] not in territories:
+        territories.append(v["territory"])
+    solara.Select("Territory", value=v["territory"], values=territories,
+                  on_value=set_("territory"))
+    solara.Checkbox(label="Deal registration", value=v["deal_registration"],
+                    on_value=set_("deal_registration"))
+    solara.Checkbox(label="Marketplace listing", value=v["marketplace"],
+                    on_value=set_("marketplace"))
+    solara.Checkbox(label="Distributors destock (both markets)", value=v["destocking"],
+                    on_value=set_("destocking"))
+    solara.InputInt("Seed (as channelsim run --seed)", value=v["rng"], on_value=set_("rng"))
+
+
+@solara.component
+def Page():  # noqa: N802
+    """The dashboard."""
+    first = solara.use_memo(DashboardModel, [])
+    model = solara.use_reactive(first)
+    params = solara.use_reactive({**file_levers(first.file), "rng": first.seed})
+    interval = solara.use_reactive(20)
+    # weeks per Step click and per frame while playing (Mesa's render interval): drawing a
+    # frame costs far more than a week, so more weeks per frame make playing faster
+    per_frame = solara.use_reactive(1)
+    threads = solara.use_reactive(False)
+    m = model.value
+    pending = {**m.levers, "rng": m.seed} != params.value
+
+    with solara.AppBar():
+        solara.AppBarTitle("channelsim: strategy against baseline, week by week")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run"):
+            ModelController(model, model_parameters=params, play_interval=interval,
+                            render_interval=per_frame, use_threads=threads)
+            solara.SliderInt(f"Weeks per step (and frame): {per_frame.value}",
+                             value=per_frame, min=1, max=13, thumb_label=False)
+            solara.SliderInt(f"Pause between frames: {interval.value} ms", value=interval,
+                             min=0, max=500, step=10, thumb_label=False)
+            solara.Checkbox(label="Fast play: run on, draw the latest week when ready",
+                            value=threads)
+            JumpTo(model)
+        with solara.Card("Levers of the strategy"):
+            if pending:
+                solara.Warning("Changed: press Reset to apply", dense=True)
+            _lever_inputs(params)
+    with solara.Column():
+        Summary(m)
+        with solara.Columns([1, 1]):
+            Chart(m, charts.turnover)
+            Chart(m, charts.channels)
+        with solara.Columns([1, 1]):
+            Chart(m, charts.conflicts)
+            Chart(m, charts.health)
+        with solara.Columns([1, 1]):
+            RegionMap(m)
+
