@@ -91,10 +91,12 @@ class Incentives:
             accrued = self.accrued_rebate[a] + self.accrued_plan[a]
             owed[sel] = rebate + plan - accrued
             self.pace[a] = vol / length
-            self.log += [Settlement(int(a[i]), v, int(self.start[a[i]]), last, float(vol[i]),
-                                    float(accrued[i]), float(owed[sel][i]),
-                                    float(rebate[i] + plan[i])) for i in range(len(a))
-                         if eligible[i] or vol[i] > 0]
+            # one conversion per column, not numpy scalars per agent (the same numbers)
+            rows = zip(a.tolist(), self.start[a].tolist(), vol.tolist(), accrued.tolist(),
+                       owed[sel].tolist(), (rebate + plan).tolist(), eligible.tolist(),
+                       strict=True)
+            self.log += [Settlement(j, v, start, last, x, acc, o, earned)
+                         for j, start, x, acc, o, earned, ok in rows if ok or x > 0]
         return owed
 
     def accrue(self, week: int, agent_version: np.ndarray, channel, policies, ledger) -> None:
