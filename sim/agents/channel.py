@@ -195,7 +195,7 @@ class ChannelAgents:
         if not pol.sells.all():                                 # and of the product line
             can = can & pol.sells.T[deals.product[rows]]
         p = np.where(can, table[reg, seg], 0.0) if dense else None
-        own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
+        own = ((incumbent >= 0) & (incumbent < self.n)).nonzero()[0]
         own_agent, own_p = np.full(len(rows), -1, dtype=np.int64), np.zeros(len(rows))
         if len(own):
             j = incumbent[own]

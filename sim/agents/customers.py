@@ -180,7 +180,7 @@ class Customers:
             The customers' rows and the suppliers they lost.
 
         """
-        brand = np.flatnonzero((self.incumbent >= 0) & (self.incumbent < n_agents))
+        brand = ((self.incumbent >= 0) & (self.incumbent < n_agents)).nonzero()[0]
         if len(brand) == 0:
             return brand, brand
         ok = may_serve(brand, self.incumbent[brand])

@@ -66,7 +66,7 @@ class DirectTeam:
         all_rows = np.concatenate([batch_rows, later_rows])
         value = deals.units[all_rows] * self.deal_value[deals.segment[all_rows]]
         kept = within_capacity(owner, value, deals.key[all_rows], self.capacity)
-        keep[np.flatnonzero(rep_bid)] = kept[:len(batch_rows)]
+        keep[rep_bid.nonzero()[0]] = kept[:len(batch_rows)]
         dropped = ~kept[len(batch_rows):]
         if dropped.any():
             n = len(self.capacity)

@@ -264,7 +264,7 @@ class Distributors:
         self.required = np.zeros_like(self.stocks)
         self.min_weeks = np.zeros(len(d))
         for k, pol in enumerate(policies):
-            mine = np.flatnonzero(version[d] == k)
+            mine = (version[d] == k).nonzero()[0]
             if len(mine):
                 self.required[mine], self.min_weeks[mine] = pol.assortment(channel, d[mine])
         self.stocks = self.stocked[None, :] | self.required

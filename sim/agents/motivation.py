@@ -116,7 +116,7 @@ class Motivation:
             book.state, book.commitment, book.weeks_low, selling, self.c.defect_threshold,
             self.c.defect_weeks)
         book.trailing[week % TRAIL] = st["sell_through"]
-        return np.flatnonzero((book.state == State.DEFECTED) & (before != State.DEFECTED))
+        return ((book.state == State.DEFECTED) & (before != State.DEFECTED)).nonzero()[0]
 
     def review_tiers(self, week: int, agent_version: np.ndarray) -> None:
         """Re-rank contracted agents into tiers where the policy in force uses tiers."""

@@ -76,7 +76,7 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     led.regional("sell_through", revenue, reg, seg)
     led.regional("deals_won", won.astype(float), reg, seg)
     led.regional("deals_decided", np.ones(len(rows)), reg, seg)   # won, lost or unserved
-    won_rows = np.flatnonzero(won)
+    won_rows = won.nonzero()[0]
     jw = j[won_rows]
     np.add.at(book.week["sell_through"], jw, revenue[won_rows])
     np.add.at(book.week["deals_won"], jw, 1.0)
@@ -139,7 +139,7 @@ def _booked(deals: DealBook, rows: np.ndarray, channel: str, value: np.ndarray) 
 def _conflicts(o: Offers, n_brand: np.ndarray, book, led: Ledger, deal_cols) -> None:
     """A deal pursued by two or more brand agents is a conflict, typed by the two best."""
     won, j, seg, reg = deal_cols
-    c = np.flatnonzero(n_brand >= 2)
+    c = (n_brand >= 2).nonzero()[0]
     led.add("conflicts", len(c))
     if len(c) == 0:
         return

@@ -120,10 +120,10 @@ def choose_among_bids(deal: np.ndarray, z_bids: np.ndarray, z_outside: np.ndarra
     np.maximum.at(best_z, deal, z_bids)
     is_best = z_bids == best_z[deal]
     first = np.full(n, -1)
-    idx = np.flatnonzero(is_best)
+    idx = is_best.nonzero()[0]
     at = deal[idx]
     if len(at) and (at[1:] >= at[:-1]).all():    # sorted, as documented: first of each run
-        pos = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1])))
+        pos = np.concatenate(([True], at[1:] != at[:-1])).nonzero()[0]
         uniq = at[pos]
     else:
         uniq, pos = np.unique(at, return_index=True)
