@@ -80,12 +80,17 @@ class Distributors:
 
         """
         agents = np.asarray(agents, dtype=np.int64)
-        ok = (agents >= 0) & (agents < len(self._row_index))
-        rows = self._row_index[np.where(ok, agents, 0)] if len(self._row_index) else agents
-        bad = ~ok | (rows < 0)
-        if bad.any():
-            raise KeyError(int(agents[np.argmax(bad)]))
-        return rows
+        index = self._row_index
+        if len(agents) == 0:
+            return agents
+        # the common case checked with two reductions; the first bad agent found if any
+        if len(index) and agents.min() >= 0 and agents.max() < len(index):
+            rows = index[agents]
+            if rows.min() >= 0:
+                return rows
+        ok = (agents >= 0) & (agents < len(index))
+        rows = index[np.where(ok, agents, 0)] if len(index) else agents
+        raise KeyError(int(agents[np.argmax(~ok | (rows < 0))]))
 
     # -- the week -----------------------------------------------------------------------
     def receive(self, week: int) -> None:

@@ -51,7 +51,8 @@ def nonzero_sum(values) -> float:
     if isinstance(values, (float, int, np.floating, np.integer)):
         return float(values)         # a single number: nothing to skip (most calls)
     a = np.asarray(values, dtype=float)
-    return float(a[a != 0].sum()) if a.ndim else float(a)
+    # np.add.reduce is what ndarray.sum calls (the same pairwise sum), without its wrapper
+    return float(np.add.reduce(a[a != 0])) if a.ndim else float(a)
 
 
 def conflict_type(role_a: np.ndarray, role_b: np.ndarray) -> np.ndarray:
