@@ -186,7 +186,8 @@ class Distributors:
         disc = np.zeros(len(d))
         for k, pol in enumerate(policies):
             mine = version[d] == k
-            disc = np.where(mine, pol.purchase_discount(channel, d), disc)
+            if mine.any():
+                disc = np.where(mine, pol.purchase_discount(channel, d), disc)
         return self.catalogue.list_price[None, :] * (1.0 - disc[:, None])
 
     def net_margin(self, pol, channel, incentives, week: int) -> np.ndarray:
@@ -233,8 +234,14 @@ class Distributors:
         d = self.agents
         unit_price = self.unit_prices(channel, policies, version)
         self.require(channel, policies, version)
-        nets = [self.net_margin(pol, channel, incentives, week) for pol in policies]
-        net = np.where(version[d] == 1, nets[1], nets[0])
+        new_rules = version[d] == 1
+        # the strategy's margins matter only where it is in force or announced (forward
+        # buying); elsewhere ``np.where`` would pick today's margins, so they are not made
+        forward = inv.forward_buying and announced[d].any()
+        wanted = len(policies) > 1 and (new_rules.any() or forward)
+        nets = [self.net_margin(pol, channel, incentives, week) if k == 0 or wanted else None
+                for k, pol in enumerate(policies)]
+        net = np.where(new_rules, nets[1], nets[0]) if wanted else nets[0]
         if self.net_ref is None:
             self.net_ref = net.copy()
         self.net_ref += self.reference_rate * (net - self.net_ref)
@@ -244,7 +251,7 @@ class Distributors:
                                   inv.min_cover_factor)
             self.cover = adjust(self.cover, target, inv.adjust_rate)
         extra_weeks = np.zeros(len(d))
-        if inv.forward_buying:
+        if forward:
             rise = (1.0 - nets[1]) / np.maximum(1.0 - nets[0], 1e-12) - 1.0
             extra_weeks = np.where(announced[d] & (version[d] == 0),
                                    forward_weeks(rise, inv.holding_rate, inv.credit_weeks), 0.0)
@@ -255,6 +262,8 @@ class Distributors:
                 if pol.policy.rebates.scheme == "none":
                     continue
                 mine = version[d] == k
+                if not mine.any():
+                    continue
                 extra = loading_extra(incentives.volume[d], incentives.next_threshold(pol)[d],
                                       inv.loading_reach, left, inv.loading_weeks)
                 extra_money = np.where(mine, extra, extra_money)

@@ -92,11 +92,13 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     _booked(deals, rows[sel], "direct", revenue[sel])
     led.add("cogs", cogs[sel].sum())
     led.add("direct_cost", p.direct.commission * revenue[sel].sum())
-    # Marketplace: price less fee.
+    # Marketplace: price less fee. (A block with no sale is skipped: it would add zeros.)
     sel = won_rows[role == Role.MARKETPLACE]
-    led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel], seg[sel])
-    _booked(deals, rows[sel], "marketplace", revenue[sel] * (1.0 - p.marketplace.fee))
-    led.add("cogs", cogs[sel].sum())
+    if len(sel):
+        led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel],
+                     seg[sel])
+        _booked(deals, rows[sel], "marketplace", revenue[sel] * (1.0 - p.marketplace.fee))
+        led.add("cogs", cogs[sel].sum())
     # Distributors sell from stock (sell-in comes with replenishment) or buy to order.
     sel = won_rows[role == Role.DISTRIBUTOR]
     distributors.serve(j[sel], cost[sel], seg[sel], prod[sel], units[sel], book, led)
@@ -106,11 +108,12 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     sel = won_rows[role == Role.PARTNER]
     tt = pol.two_tier_mask(book, j[sel])
     via = sel[tt]
-    sup = book.supplier[j[via]]
-    sup_cost = catalogue.list_price[prod[via]] * (1.0 - pol.purchase_discount(book, sup))
-    distributors.serve(sup, sup_cost, seg[via], prod[via], units[via], book, led)
-    led.served_by_distributors(sup_cost * units[via], reg[via], seg[via])
-    _booked(deals, rows[via], "distributor", sup_cost * units[via])
+    if len(via):
+        sup = book.supplier[j[via]]
+        sup_cost = catalogue.list_price[prod[via]] * (1.0 - pol.purchase_discount(book, sup))
+        distributors.serve(sup, sup_cost, seg[via], prod[via], units[via], book, led)
+        led.served_by_distributors(sup_cost * units[via], reg[via], seg[via])
+        _booked(deals, rows[via], "distributor", sup_cost * units[via])
     own = sel[~tt]
     buy = cost[own] * units[own]
     led.turnover("partner", buy, reg[own], seg[own])
