@@ -224,6 +224,8 @@ class ChannelModel(mesa.Model):
         self.deals.version[rows] = v
         for k, pol in enumerate(self.policies):
             part = rows[v == k]
+            if len(part) == 0:
+                continue
             credited = self.partners.specify(part, k, pol, self.deals)
             got = credited[credited >= 0]
             if pol.policy.spec_in_bonus > 0 and len(got):

@@ -31,7 +31,8 @@ def expected_margins(policies, channel: ChannelAgents, agent_version: np.ndarray
     out = np.zeros(channel.n)
     for v, pol in enumerate(policies):
         mask = agent_version == v
-        out[mask] = pol.expected_margin(channel, street_mid)[mask]
+        if mask.any():
+            out[mask] = pol.expected_margin(channel, street_mid)[mask]
     return out
 
 
@@ -121,11 +122,13 @@ class Motivation:
     def review_tiers(self, week: int, agent_version: np.ndarray) -> None:
         """Re-rank contracted agents into tiers where the policy in force uses tiers."""
         book = self.channel
-        recent = book.trailing.sum(axis=0)
+        recent = None        # last year's sales, summed only in a week with a review
         for v, pol in enumerate(self.policies):
             t = pol.policy.tiers
             if not t.enabled or week % t.review_weeks != 0:
                 continue
+            if recent is None:
+                recent = book.trailing.sum(axis=0)
             for role in (Role.DISTRIBUTOR, Role.PARTNER):
                 idx = np.flatnonzero((agent_version == v) & (book.role == role)
                                      & book.contracted())
