@@ -216,9 +216,7 @@ class ChannelAgents:
             bid = hash_below_cells(keys, ids, SALT_REACH, table, (reg, seg), (own_agent, own_p))
         projects = seg == Segment.PROJECT
         if projects.any() and len(self.team.reps):
-            reps = self.team.reps
-            held = self.team.holds(rows[projects])[:, reps]
-            bid[np.ix_(projects, reps)] = held & can[projects][:, reps]
+            self.team.bid_on_held(rows, projects, can, bid)
         registered = deals.registered[rows]
         has_reg = registered >= 0
         if has_reg.any() and pol.policy.deal_registration:

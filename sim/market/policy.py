@@ -61,7 +61,6 @@ class CompiledPolicy:
         self._rebate_roles: tuple[np.ndarray, np.ndarray] | None = None
         self._margin_key: tuple | None = None
         self._margin: np.ndarray | None = None
-        self._assortment: tuple | None = None
         self._compile()
 
     def _masks(self) -> None:
@@ -122,29 +121,19 @@ class CompiledPolicy:
         """What each of ``agents`` must stock: ``([n, P]`` required lines, ``[n]`` weeks).
 
         A named distributor's requirement replaces its tier's (tiers count only where the
-        policy uses them; otherwise every distributor is ``base``). Where the policy has an
-        assortment the arrays are kept for the next call with the same agents, tiers and
-        names, and are read-only.
+        policy uses them; otherwise every distributor is ``base``).
         """
         a = self.policy.assortment
-        if not a.any():
-            return np.zeros((len(agents), len(self.products)), dtype=bool), np.zeros(len(agents))
-        tiers = channel.tier[agents] if self.policy.tiers.enabled else np.zeros(len(agents), int)
-        # asked every week by the distributors; the answer changes only with the agents
-        # asked, their tiers and names (names are only ever appended, so their count)
-        key = (agents.tobytes(), tiers.tobytes(), len(channel.names))
-        kept = self._assortment
-        if kept is not None and kept[0] == key:
-            return kept[1], kept[2]
         required = np.zeros((len(agents), len(self.products)), dtype=bool)
         weeks = np.zeros(len(agents))
+        if not a.any():
+            return required, weeks
+        tiers = channel.tier[agents] if self.policy.tiers.enabled else np.zeros(len(agents), int)
         for i, j in enumerate(agents):
             req = a.agents.get(channel.names[j]) or a.tiers.get(TIERS[tiers[i]])
             if req is not None:
                 required[i] = [name in req.lines for name in self.products]
                 weeks[i] = req.min_cover_weeks
-        required.flags.writeable = weeks.flags.writeable = False   # kept: read-only
-        self._assortment = (key, required, weeks)
         return required, weeks
 
     def purchase_discount(self, channel, agents: np.ndarray,

@@ -1,0 +1,71 @@
+"""The weekly loop's fast paths give what the general forms they stand in for give."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from sim import load_scenario
+from sim.agents.direct import DirectTeam
+from sim.market.rollout import Schedule
+from sim.vocab import Role, Segment
+
+
+def _general_held_bids(team, rows, projects, can, bid):
+    """The array form the compiled loop replaces."""
+    reps = team.reps
+    held = team.holds(rows[projects])[:, reps]
+    bid[np.ix_(projects, reps)] = held & can[projects][:, reps]
+
+
+def test_held_bids_match_the_array_form_on_random_batches():
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(400):
+        n = int(rng.integers(1, 15))
+        channel = SimpleNamespace(role=rng.integers(0, 4, n), reps=np.ones(n))
+        team = DirectTeam(channel, 3, np.ones(4))
+        rows = rng.choice(1000, int(rng.integers(1, 20)), replace=False).astype(np.int64)
+        projects = rng.random(len(rows)) < 0.5
+        if len(team.reps) == 0 or not projects.any():
+            continue
+        k = int(rng.integers(0, 10))   # held projects: some of this batch, some later ones
+        team.rows = np.concatenate([rng.choice(rows, k), rng.integers(0, 1000, k)])
+        team.agents = rng.choice(team.reps, len(team.rows)).astype(np.int64)
+        can = rng.random((len(rows), n)) < 0.7
+        bid = rng.random((len(rows), n)) < 0.5
+        expected = bid.copy()
+        _general_held_bids(team, rows, projects, can, expected)
+        team.bid_on_held(rows, projects, can, bid)
+        np.testing.assert_array_equal(bid, expected)
+        checked += 1
+    assert checked > 200
+
+
+def test_a_rep_bids_on_the_project_it_holds_and_no_other():
+    # agents: 0 partner, 1 and 2 reps; deal rows 10 (project), 11 (project), 12 (run-rate)
+    channel = SimpleNamespace(role=np.array([Role.PARTNER, Role.DIRECT, Role.DIRECT]),
+                              reps=np.ones(3))
+    team = DirectTeam(channel, 3, np.ones(4))
+    team.rows, team.agents = np.array([10, 99]), np.array([1, 2])   # rep 1 holds row 10
+    rows = np.array([10, 11, 12])
+    projects = np.array([True, True, False])
+    can = np.ones((3, 3), dtype=bool)
+    bid = np.ones((3, 3), dtype=bool)
+    team.bid_on_held(rows, projects, can, bid)
+    assert bid.tolist() == [[True, True, False], [True, False, False], [True, True, True]]
+
+
+def test_deal_versions_are_today_s_everywhere_before_any_switch():
+    sc = load_scenario("scenarios/case_reform.yaml")
+    schedule = Schedule(sc)
+    first = int(schedule.switch.min())
+    region = np.arange(len(sc.market.regions)).repeat(3)
+    segment = np.tile([Segment.SMALL, Segment.PROJECT, Segment.KEY], len(sc.market.regions))
+    ones = np.ones(len(region), dtype=np.int64)
+    before = schedule.deal_versions(first - 1, region, segment, ones, ones.astype(bool))
+    assert before.dtype == np.int64 and not before.any()
+    after = schedule.deal_versions(first, region, segment, ones, np.zeros(len(region), bool))
+    assert after[schedule.switch[region] <= first].all()
+
