@@ -150,7 +150,8 @@ class Customers:
         # element by element: the same numbers as three separate calls)
         g = gumbel(hash_joined((keys[d], a, SALT_NOISE), (keys, COMPETITOR_HASH_ID, SALT_NOISE),
                                (keys, NEST_HASH_ID, SALT_NEST)))
-        g_bid, g_comp, g_nest = np.split(g, [len(d), len(d) + len(rows)])
+        n_bid, n_comp = len(d), len(d) + len(rows)     # (slices: np.split's own views)
+        g_bid, g_comp, g_nest = g[:n_bid], g[n_bid:n_comp], g[n_comp:]
         best, takes = choose_nested(d, u_bid, g_bid, u_comp, g_nest, g_comp, nest, scale)
         o.won_bid = np.where(takes, best, -1)
         o.winner = np.where(takes, a[np.maximum(o.won_bid, 0)] if len(a) else n_agents,
