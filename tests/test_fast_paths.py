@@ -69,3 +69,23 @@ def test_deal_versions_are_today_s_everywhere_before_any_switch():
     after = schedule.deal_versions(first, region, segment, ones, np.zeros(len(region), bool))
     assert after[schedule.switch[region] <= first].all()
 
+
+
+def test_compiled_outer_and_joined_hashes_match_the_array_form():
+    from sim.rng import _id_codes, _salted, _to_unit, hash_joined, hash_uniform
+
+    def array_form(keys, ids, salt):      # the whole-array SplitMix64 the kernels replace
+        with np.errstate(over="ignore"):
+            return _to_unit(_salted(keys, salt) ^ _id_codes(ids))
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        keys = rng.integers(0, 2**63, int(rng.integers(0, 40)), dtype=np.uint64) * 2 + 1
+        ids = rng.integers(0, 10**6, int(rng.integers(1, 9)))
+        salt = int(rng.integers(1, 2**31))
+        np.testing.assert_array_equal(hash_uniform(keys, ids, salt),
+                                      array_form(keys[:, None], ids[None, :], salt))
+        matched = rng.integers(0, 10**6, len(keys))
+        parts = ((keys, matched, salt), (keys, 7, salt + 1), (keys[:3], 2**40, 5))
+        expected = np.concatenate([np.ravel(array_form(k, i, s)) for k, i, s in parts])
+        np.testing.assert_array_equal(hash_joined(*parts), expected)

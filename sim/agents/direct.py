@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.rng import SALT_REACH, hash_pairs
+from sim.rng import SALT_REACH, hash_uniform
 from sim.rules.effort import within_capacity
 from sim.vocab import DealStatus, Role
 
@@ -51,7 +51,7 @@ class DirectTeam:
         """New projects in ``rows``: the reps who hear of them hold them (``reach[D, reps]``)."""
         if len(self.reps) == 0 or len(rows) == 0:
             return
-        u = hash_pairs(keys[:, None], self.reps[None, :], SALT_REACH)
+        u = hash_uniform(keys, self.reps, SALT_REACH)
         d, r = np.nonzero(u < reach)
         self.rows = np.concatenate([self.rows, rows[d]])
         self.agents = np.concatenate([self.agents, self.reps[r]])
