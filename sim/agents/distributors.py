@@ -169,7 +169,7 @@ class Distributors:
         rows, product, units = rows[keep], product[keep], units[keep]
         if len(rows) == 0:
             return 0.0, 0.0
-        asked = np.zeros_like(self.on_hand)
+        asked = np.zeros(self.on_hand.shape)   # (zeros_like costs ten times more)
         np.add.at(asked, (rows, product), units)
         ship = np.minimum(self.on_hand, asked)
         self.on_hand -= ship
@@ -275,7 +275,7 @@ class Distributors:
     def require(self, channel, policies: list[CompiledPolicy], version: np.ndarray) -> None:
         """The assortment in force for each distributor: lines it stocks, minimum cover."""
         d = self.agents
-        self.required = np.zeros_like(self.stocks)
+        self.required = np.zeros(self.stocks.shape, dtype=bool)
         self.min_weeks = np.zeros(len(d))
         for k, pol in enumerate(policies):
             mine = (version[d] == k).nonzero()[0]
@@ -291,7 +291,7 @@ class Distributors:
         forecast = self.forecast = moving_average(self.history) * self.stocks
         mix = forecast / np.maximum(forecast.sum(axis=1, keepdims=True), 1e-12)
         extra = extra_weeks[:, None] * forecast + np.divide(
-            extra_money[:, None] * mix, unit_price, out=np.zeros_like(forecast),
+            extra_money[:, None] * mix, unit_price, out=np.zeros(np.shape(forecast)),
             where=unit_price > 0)
         if self.required.any():   # the assortment's minimum cover, W weeks of forecast
             floor = np.where(self.required, self.min_weeks[:, None] * forecast, 0.0)
