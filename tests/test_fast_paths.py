@@ -89,3 +89,35 @@ def test_compiled_outer_and_joined_hashes_match_the_array_form():
         parts = ((keys, matched, salt), (keys, 7, salt + 1), (keys[:3], 2**40, 5))
         expected = np.concatenate([np.ravel(array_form(k, i, s)) for k, i, s in parts])
         np.testing.assert_array_equal(hash_joined(*parts), expected)
+
+
+def test_poaching_count_matches_the_array_form():
+    from sim.market.settle import _poaching
+    from sim.vocab import State
+
+    def array_form(book, inc, registered, accounts, won, j, seg):
+        n_a = book.n
+        inc_ok = (inc >= 0) & (inc < n_a)
+        inc_c = np.where(inc_ok, inc, 0)
+        inc_brand = (inc_ok & (inc != j) & (book.role[inc_c] != Role.MARKETPLACE)
+                     & ((book.state[inc_c] == State.ACTIVE)
+                        | (book.state[inc_c] == State.ON_PAPER)))
+        reg_other = (registered >= 0) & (registered != j)
+        direct_won = book.role[j] == Role.DIRECT
+        acct = accounts & (((seg == Segment.KEY) & ~direct_won)
+                           | ((seg != Segment.KEY) & direct_won))
+        return int((won & (inc_brand | reg_other | acct)).sum())
+
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n_a, n = int(rng.integers(1, 12)), int(rng.integers(0, 40))
+        book = SimpleNamespace(n=n_a, role=rng.integers(0, 4, n_a), state=rng.integers(0, 5, n_a))
+        won = rng.random(n) < 0.6
+        j = np.where(won, rng.integers(0, n_a, n), 0)
+        inc = rng.integers(-1, n_a + 1, n)          # nobody, an agent or the competitor
+        registered = rng.integers(-1, n_a, n)
+        seg = rng.integers(0, 4, n)
+        for accounts in ("key_accounts", "none"):
+            pol = SimpleNamespace(policy=SimpleNamespace(direct=SimpleNamespace(accounts=accounts)))
+            assert _poaching(None, book, inc, registered, pol, won, j, seg) == array_form(
+                book, inc, registered, accounts == "key_accounts", won, j, seg)
