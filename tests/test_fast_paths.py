@@ -121,3 +121,28 @@ def test_poaching_count_matches_the_array_form():
             pol = SimpleNamespace(policy=SimpleNamespace(direct=SimpleNamespace(accounts=accounts)))
             assert _poaching(None, book, inc, registered, pol, won, j, seg) == array_form(
                 book, inc, registered, accounts == "key_accounts", won, j, seg)
+
+
+def test_best_bids_match_the_array_form_with_ties_and_any_order():
+    from sim.rules.choice import choose_among_bids
+
+    def array_form(deal, z, z_out):
+        best_z = np.full(len(z_out), -np.inf)
+        np.maximum.at(best_z, deal, z)
+        idx = (z == best_z[deal]).nonzero()[0]
+        first = np.full(len(z_out), -1)
+        uniq, pos = np.unique(deal[idx], return_index=True)
+        first[uniq] = idx[pos]
+        return first, (first >= 0) & (best_z >= z_out)
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n, m = int(rng.integers(1, 30)), int(rng.integers(0, 80))
+        deal = rng.integers(0, n, m)
+        if rng.random() < 0.5:
+            deal = np.sort(deal)
+        z = rng.integers(-3, 4, m).astype(float)          # many ties
+        z_out = rng.integers(-3, 4, n).astype(float)
+        for got, expected in zip(choose_among_bids(deal, z, z_out), array_form(deal, z, z_out),
+                                 strict=True):
+            np.testing.assert_array_equal(got, expected)
