@@ -31,7 +31,7 @@ from sim.market.rollout import Schedule, apply_network_changes
 from sim.market.settle import settle
 from sim.rng import Streams
 from sim.scenario import Scenario
-from sim.vocab import Role, Segment, State
+from sim.vocab import SEGMENTS, Role, Segment, State
 from sim.world import (
     Catalogue,
     assign_incumbents,
@@ -85,6 +85,9 @@ class ChannelModel(mesa.Model):
         self.policies = [CompiledPolicy(pol, self.channel, n_regions, chase, lines)
                          for pol in (sc.policy_before, sc.policy)]
         self.schedule = Schedule(sc)
+        # each customer's (region, segment) cell as one flat index (customers never move)
+        self._customer_cell = (self.customers.region * len(SEGMENTS)
+                               + self.customers.segment).astype(np.int64)
         # room for the deals a run expects (rates x weeks, growth to its end, a margin), so
         # the book rarely grows: growing copies every column (capacity changes no number)
         span = (weeks or sc.weeks) + sc.behaviour.warmup_weeks
@@ -122,10 +125,13 @@ class ChannelModel(mesa.Model):
         self.channel = build_channels(sc, setup, additions)
         self.channel.configure(sc, self.geo, self.catalogue)
         assign_incumbents(sc, self.customers, self.channel, self.geo, setup)
-        self._views = [_VIEW_CLASS[Role(r)](self, j, self.space[int(self.channel.region[j])])
-                       for j, r in enumerate(self.channel.role)]
-        for c, r in enumerate(self.customers.region):
-            Customer(self, c, self.space[int(r)])
+        # each region's cell looked up once, not once per agent (5,000 customers)
+        cells = [self.space[r] for r in range(len(sc.market.regions))]
+        self._views = [_VIEW_CLASS[Role(r)](self, j, cells[reg]) for j, (r, reg) in
+                       enumerate(zip(self.channel.role.tolist(), self.channel.region.tolist(),
+                                     strict=True))]
+        for c, r in enumerate(self.customers.region.tolist()):
+            Customer(self, c, cells[r])
         self.channel.plan = EffortPlan(sc, self.channel, self.customers, self.catalogue)
         self.channel.team = DirectTeam(self.channel, sc.network.rep_open_deals,
                                        self.channel.plan.deal_value)
@@ -187,8 +193,13 @@ class ChannelModel(mesa.Model):
         rules bar an offer, not a customer, and break no relationship.
         """
         cust, ch = self.customers, self.channel
+        today_everywhere = not self.schedule.phase(week).any()
 
         def may_serve(c: np.ndarray, j: np.ndarray) -> np.ndarray:
+            if today_everywhere:             # one version for everyone: a flat lookup
+                allowed = self.policies[0].allowed                    # [A, R, S]
+                cells = allowed.shape[1] * allowed.shape[2]
+                return allowed.ravel().take(j * cells + self._customer_cell[c])
             reg, seg = cust.region[c], cust.segment[c]
             v = self.schedule.deal_versions(week, reg, seg, np.ones(len(c), dtype=np.int64),
                                             np.ones(len(c), dtype=bool))
@@ -213,6 +224,8 @@ class ChannelModel(mesa.Model):
         self.deals.version[rows] = v
         for k, pol in enumerate(self.policies):
             part = rows[v == k]
+            if len(part) == 0:
+                continue
             credited = self.partners.specify(part, k, pol, self.deals)
             got = credited[credited >= 0]
             if pol.policy.spec_in_bonus > 0 and len(got):

@@ -24,7 +24,14 @@ import numpy as np
 
 from sim.rng_jit import GOLDEN as _GOLDEN
 from sim.rng_jit import M1 as _M1
-from sim.rng_jit import invert_poisson, mix_keys, mix_to_unit, salt_code
+from sim.rng_jit import (
+    invert_poisson,
+    matched_uniform,
+    mix_keys,
+    mix_to_unit,
+    outer_uniform,
+    salt_code,
+)
 
 STREAMS = ("setup", "demand", "choice", "behaviour", "additions")
 
@@ -112,7 +119,12 @@ def hash_uniform(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
 
     The same key, id and salt always give the same number, whatever else is computed.
     """
-    return hash_pairs(np.asarray(keys, dtype=np.uint64)[..., None], ids, salt)
+    keys, ids = np.asarray(keys, dtype=np.uint64), np.asarray(ids, dtype=np.int64)
+    if keys.ndim == 1 and ids.ndim == 1:     # the usual form: one compiled pass, no temporaries
+        out = np.empty((len(keys), len(ids)))
+        outer_uniform(keys, ids.astype(np.uint64), salt_code(salt), out)
+        return out
+    return hash_pairs(keys[..., None], ids, salt)
 
 
 def hash_pairs(keys: np.ndarray, ids: np.ndarray, salt: int) -> np.ndarray:
@@ -131,9 +143,20 @@ def hash_joined(*parts: tuple[np.ndarray, np.ndarray | int, int]) -> np.ndarray:
     Each element's bits are those ``hash_pairs`` gives it alone (the hash is elementwise);
     small parts share one mixing pass instead of paying for one each.
     """
+    given = [(np.asarray(k, dtype=np.uint64), np.asarray(i, dtype=np.int64), s)
+             for k, i, s in parts]
+    if all(k.ndim == 1 and (i.ndim == 0 or i.shape == k.shape) for k, i, _ in given):
+        # the usual form (1-d keys, one id each or one for all): each part's compiled pass
+        # writes its slice of the output
+        out = np.empty(sum(len(k) for k, _, _ in given))
+        at = 0
+        for k, i, s in given:
+            matched_uniform(k, i.reshape(-1).astype(np.uint64), salt_code(s), out[at:at + len(k)])
+            at += len(k)
+        return out
     with np.errstate(over="ignore"):
         return _to_unit(np.concatenate([np.ravel(_salted(keys, salt) ^ _id_codes(ids))
-                                        for keys, ids, salt in parts]))
+                                        for keys, ids, salt in given]))
 
 
 def deal_keys(stream: int, week: int, customers: np.ndarray, number: np.ndarray) -> np.ndarray:

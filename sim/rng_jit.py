@@ -50,6 +50,23 @@ def mix_to_unit(x, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def outer_uniform(keys, ids, salt, out):  # pragma: no cover - compiled
+    """``out[i, j]``: the uniform of (``keys[i]``, ``ids[j]``) under the salt's code."""
+    for i in range(keys.shape[0]):
+        k = keys[i] ^ salt
+        for j in range(ids.shape[0]):
+            out[i, j] = pair_uniform(k, ids[j])
+
+
+@numba.njit(cache=True, nogil=True)
+def matched_uniform(keys, ids, salt, out):  # pragma: no cover - compiled
+    """``out[i]``: the uniform of (``keys[i]``, ``ids[i]``), or of ``ids[0]`` if it is alone."""
+    alone = ids.shape[0] == 1
+    for i in range(keys.shape[0]):
+        out[i] = pair_uniform(keys[i] ^ salt, ids[0] if alone else ids[i])
+
+
+@numba.njit(cache=True, nogil=True)
 def mix_keys(week_key, customers, numbers, out):  # pragma: no cover - compiled
     """Deal keys: ``mix(mix(week_key ^ (c + 1) golden) ^ (n + 1) M2)`` per deal."""
     for i in range(customers.shape[0]):
@@ -167,6 +184,9 @@ def _load() -> None:
     one = np.ones(1, dtype=np.uint64)
     mix_to_unit(one, np.empty(1))
     mix_keys(one[0], one, one, np.empty(1, dtype=np.uint64))
+    outer_uniform(one, one, one[0], np.empty((1, 1)))
+    matched_uniform(one, one, one[0], np.empty(1))
+    matched_uniform(one, one, one[0], np.empty(2)[:1])      # a slice of a joined output
     hash_below(one, np.zeros(1, dtype=np.int64), 1, np.ones((1, 1)))
     zero = np.zeros(1, dtype=np.int64)
     hash_below_cells(one, zero, 1, np.ones((1, 1, 1)), (zero, zero), (zero - 1, np.ones(1)))

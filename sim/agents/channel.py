@@ -195,7 +195,7 @@ class ChannelAgents:
         if not pol.sells.all():                                 # and of the product line
             can = can & pol.sells.T[deals.product[rows]]
         p = np.where(can, table[reg, seg], 0.0) if dense else None
-        own = np.flatnonzero((incumbent >= 0) & (incumbent < self.n))
+        own = ((incumbent >= 0) & (incumbent < self.n)).nonzero()[0]
         own_agent, own_p = np.full(len(rows), -1, dtype=np.int64), np.zeros(len(rows))
         if len(own):
             j = incumbent[own]
@@ -216,9 +216,7 @@ class ChannelAgents:
             bid = hash_below_cells(keys, ids, SALT_REACH, table, (reg, seg), (own_agent, own_p))
         projects = seg == Segment.PROJECT
         if projects.any() and len(self.team.reps):
-            reps = self.team.reps
-            held = self.team.holds(rows[projects])[:, reps]
-            bid[np.ix_(projects, reps)] = held & can[projects][:, reps]
+            self.team.bid_on_held(rows, projects, can, bid)
         registered = deals.registered[rows]
         has_reg = registered >= 0
         if has_reg.any() and pol.policy.deal_registration:

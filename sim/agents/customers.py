@@ -15,8 +15,6 @@ comparison draw the same noise for the same (deal, option), whatever else they o
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from scipy.special import ndtri
 
@@ -137,7 +135,9 @@ class Customers:
         cx = catalogue.complexity[prod]
         lst = catalogue.list_price[prod][d]
         # the brand's constant is its deal's segment's, one value per offer
-        w_bid = replace(self.weights, brand_constant=self.brand_constant[deals.segment[rows]][d])
+        w = self.weights   # (built directly: dataclasses.replace costs more than the rest)
+        w_bid = UtilityWeights(w.price, w.delivery, w.expertise, w.relationship,
+                               w.specification, self.brand_constant[deals.segment[rows]][d])
         u_bid = utility(w_bid, o.price / lst, o.delivery, cx[d], o.expertise,
                         (inc[d] == a).astype(float), spec[d], 1.0)
         if o.support is not None:   # a rep's co-selling support of the partner's offer
@@ -150,7 +150,8 @@ class Customers:
         # element by element: the same numbers as three separate calls)
         g = gumbel(hash_joined((keys[d], a, SALT_NOISE), (keys, COMPETITOR_HASH_ID, SALT_NOISE),
                                (keys, NEST_HASH_ID, SALT_NEST)))
-        g_bid, g_comp, g_nest = np.split(g, [len(d), len(d) + len(rows)])
+        n_bid, n_comp = len(d), len(d) + len(rows)     # (slices: np.split's own views)
+        g_bid, g_comp, g_nest = g[:n_bid], g[n_bid:n_comp], g[n_comp:]
         best, takes = choose_nested(d, u_bid, g_bid, u_comp, g_nest, g_comp, nest, scale)
         o.won_bid = np.where(takes, best, -1)
         o.winner = np.where(takes, a[np.maximum(o.won_bid, 0)] if len(a) else n_agents,
@@ -180,7 +181,7 @@ class Customers:
             The customers' rows and the suppliers they lost.
 
         """
-        brand = np.flatnonzero((self.incumbent >= 0) & (self.incumbent < n_agents))
+        brand = ((self.incumbent >= 0) & (self.incumbent < n_agents)).nonzero()[0]
         if len(brand) == 0:
             return brand, brand
         ok = may_serve(brand, self.incumbent[brand])

@@ -9,11 +9,30 @@ key) and drops the rest: a dropped project is released, a dropped run-rate deal 
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from sim.rng import SALT_REACH, hash_pairs
+from sim.rng import SALT_REACH, hash_uniform
 from sim.rules.effort import within_capacity
 from sim.vocab import DealStatus, Role
+
+
+@numba.njit(cache=True, nogil=True)
+def _held_bids(rows, projects, held_rows, held_agents, reps, is_rep, can, bid):  # pragma: no cover
+    """``bid[i, reps] = holds(rows[i])[reps] & can[i, reps]`` for each project ``i``.
+
+    A few projects a week against a few held ones: a loop over the pairs, instead of a
+    dozen array calls on arrays of ten entries (booleans only, so the same answer).
+    """
+    for i in range(rows.shape[0]):
+        if not projects[i]:
+            continue
+        for r in reps:
+            bid[i, r] = False
+        for h in range(held_rows.shape[0]):
+            j = held_agents[h]
+            if held_rows[h] == rows[i] and is_rep[j]:
+                bid[i, j] = can[i, j]
 
 
 class DirectTeam:
@@ -32,7 +51,7 @@ class DirectTeam:
         """New projects in ``rows``: the reps who hear of them hold them (``reach[D, reps]``)."""
         if len(self.reps) == 0 or len(rows) == 0:
             return
-        u = hash_pairs(keys[:, None], self.reps[None, :], SALT_REACH)
+        u = hash_uniform(keys, self.reps, SALT_REACH)
         d, r = np.nonzero(u < reach)
         self.rows = np.concatenate([self.rows, rows[d]])
         self.agents = np.concatenate([self.agents, self.reps[r]])
@@ -46,6 +65,17 @@ class DirectTeam:
             ok = rows[order][pos] == self.rows
             mask[order[pos[ok]], self.agents[ok]] = True
         return mask
+
+    def bid_on_held(self, rows: np.ndarray, projects: np.ndarray, can: np.ndarray,
+                    bid: np.ndarray) -> None:
+        """Reps bid on a project of ``rows`` only if they hold it (and ``can``): into ``bid``.
+
+        The same as ``bid[np.ix_(projects, reps)] = holds(rows[projects])[:, reps] &
+        can[projects][:, reps]``; ``bid`` and ``can`` are ``[len(rows), A]`` masks.
+        """
+        _held_bids(np.asarray(rows, dtype=np.int64), np.asarray(projects, dtype=np.bool_),
+                   self.rows, self.agents, self.reps, self.is_rep,
+                   np.ascontiguousarray(can, dtype=np.bool_), bid)
 
     def within_capacity(self, d: np.ndarray, a: np.ndarray, rows: np.ndarray,
                         deals) -> np.ndarray:
@@ -66,7 +96,7 @@ class DirectTeam:
         all_rows = np.concatenate([batch_rows, later_rows])
         value = deals.units[all_rows] * self.deal_value[deals.segment[all_rows]]
         kept = within_capacity(owner, value, deals.key[all_rows], self.capacity)
-        keep[np.flatnonzero(rep_bid)] = kept[:len(batch_rows)]
+        keep[rep_bid.nonzero()[0]] = kept[:len(batch_rows)]
         dropped = ~kept[len(batch_rows):]
         if dropped.any():
             n = len(self.capacity)
@@ -85,3 +115,13 @@ class DirectTeam:
         """Open deals per agent: projects held (plus this week's bids, per agent, if given)."""
         held = np.bincount(self.agents, minlength=len(self.capacity))
         return held if week_bids is None else held + week_bids
+
+
+def _load() -> None:
+    """Load (or, the first time on a machine, compile) the kernel now, not in a run."""
+    one = np.zeros(1, dtype=np.int64)
+    _held_bids(one, np.ones(1, dtype=np.bool_), one, one, one, np.ones(1, dtype=np.bool_),
+               np.ones((1, 1), dtype=np.bool_), np.zeros((1, 1), dtype=np.bool_))
+
+
+_load()

@@ -80,12 +80,17 @@ class Distributors:
 
         """
         agents = np.asarray(agents, dtype=np.int64)
-        ok = (agents >= 0) & (agents < len(self._row_index))
-        rows = self._row_index[np.where(ok, agents, 0)] if len(self._row_index) else agents
-        bad = ~ok | (rows < 0)
-        if bad.any():
-            raise KeyError(int(agents[np.argmax(bad)]))
-        return rows
+        index = self._row_index
+        if len(agents) == 0:
+            return agents
+        # the common case checked with two reductions; the first bad agent found if any
+        if len(index) and agents.min() >= 0 and agents.max() < len(index):
+            rows = index[agents]
+            if rows.min() >= 0:
+                return rows
+        ok = (agents >= 0) & (agents < len(index))
+        rows = index[np.where(ok, agents, 0)] if len(index) else agents
+        raise KeyError(int(agents[np.argmax(~ok | (rows < 0))]))
 
     # -- the week -----------------------------------------------------------------------
     def receive(self, week: int) -> None:
@@ -164,7 +169,7 @@ class Distributors:
         rows, product, units = rows[keep], product[keep], units[keep]
         if len(rows) == 0:
             return 0.0, 0.0
-        asked = np.zeros_like(self.on_hand)
+        asked = np.zeros(self.on_hand.shape)   # (zeros_like costs ten times more)
         np.add.at(asked, (rows, product), units)
         ship = np.minimum(self.on_hand, asked)
         self.on_hand -= ship
@@ -181,7 +186,8 @@ class Distributors:
         disc = np.zeros(len(d))
         for k, pol in enumerate(policies):
             mine = version[d] == k
-            disc = np.where(mine, pol.purchase_discount(channel, d), disc)
+            if mine.any():
+                disc = np.where(mine, pol.purchase_discount(channel, d), disc)
         return self.catalogue.list_price[None, :] * (1.0 - disc[:, None])
 
     def net_margin(self, pol, channel, incentives, week: int) -> np.ndarray:
@@ -228,8 +234,14 @@ class Distributors:
         d = self.agents
         unit_price = self.unit_prices(channel, policies, version)
         self.require(channel, policies, version)
-        nets = [self.net_margin(pol, channel, incentives, week) for pol in policies]
-        net = np.where(version[d] == 1, nets[1], nets[0])
+        new_rules = version[d] == 1
+        # the strategy's margins matter only where it is in force or announced (forward
+        # buying); elsewhere ``np.where`` would pick today's margins, so they are not made
+        forward = inv.forward_buying and announced[d].any()
+        wanted = len(policies) > 1 and (new_rules.any() or forward)
+        nets = [self.net_margin(pol, channel, incentives, week) if k == 0 or wanted else None
+                for k, pol in enumerate(policies)]
+        net = np.where(new_rules, nets[1], nets[0]) if wanted else nets[0]
         if self.net_ref is None:
             self.net_ref = net.copy()
         self.net_ref += self.reference_rate * (net - self.net_ref)
@@ -239,7 +251,7 @@ class Distributors:
                                   inv.min_cover_factor)
             self.cover = adjust(self.cover, target, inv.adjust_rate)
         extra_weeks = np.zeros(len(d))
-        if inv.forward_buying:
+        if forward:
             rise = (1.0 - nets[1]) / np.maximum(1.0 - nets[0], 1e-12) - 1.0
             extra_weeks = np.where(announced[d] & (version[d] == 0),
                                    forward_weeks(rise, inv.holding_rate, inv.credit_weeks), 0.0)
@@ -250,6 +262,8 @@ class Distributors:
                 if pol.policy.rebates.scheme == "none":
                     continue
                 mine = version[d] == k
+                if not mine.any():
+                    continue
                 extra = loading_extra(incentives.volume[d], incentives.next_threshold(pol)[d],
                                       inv.loading_reach, left, inv.loading_weeks)
                 extra_money = np.where(mine, extra, extra_money)
@@ -261,10 +275,10 @@ class Distributors:
     def require(self, channel, policies: list[CompiledPolicy], version: np.ndarray) -> None:
         """The assortment in force for each distributor: lines it stocks, minimum cover."""
         d = self.agents
-        self.required = np.zeros_like(self.stocks)
+        self.required = np.zeros(self.stocks.shape, dtype=bool)
         self.min_weeks = np.zeros(len(d))
         for k, pol in enumerate(policies):
-            mine = np.flatnonzero(version[d] == k)
+            mine = (version[d] == k).nonzero()[0]
             if len(mine):
                 self.required[mine], self.min_weeks[mine] = pol.assortment(channel, d[mine])
         self.stocks = self.stocked[None, :] | self.required
@@ -277,7 +291,7 @@ class Distributors:
         forecast = self.forecast = moving_average(self.history) * self.stocks
         mix = forecast / np.maximum(forecast.sum(axis=1, keepdims=True), 1e-12)
         extra = extra_weeks[:, None] * forecast + np.divide(
-            extra_money[:, None] * mix, unit_price, out=np.zeros_like(forecast),
+            extra_money[:, None] * mix, unit_price, out=np.zeros(np.shape(forecast)),
             where=unit_price > 0)
         if self.required.any():   # the assortment's minimum cover, W weeks of forecast
             floor = np.where(self.required, self.min_weeks[:, None] * forecast, 0.0)

@@ -95,7 +95,7 @@ class Partners:
         can = (ch.role == Role.PARTNER) & self.spec_kind[ch.kind] & plan.working
         prob = plan.spec_reach(version, reg)        # read only for the partners that can
         keys = deals.key[rows]
-        cols = np.flatnonzero(can)
+        cols = can.nonzero()[0]
         pr = self.pricing
         bonus = p.spec_in_bonus / (p.spec_in_bonus + pr.spec_bonus_half) if p.spec_in_bonus else 0
         boost = p.training.spec_in_boost

@@ -85,7 +85,7 @@ class DealBook:
             decide = np.asarray(values["decide"])
             order = np.argsort(decide, kind="stable")
             weeks = decide[order]
-            cuts = np.flatnonzero(weeks[1:] != weeks[:-1]) + 1
+            cuts = (weeks[1:] != weeks[:-1]).nonzero()[0] + 1
             starts = [0, *cuts.tolist()]
             ends = [*starts[1:], m]
             by_week = rows[order]
@@ -106,7 +106,7 @@ class DealBook:
         time are not looked at again.
         """
         lo = self.__dict__.get("_oldest_open", 0)
-        rows = np.flatnonzero(self.status[lo:] == DealStatus.OPEN)
+        rows = (self.status[lo:] == DealStatus.OPEN).nonzero()[0]
         if lo:
             rows += lo
         self._oldest_open = int(rows[0]) if len(rows) else self.n

@@ -69,7 +69,7 @@ class Incentives:
         """Settle the periods of ``agents`` as they stand at week ``last``; money owed."""
         owed = np.zeros(len(agents))
         for v, pol in enumerate(policies):
-            sel = np.flatnonzero(self.version[agents] == v)
+            sel = (self.version[agents] == v).nonzero()[0]
             if len(sel) == 0:
                 continue
             a, p = agents[sel], pol.policy
@@ -82,7 +82,7 @@ class Incentives:
             rates = [t.rate for t in p.rebates.tiers]
             vol = self.volume[a]
             rebate = np.zeros(len(a))
-            for scale in np.unique(share[eligible]):
+            for scale in sorted(set(share[eligible].tolist())):
                 pick = eligible & (share == scale)
                 rebate[pick] = rb.rebate(vol[pick], rb.prorate(th, scale), rates,
                                          p.rebates.scheme)
@@ -91,10 +91,12 @@ class Incentives:
             accrued = self.accrued_rebate[a] + self.accrued_plan[a]
             owed[sel] = rebate + plan - accrued
             self.pace[a] = vol / length
-            self.log += [Settlement(int(a[i]), v, int(self.start[a[i]]), last, float(vol[i]),
-                                    float(accrued[i]), float(owed[sel][i]),
-                                    float(rebate[i] + plan[i])) for i in range(len(a))
-                         if eligible[i] or vol[i] > 0]
+            # one conversion per column, not numpy scalars per agent (the same numbers)
+            rows = zip(a.tolist(), self.start[a].tolist(), vol.tolist(), accrued.tolist(),
+                       owed[sel].tolist(), (rebate + plan).tolist(), eligible.tolist(),
+                       strict=True)
+            self.log += [Settlement(j, v, start, last, x, acc, o, earned)
+                         for j, start, x, acc, o, earned, ok in rows if ok or x > 0]
         return owed
 
     def accrue(self, week: int, agent_version: np.ndarray, channel, policies, ledger) -> None:
@@ -110,20 +112,20 @@ class Incentives:
         """
         book, led = channel, ledger
         owed = np.zeros(book.n)
-        new = np.flatnonzero(self.version < 0)
+        new = (self.version < 0).nonzero()[0]
         if len(new):
             self._open(new, week, policies, agent_version)
-        switched = np.flatnonzero(agent_version != self.version)
+        switched = (agent_version != self.version).nonzero()[0]
         if len(switched):   # the old rules' period closes on last week's purchases
             owed[switched] += self._close(switched, week - 1, policies, book)
             self._open(switched, week, policies, agent_version)
         funds = self._week(week, book, policies, owed, led)
-        ending = np.flatnonzero(self.end == week)
+        ending = (self.end == week).nonzero()[0]
         if len(ending):
             owed[ending] += self._close(ending, week, policies, book)
             self._open(ending, week + 1, policies, self.version)
         for role in (Role.DISTRIBUTOR, Role.PARTNER):
-            sel = np.flatnonzero((book.role == role) & (owed != 0))
+            sel = ((book.role == role) & (owed != 0)).nonzero()[0]
             led.turnover(role.label, -owed[sel], book.region[sel])
         led.add("rebates", owed)
         led.add("marketing_funds", funds)
@@ -138,14 +140,15 @@ class Incentives:
             if not mask.any():
                 continue
             p = pol.policy
-            a = np.flatnonzero(mask)
+            a = mask.nonzero()[0]
             share = self._share(pol, a)
             eligible = pol.eligible_for_rebates(book)[a]
             th = [t.threshold for t in p.rebates.tiers]
             rates = [t.rate for t in p.rebates.tiers]
             before, b = self.volume[a], buys[a]
             acc = np.zeros(len(a))
-            for scale in np.unique(share[eligible]):   # a few distinct lengths at most
+            # a few distinct lengths at most (each group is its own; the order is not used)
+            for scale in sorted(set(share[eligible].tolist())):
                 sel = eligible & (share == scale)
                 acc[sel] = rb.weekly_accrual(before[sel], b[sel], rb.prorate(th, scale), rates,
                                              p.rebates.scheme)

@@ -51,7 +51,8 @@ def nonzero_sum(values) -> float:
     if isinstance(values, (float, int, np.floating, np.integer)):
         return float(values)         # a single number: nothing to skip (most calls)
     a = np.asarray(values, dtype=float)
-    return float(a[a != 0].sum()) if a.ndim else float(a)
+    # np.add.reduce is what ndarray.sum calls (the same pairwise sum), without its wrapper
+    return float(np.add.reduce(a[a != 0])) if a.ndim else float(a)
 
 
 def conflict_type(role_a: np.ndarray, role_b: np.ndarray) -> np.ndarray:
@@ -150,11 +151,14 @@ class Ledger:
         row["mean_commitment"] = (float(channel.commitment[contracted].mean())
                                   if contracted.any() else 0.0)
         b = self.broken_now
-        row["relationships_broken"] = b.sum()
-        for i, c in enumerate(ROLES):
-            row[f"relationships_broken_{c}"] = b[i].sum()
-        for i, sname in enumerate(SEGMENTS):
-            row[f"relationships_broken_{sname}"] = b[:, i].sum()
+        if b.any():
+            row["relationships_broken"] = b.sum()
+            for i, c in enumerate(ROLES):
+                row[f"relationships_broken_{c}"] = b[i].sum()
+            for i, sname in enumerate(SEGMENTS):
+                row[f"relationships_broken_{sname}"] = b[:, i].sum()
+        else:       # most weeks: nothing broken (the same zeros, without ten sums)
+            row.update(dict.fromkeys(BROKEN_COLUMNS, 0.0))
         asked = n["units_ordered_from_stock"]
         row["fill_rate"] = n["units_from_stock"] / asked if asked > 0 else 1.0
         row["inventory_days"] = (min(3650.0, 7.0 * inventory_units / weekly_units)

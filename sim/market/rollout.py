@@ -43,7 +43,7 @@ class Schedule:
 
     def switching(self, week: int) -> np.ndarray:
         """Regions that switch to the strategy this week."""
-        return np.flatnonzero(self.switch == week)
+        return (self.switch == week).nonzero()[0]
 
     def announced(self, week: int) -> np.ndarray:
         """Bool per region: the change is announced and not yet in force."""
@@ -57,7 +57,10 @@ class Schedule:
         tender at the change are decided under the rules they started with); a customer of
         a brand agent keeps the old rules during grandfathering.
         """
-        v = self.phase(week)[region]
+        phase = self.phase(week)
+        if not phase.any():     # today's rules everywhere (every week without a strategy)
+            return np.zeros(len(region), dtype=np.int64)
+        v = phase[region]
         v = np.where(segment == Segment.PROJECT, np.minimum(v, created_version), v)
         grandfathered = (week < self.grandfather_until[region]) & has_brand_incumbent
         return np.where(grandfathered, 0, v)

@@ -76,7 +76,7 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     led.regional("sell_through", revenue, reg, seg)
     led.regional("deals_won", won.astype(float), reg, seg)
     led.regional("deals_decided", np.ones(len(rows)), reg, seg)   # won, lost or unserved
-    won_rows = np.flatnonzero(won)
+    won_rows = won.nonzero()[0]
     jw = j[won_rows]
     np.add.at(book.week["sell_through"], jw, revenue[won_rows])
     np.add.at(book.week["deals_won"], jw, 1.0)
@@ -92,11 +92,13 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     _booked(deals, rows[sel], "direct", revenue[sel])
     led.add("cogs", cogs[sel].sum())
     led.add("direct_cost", p.direct.commission * revenue[sel].sum())
-    # Marketplace: price less fee.
+    # Marketplace: price less fee. (A block with no sale is skipped: it would add zeros.)
     sel = won_rows[role == Role.MARKETPLACE]
-    led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel], seg[sel])
-    _booked(deals, rows[sel], "marketplace", revenue[sel] * (1.0 - p.marketplace.fee))
-    led.add("cogs", cogs[sel].sum())
+    if len(sel):
+        led.turnover("marketplace", revenue[sel] * (1.0 - p.marketplace.fee), reg[sel],
+                     seg[sel])
+        _booked(deals, rows[sel], "marketplace", revenue[sel] * (1.0 - p.marketplace.fee))
+        led.add("cogs", cogs[sel].sum())
     # Distributors sell from stock (sell-in comes with replenishment) or buy to order.
     sel = won_rows[role == Role.DISTRIBUTOR]
     distributors.serve(j[sel], cost[sel], seg[sel], prod[sel], units[sel], book, led)
@@ -106,11 +108,12 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     sel = won_rows[role == Role.PARTNER]
     tt = pol.two_tier_mask(book, j[sel])
     via = sel[tt]
-    sup = book.supplier[j[via]]
-    sup_cost = catalogue.list_price[prod[via]] * (1.0 - pol.purchase_discount(book, sup))
-    distributors.serve(sup, sup_cost, seg[via], prod[via], units[via], book, led)
-    led.served_by_distributors(sup_cost * units[via], reg[via], seg[via])
-    _booked(deals, rows[via], "distributor", sup_cost * units[via])
+    if len(via):
+        sup = book.supplier[j[via]]
+        sup_cost = catalogue.list_price[prod[via]] * (1.0 - pol.purchase_discount(book, sup))
+        distributors.serve(sup, sup_cost, seg[via], prod[via], units[via], book, led)
+        led.served_by_distributors(sup_cost * units[via], reg[via], seg[via])
+        _booked(deals, rows[via], "distributor", sup_cost * units[via])
     own = sel[~tt]
     buy = cost[own] * units[own]
     led.turnover("partner", buy, reg[own], seg[own])
@@ -139,7 +142,7 @@ def _booked(deals: DealBook, rows: np.ndarray, channel: str, value: np.ndarray) 
 def _conflicts(o: Offers, n_brand: np.ndarray, book, led: Ledger, deal_cols) -> None:
     """A deal pursued by two or more brand agents is a conflict, typed by the two best."""
     won, j, seg, reg = deal_cols
-    c = np.flatnonzero(n_brand >= 2)
+    c = (n_brand >= 2).nonzero()[0]
     led.add("conflicts", len(c))
     if len(c) == 0:
         return
@@ -154,19 +157,43 @@ def _conflicts(o: Offers, n_brand: np.ndarray, book, led: Ledger, deal_cols) -> 
     np.add.at(book.week["conflicts_lost"], o.a[lost], 1.0)
 
 
+@numba.njit(cache=True, nogil=True)
+def _count_poached(won, j, inc, registered, seg, role, state, accounts):  # pragma: no cover
+    """The wins on another agent's ground (see ``_poaching``), counted deal by deal."""
+    n_a, n = role.shape[0], 0
+    for i in range(won.shape[0]):
+        if not won[i]:
+            continue
+        c, winner = inc[i], j[i]
+        inc_brand = (0 <= c < n_a and c != winner and role[c] != _MARKETPLACE
+                     and (state[c] == _ACTIVE or state[c] == _ON_PAPER))
+        reg_other = registered[i] >= 0 and registered[i] != winner
+        direct_won = role[winner] == _DIRECT
+        acct = accounts and ((seg[i] == _KEY) != direct_won)
+        if inc_brand or reg_other or acct:
+            n += 1
+    return n
+
+
+_MARKETPLACE, _DIRECT = int(Role.MARKETPLACE), int(Role.DIRECT)
+_ACTIVE, _ON_PAPER, _KEY = int(State.ACTIVE), int(State.ON_PAPER), int(Segment.KEY)
+
+
 def _poaching(o: Offers, book, inc, registered, pol, won, j, seg) -> int:
-    """Wins on another agent's ground: its customer, its registration, its accounts."""
-    n_a = book.n
-    inc_ok = (inc >= 0) & (inc < n_a)
-    inc_c = np.where(inc_ok, inc, 0)
-    inc_brand = (inc_ok & (inc != j) & (book.role[inc_c] != Role.MARKETPLACE)
-                 & ((book.state[inc_c] == State.ACTIVE) | (book.state[inc_c] == State.ON_PAPER)))
-    reg_other = (registered >= 0) & (registered != j)
-    accounts = pol.policy.direct.accounts == "key_accounts"
-    direct_won = book.role[j] == Role.DIRECT
-    acct = accounts & (((seg == Segment.KEY) & ~direct_won) | ((seg != Segment.KEY) & direct_won))
-    return (won & (inc_brand | reg_other | acct)).sum()
+    """Wins on another agent's ground: its customer, its registration, its accounts.
+
+    Its customer: the customer's incumbent is another contracted brand agent (not the
+    marketplace); its registration: another agent registered the deal; its accounts
+    (reps paid on key accounts): a rep winning off them, or anyone else winning on them.
+    """
+    i64 = np.int64
+    return _count_poached(np.asarray(won, dtype=np.bool_), np.asarray(j, dtype=i64),
+                          np.asarray(inc, dtype=i64), np.asarray(registered, dtype=i64),
+                          np.asarray(seg, dtype=i64), np.asarray(book.role, dtype=i64),
+                          np.asarray(book.state, dtype=i64),
+                          pol.policy.direct.accounts == "key_accounts")
 
 
-# load (or, the first time on a machine, compile) the kernel now, not in a run
+# load (or, the first time on a machine, compile) the kernels now, not in a run
 _two_best(np.zeros(1, dtype=np.int64), np.zeros(1), np.full((2, 1), -1, dtype=np.int64))
+_count_poached(np.ones(1, dtype=np.bool_), *(np.zeros(1, dtype=np.int64),) * 6, True)

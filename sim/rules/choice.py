@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 
@@ -115,20 +116,41 @@ def choose_among_bids(deal: np.ndarray, z_bids: np.ndarray, z_outside: np.ndarra
         go to the offer, as the dense form's first-column argmax does).
 
     """
-    n = len(z_outside)
-    best_z = np.full(n, -np.inf)
-    np.maximum.at(best_z, deal, z_bids)
-    is_best = z_bids == best_z[deal]
-    first = np.full(n, -1)
-    idx = np.flatnonzero(is_best)
-    at = deal[idx]
-    if len(at) and (at[1:] >= at[:-1]).all():    # sorted, as documented: first of each run
-        pos = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1])))
-        uniq = at[pos]
-    else:
-        uniq, pos = np.unique(at, return_index=True)
-    first[uniq] = idx[pos]
-    return first, (first >= 0) & (best_z >= z_outside)
+    z_outside = np.asarray(z_outside, dtype=np.float64)
+    first = np.empty(len(z_outside), dtype=np.int64)
+    takes = np.empty(len(z_outside), dtype=np.bool_)
+    _best_bids(np.asarray(deal, dtype=np.int64), np.asarray(z_bids, dtype=np.float64),
+               z_outside, first, takes)
+    return first, takes
+
+
+@numba.njit(cache=True, nogil=True)
+def _best_bids(deal, z, z_outside, first, takes):  # pragma: no cover - compiled
+    """Each deal's first offer of the highest score, and whether it beats the outside.
+
+    Comparisons only: the best score as ``np.maximum`` keeps it (a NaN wins and stays),
+    the earliest offer equal to it, ``best >= outside``; any order of offers.
+    """
+    n = z_outside.shape[0]
+    if z.shape[0] != deal.shape[0]:
+        raise ValueError("one score per offer")
+    at = np.empty_like(deal)
+    for k in range(deal.shape[0]):   # numpy's indexing: negative from the end, else checked
+        i = deal[k] + n if deal[k] < 0 else deal[k]
+        if i < 0 or i >= n:
+            raise IndexError("an offer's deal is out of range")
+        at[k] = i
+    best = np.full(n, -np.inf)
+    for k in range(at.shape[0]):
+        b = best[at[k]]
+        if not (b >= z[k] or b != b):
+            best[at[k]] = z[k]
+    first[:] = -1
+    for k in range(at.shape[0]):
+        if first[at[k]] < 0 and z[k] == best[at[k]]:
+            first[at[k]] = k
+    for i in range(n):
+        takes[i] = first[i] >= 0 and best[i] >= z_outside[i]
 
 
 def _check_nest(nest: float, scale: float) -> None:
@@ -259,3 +281,8 @@ def choose_nested(
     best, _ = choose_among_bids(np.asarray(deal, dtype=np.intp), z_bids, u_out)
     wins = inc + scale * np.asarray(g_nest) >= u_out + scale * np.asarray(g_outside)
     return best, (best >= 0) & wins
+
+
+# load (or, the first time on a machine, compile) the kernel now, not in a run
+_best_bids(np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
+           np.zeros(1, dtype=np.bool_))

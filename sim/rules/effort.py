@@ -46,7 +46,10 @@ def per_opportunity(effort: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
     """Effort on one opportunity of each cell: ``e = E / lambda`` (0 where no deal is due)."""
     arrivals = np.asarray(arrivals, dtype=float)
     shape = np.shape(effort)
-    if np.broadcast_shapes(arrivals.shape, shape) != shape:
+    # (the broadcast rule checked by hand: np.broadcast_shapes costs more than the division)
+    fits = arrivals.ndim <= len(shape) and all(
+        a in (1, n) for a, n in zip(arrivals.shape[::-1], shape[::-1], strict=False))
+    if not fits:
         raise ValueError(f"arrivals of shape {arrivals.shape} do not fit effort of shape {shape}")
     due = arrivals > 0
     # divide where a deal is due (by 1 elsewhere, then zeroed): the same numbers as a masked

@@ -62,10 +62,10 @@ def cover_factor(
     a fall in margin or commitment below its own recent normal (``*_ref``) makes the
     distributor destock, by ``e`` times the relative fall, whichever fall is larger.
     """
-    dm = np.divide(margin - margin_ref, margin_ref, out=np.zeros_like(margin, dtype=float),
+    dm = np.divide(margin - margin_ref, margin_ref, out=np.zeros(np.shape(margin)),
                    where=margin_ref > 0)
     dc = np.divide(commitment - commitment_ref, commitment_ref,
-                   out=np.zeros_like(commitment, dtype=float), where=commitment_ref > 0)
+                   out=np.zeros(np.shape(commitment)), where=commitment_ref > 0)
     fall = np.minimum(0.0, np.minimum(dm, dc))
     return np.clip(1.0 + elasticity * fall, floor, 1.0)
 

@@ -84,5 +84,5 @@ def expected_rate(volume: np.ndarray, elapsed, length, thresholds, rates,
     v = np.asarray(volume, dtype=float) * (np.asarray(length, dtype=float)
                                            / np.maximum(np.asarray(elapsed, dtype=float), 1.0))
     owed = rebate(v, thresholds, rates, scheme)
-    first = rebate_rate(np.zeros_like(v), thresholds, rates)   # what the first unit earns
-    return np.where(v > 0, np.divide(owed, v, out=np.zeros_like(v), where=v > 0), first)
+    first = rebate_rate(np.zeros(v.shape), thresholds, rates)   # what the first unit earns
+    return np.where(v > 0, np.divide(owed, v, out=np.zeros(v.shape), where=v > 0), first)
