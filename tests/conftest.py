@@ -98,3 +98,15 @@ def one_kind_deals(n: int, segment: int, stride: int):
                        spec_agent=np.full(n, -1), registered=np.full(n, -1),
                        winner=np.full(n, -1))
     return book, rows
+
+
+def refused(result, *fragments, out=None):
+    """The command refused cleanly: exit 2, one line on stderr holding every fragment."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for f in fragments:
+        assert f in lines[0], lines[0]
+    if out is not None:
+        assert not out.exists(), f"{out} was written"
+    return lines[0]

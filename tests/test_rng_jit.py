@@ -43,12 +43,16 @@ def test_the_reference_mix_has_splitmix64s_known_first_output():
     assert int(mix([GOLDEN])[0]) == 0xE220A8397B1DCDAF
 
 
+def _batch(rng, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random deal keys (any 64-bit value) and agent ids, each up to ``most`` long."""
+    n_d, n_a = rng.integers(0, most, 2)
+    return rng.integers(0, 2**64, n_d, dtype=np.uint64), rng.integers(0, 2**41, n_a)
+
+
 def test_hashes_match_the_numpy_reference_on_random_batches():
     rng = np.random.default_rng(3)
     for _ in range(100):
-        n_d, n_a = rng.integers(0, 30, 2)
-        keys = rng.integers(0, 2**64, n_d, dtype=np.uint64)
-        ids = rng.integers(0, 2**41, n_a)
+        keys, ids = _batch(rng, 30)
         salt = int(rng.integers(1, 8))
         outer = uniform(keys[:, None], ids[None, :], salt)
         assert (hash_uniform(keys, ids, salt) == outer).all()
@@ -73,9 +77,8 @@ def test_deal_keys_match_the_numpy_reference_over_weeks_and_streams():
 def test_hash_below_matches_the_hash_on_random_batches():
     rng = np.random.default_rng(7)
     for _ in range(200):
-        n_d, n_a = rng.integers(0, 40, 2)
-        keys = rng.integers(0, 2**64, n_d, dtype=np.uint64)
-        ids = rng.integers(0, 2**41, n_a)
+        keys, ids = _batch(rng, 40)
+        n_d, n_a = len(keys), len(ids)
         p = rng.random((n_d, n_a)) * rng.choice([0.01, 0.5, 1.0, 2.0])
         p[rng.random((n_d, n_a)) < 0.2] = 0.0           # no chance: never hashed
         p[rng.random((n_d, n_a)) < 0.05] = np.nan

@@ -53,7 +53,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
-        pass  # not Linux: the process group still lets the command stop it
+        # not Linux (no prctl): the command still stops the server through its process group
+        return
 
 
 def solara_command(host: str, port: int) -> list[str]:
