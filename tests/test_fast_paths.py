@@ -12,10 +12,21 @@ from sim.market.rollout import Schedule
 from sim.vocab import Role, Segment
 
 
+def _holds(team, rows: np.ndarray) -> np.ndarray:
+    """``[D, A]`` mask: which rep holds which of the deals in ``rows`` (the array form)."""
+    mask = np.zeros((len(rows), len(team.capacity)), dtype=bool)
+    if len(team.rows) and len(rows):
+        order = np.argsort(rows, kind="stable")
+        pos = np.minimum(np.searchsorted(rows[order], team.rows), len(rows) - 1)
+        ok = rows[order][pos] == team.rows
+        mask[order[pos[ok]], team.agents[ok]] = True
+    return mask
+
+
 def _general_held_bids(team, rows, projects, can, bid):
     """The array form the compiled loop replaces."""
     reps = team.reps
-    held = team.holds(rows[projects])[:, reps]
+    held = _holds(team, rows[projects])[:, reps]
     bid[np.ix_(projects, reps)] = held & can[projects][:, reps]
 
 
@@ -72,11 +83,11 @@ def test_deal_versions_are_today_s_everywhere_before_any_switch():
 
 
 def test_compiled_outer_and_joined_hashes_match_the_array_form():
-    from sim.rng import _id_codes, _salted, _to_unit, hash_joined, hash_uniform
+    # the plain-numpy SplitMix64 the pinned outputs were first written with (not the
+    # model's own helpers, which now call the compiled mix themselves)
+    from test_rng_jit import uniform as array_form
 
-    def array_form(keys, ids, salt):      # the whole-array SplitMix64 the kernels replace
-        with np.errstate(over="ignore"):
-            return _to_unit(_salted(keys, salt) ^ _id_codes(ids))
+    from sim.rng import hash_joined, hash_uniform
 
     rng = np.random.default_rng(3)
     for _ in range(200):

@@ -17,6 +17,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from analysis.dashboard import charts
 from analysis.dashboard.model import STACKING, TERRITORIES, DashboardModel, file_levers
+from analysis.report.charts.style import readable
 
 WORDS = {"distributor_discount": "distributor discount (base tier)", "promo": "promo discount",
          "stacking": "discounts", "territory": "territory",
@@ -83,7 +84,7 @@ def Summary(model: DashboardModel):  # noqa: N802
     """Where the two markets stand, and what the strategy is."""
     update_counter.get()
     spec = model.file
-    title = charts.name_words(spec.name) + (f": {spec.description}" if spec.description else "")
+    title = readable(spec.name) + (f": {spec.description}" if spec.description else "")
     _text(title, "h3")
     _text(strategy_sentence(model))
     if model.levers_changed:

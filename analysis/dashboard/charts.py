@@ -14,7 +14,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from analysis.report.charts.style import CHANNEL_COLOURS, MONEY, SCENARIO_COLOURS, mark_rollout
+from analysis.report.charts.style import (
+    CHANNEL_COLOURS,
+    MONEY,
+    SCENARIO_COLOURS,
+    mark_rollout,
+    readable,
+)
 
 STRATEGY, BASELINE = SCENARIO_COLOURS[1], SCENARIO_COLOURS[0]
 AVERAGE = 4   # weeks in the turnover charts' moving average (weekly values drawn faintly)
@@ -26,11 +32,6 @@ CHANNEL_NAMES = {"direct": "Direct sales", "distributor": "Distributors",
 def region_words(name: str) -> str:
     """A region's name for people: north_caucasus -> North Caucasus."""
     return name.replace("_", " ").title()
-
-
-def name_words(name: str) -> str:
-    """A scenario's name for people: case_reform -> Case reform."""
-    return name.replace("_", " ").capitalize()
 
 
 def _figure(height: float = 3.4, rows: int = 1, cols: int = 1) -> tuple[Figure, list]:
@@ -110,7 +111,7 @@ def strategy_label(model) -> str:
     """What the strategy line stands for, in words."""
     if model.rollout is None:
         return "Strategy: none (move a lever, then Reset)"
-    name = name_words(model.strategy.spec.name)
+    name = readable(model.strategy.spec.name)
     return f"Strategy: {name}, levers changed" if model.levers_changed else f"Strategy: {name}"
 
 

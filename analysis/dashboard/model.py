@@ -191,4 +191,10 @@ class DashboardModel(mesa.Model):
     def series(self, which: str):
         """The weekly series collected so far for ``strategy`` or ``baseline``."""
         with self._lock:   # fast play draws from one thread while another steps
-            return getattr(self, which).datacollector.get_model_vars_dataframe()
+            # each chart asks many times a frame: one table per market and week
+            tables = self.__dict__.setdefault("_series", {})
+            week, table = tables.get(which, (None, None))
+            if week != self.week:
+                table = getattr(self, which).datacollector.get_model_vars_dataframe()
+                tables[which] = self.week, table
+            return table

@@ -19,7 +19,7 @@ from sim.vocab import DealStatus, Role
 
 @numba.njit(cache=True, nogil=True)
 def _held_bids(rows, projects, held_rows, held_agents, reps, is_rep, can, bid):  # pragma: no cover
-    """``bid[i, reps] = holds(rows[i])[reps] & can[i, reps]`` for each project ``i``.
+    """``bid[i, reps] = held(rows[i])[reps] & can[i, reps]`` for each project ``i``.
 
     A few projects a week against a few held ones: a loop over the pairs, instead of a
     dozen array calls on arrays of ten entries (booleans only, so the same answer).
@@ -56,21 +56,11 @@ class DirectTeam:
         self.rows = np.concatenate([self.rows, rows[d]])
         self.agents = np.concatenate([self.agents, self.reps[r]])
 
-    def holds(self, rows: np.ndarray) -> np.ndarray:
-        """``[D, A]`` mask: which rep holds which of the deals in ``rows``."""
-        mask = np.zeros((len(rows), len(self.capacity)), dtype=bool)
-        if len(self.rows) and len(rows):
-            order = np.argsort(rows, kind="stable")
-            pos = np.minimum(np.searchsorted(rows[order], self.rows), len(rows) - 1)
-            ok = rows[order][pos] == self.rows
-            mask[order[pos[ok]], self.agents[ok]] = True
-        return mask
-
     def bid_on_held(self, rows: np.ndarray, projects: np.ndarray, can: np.ndarray,
                     bid: np.ndarray) -> None:
         """Reps bid on a project of ``rows`` only if they hold it (and ``can``): into ``bid``.
 
-        The same as ``bid[np.ix_(projects, reps)] = holds(rows[projects])[:, reps] &
+        The same as ``bid[np.ix_(projects, reps)] = held(rows[projects])[:, reps] &
         can[projects][:, reps]``; ``bid`` and ``can`` are ``[len(rows), A]`` masks.
         """
         _held_bids(np.asarray(rows, dtype=np.int64), np.asarray(projects, dtype=np.bool_),
