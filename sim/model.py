@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
+from sim import kernels
 from sim.agents import Customer, DirectRep, Distributor, Marketplace, Partner
 from sim.agents.direct import DirectTeam
 from sim.agents.distributors import Distributors
@@ -232,7 +233,7 @@ class ChannelModel(mesa.Model):
                 bonus = np.full(len(got), pol.policy.spec_in_bonus)
                 self.ledger.turnover("partner", -bonus, self.channel.region[got])
                 self.ledger.add("rebates", bonus.sum())
-                np.add.at(self.channel.week["incentives"], got, bonus)
+                kernels.add_at_1d(self.channel.week["incentives"], got, bonus)
             np.add.at(self.channel.week["spec_ins"], got, 1.0)
 
     def trade(self, rows: np.ndarray, week: int) -> None:

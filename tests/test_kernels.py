@@ -1,78 +1,122 @@
-"""The market's compiled kernels give the whole-array forms' answers, on random batches.
+"""The compiled stand-ins give numpy's numbers to the last bit (``sim.kernels``,
+``sim.agents.effort_jit``): the model's outputs must not move when they replace numpy calls.
 
-The references are the numpy forms the model used before the kernels (the forms the
-pinned outputs were first written with): ``Partners.specify``'s spec-in and registration,
-and settlement's two best bids of each deal.
+Each is compared with the numpy form it replaces on random arrays of many lengths
+(sums: every length up to 600, then lengths around the pairwise sum's block and halving
+points and numpy's buffer size), with zeros, signed zeros and values over nine orders of
+magnitude, so a different order of addition would show.
 """
 
 import numpy as np
+import pytest
 
-from sim.agents.partners import _spec_draws
-from sim.market.settle import _two_best
-from sim.rng import SALT_SPEC_IN, SALT_SPEC_REACH, hash_joined
-from sim.rng_jit import salt_code
+from sim import kernels
+from sim.agents.effort_jit import reach_table, spread
+from sim.rules.effort import allocate, per_opportunity
 
-
-def reference(keys, cols, ids, prob, p_spec, p_comp, may_register):
-    n_d = len(keys)
-    u = hash_joined((keys[:, None], ids[cols], SALT_SPEC_REACH),
-                    (keys[:, None], ids[cols], SALT_SPEC_IN), (keys, ids[-1], SALT_SPEC_IN))
-    u_reach, u_in, u_comp = np.split(u, [n_d * len(cols), 2 * n_d * len(cols)])
-    reached = np.zeros(prob.shape, dtype=bool)
-    reached[:, cols] = u_reach.reshape(n_d, len(cols)) < prob[:, cols]
-    u_agents = np.ones(prob.shape)
-    u_agents[:, cols] = u_in.reshape(n_d, len(cols))
-    success = reached & (u_agents < np.minimum(p_spec, 1.0))
-    any_spec = success.any(axis=1)
-    credited = np.where(any_spec, np.argmax(np.where(success, prob - u_agents, -np.inf), 1), -1)
-    comp_spec = ~any_spec & (u_comp < p_comp)
-    spec = np.where(any_spec, 1, np.where(comp_spec, -1, 0))
-    sellers = reached & may_register
-    registered = np.where(sellers.any(axis=1),
-                          np.argmax(np.where(sellers, prob - u_agents, -np.inf), 1), -1)
-    return credited, spec, registered
+LENGTHS = [*range(0, 600), 1000, 1023, 1024, 1025, 4096, 8191, 8192, 8193, 20_000]
 
 
-def test_spec_draws_match_the_whole_array_form_on_random_batches():
+def _values(rng, n):
+    a = rng.standard_normal(n) * 10.0 ** rng.uniform(-3, 6, n)
+    a[rng.random(n) < 0.3] = 0.0
+    a[rng.random(n) < 0.05] = -0.0
+    return a
+
+
+def _same(x, y) -> bool:
+    return np.float64(x).tobytes() == np.float64(y).tobytes()
+
+
+def test_sums_equal_numpys_pairwise_sum_bit_for_bit():
     rng = np.random.default_rng(11)
-    for _ in range(300):
-        n_d, n_a = int(rng.integers(0, 25)), int(rng.integers(1, 30))
-        keys = rng.integers(0, 2**64, n_d, dtype=np.uint64)
-        ids = np.append(np.arange(n_a), 2**40)
-        cols = np.flatnonzero(rng.random(n_a) < rng.random())
-        prob = rng.random((n_d, n_a)) * rng.choice([0.05, 0.5, 1.0])
-        prob[rng.random((n_d, n_a)) < 0.3] = 0.0
-        p_spec = rng.random(n_a) * rng.choice([0.3, 1.0, 3.0])
-        p_comp = float(rng.random())
-        may_register = rng.random((n_d, n_a)) < 0.7
-        want = reference(keys, cols, ids, prob, p_spec, p_comp, may_register)
-        out = tuple(np.full(n_d, -7, dtype=np.int64) for _ in range(3))
-        _spec_draws(keys, cols, ids.astype(np.uint64), (prob, np.minimum(p_spec, 1.0), p_comp),
-                    may_register, (salt_code(SALT_SPEC_REACH), salt_code(SALT_SPEC_IN)), out)
-        for got, w in zip(out, want, strict=True):
-            assert (got == w).all()
-        # without registration the kernel leaves no claim (-1 everywhere)
-        out = tuple(np.full(n_d, -7, dtype=np.int64) for _ in range(3))
-        _spec_draws(keys, cols, ids.astype(np.uint64), (prob, np.minimum(p_spec, 1.0), p_comp),
-                    np.zeros((0, 0), dtype=bool),
-                    (salt_code(SALT_SPEC_REACH), salt_code(SALT_SPEC_IN)), out)
-        assert (out[0] == want[0]).all() and (out[1] == want[1]).all()
-        assert (out[2] == -1).all()
+    for n in LENGTHS:
+        a = _values(rng, n)
+        assert _same(kernels.pairwise_sum(a), np.add.reduce(a)), n
+        assert _same(kernels.nonzero_sum(a), np.add.reduce(a[a != 0])), n
+        assert _same(kernels.pairwise_sum(a[::-3]), np.add.reduce(a[::-3])), n   # strided
 
 
-def test_two_best_bids_are_the_first_two_of_the_stable_sort_by_score():
+def test_sums_of_signed_zeros_and_empty_arrays():
+    assert _same(kernels.pairwise_sum(np.zeros(0)), 0.0)
+    assert _same(kernels.pairwise_sum(np.array([-0.0, -0.0])), np.add.reduce([-0.0, -0.0]))
+    assert _same(kernels.nonzero_sum(np.array([0.0, -0.0])), 0.0)
+    assert kernels.pairwise_sum(np.array([1.0, np.inf])) == np.inf
+
+
+def test_add_at_adds_in_numpys_order():
     rng = np.random.default_rng(12)
-    for _ in range(300):
-        n_deals = int(rng.integers(1, 15))
-        d = np.sort(rng.integers(0, n_deals, int(rng.integers(0, 60))))
-        z = rng.choice([-1.0, 0.0, 0.5, 2.0], len(d)) if rng.random() < 0.5 else rng.random(len(d))
-        best = np.full((2, n_deals), -1, dtype=np.int64)
-        _two_best(d, z, best)
-        order = np.lexsort((-z, d))                   # ties (many above) to the earlier bid
-        counts = np.bincount(d, minlength=n_deals)
-        c = np.flatnonzero(counts >= 2)
-        start = np.searchsorted(d[order], c)
-        assert (best[0, c] == order[start]).all() and (best[1, c] == order[start + 1]).all()
-        one = np.flatnonzero(counts == 1)
-        assert (best[0, one] == order[np.searchsorted(d[order], one)]).all()
-        assert (best[1, one] == -1).all() and (best[:, counts == 0] == -1).all()
+    for n in (0, 1, 7, 50, 333):
+        v = _values(rng, n)
+        i, k = rng.integers(0, 9, n), rng.integers(0, 4, n)
+        want1, got1 = np.zeros(9), np.zeros(9)
+        np.add.at(want1, i, v)
+        kernels.add_at_1d(got1, i, v)
+        want2, got2 = np.ones((9, 4)), np.ones((9, 4))
+        np.add.at(want2, (i, k), v)
+        kernels.add_at_2d(got2, i, k, v)
+        assert want1.tobytes() == got1.tobytes() and want2.tobytes() == got2.tobytes()
+
+
+def test_kernels_refuse_arguments_of_another_type_instead_of_compiling():
+    with pytest.raises(TypeError):
+        kernels.add_at_1d(np.zeros(3), np.zeros(2, dtype=np.int32), np.zeros(2))
+    with pytest.raises(TypeError):
+        kernels.nonzero_sum(np.zeros(3, dtype=np.float32))
+
+
+def _spread_reference(cells, budget, per_deal, masks, settings):
+    """The effort plan by the readable rules, as ``EffortPlan`` documents it."""
+    (ceiling, grown), (factor, share), (pursued, allowed, listing), (k, cap) = (
+        cells, per_deal, masks, settings)
+    n_r, n_s, n_a = ceiling.shape
+    weight = ceiling * grown[:, :, None] * factor[None]
+    effort = allocate(budget, weight.reshape(n_r * n_s, n_a).T,
+                      pursued.reshape(n_r * n_s, n_a).T)
+    opportunities = grown.reshape(-1)[None, :] * np.tile(share, (1, n_r))
+    e = per_opportunity(effort, opportunities)
+    sat = -np.expm1(-k * e).T.reshape(n_r, n_s, n_a)
+    sat[:, :, listing] = 1.0
+    return effort, sat, np.where(allowed, np.minimum(ceiling * sat, cap), 0.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_effort_plan_equals_the_rules(seed):
+    rng = np.random.default_rng(seed)
+    n_r, n_s, n_a = rng.integers(1, 9), 4, rng.integers(1, 60)
+    ceiling = rng.uniform(0, 0.9, (n_r, n_s, n_a))
+    grown = rng.uniform(0, 30, (n_r, n_s)) * (rng.random((n_r, n_s)) > 0.2)  # some cells 0
+    share = np.where(rng.random((n_a, n_s)) < 0.5, 1.0, rng.uniform(0, 1, (n_a, n_s)))
+    budget = rng.uniform(0, 40, n_a) * (rng.random(n_a) > 0.1)
+    pursued = rng.random((n_r, n_s, n_a)) < 0.7
+    pursued[..., 0] = False                                    # an agent with no cell at all
+    args = ((ceiling, grown), budget, (rng.uniform(0, 5e4, (n_s, n_a)), share),
+            (pursued, pursued & (rng.random(pursued.shape) < 0.9), rng.random(n_a) < 0.1),
+            (rng.uniform(0.05, 2.0), 0.8))
+    (cells, budget, per_deal, (pursued, allowed, listing), (k, cap)) = args
+    effort, e = spread(cells, budget, per_deal, pursued)
+    sat = -np.expm1(-k * e)
+    table = reach_table(sat, ceiling, (allowed, listing), cap)
+    for got, want in zip((effort, sat, table), _spread_reference(*args), strict=True):
+        assert got.shape == want.shape and got.tobytes() == want.tobytes()
+
+
+def test_crediting_winners_equals_the_add_at_form():
+    from sim.market.settle import _credit
+    from sim.vocab import Role
+    rng = np.random.default_rng(13)
+    n, n_a = 400, 30
+    revenue, units = _values(rng, n), rng.uniform(1, 50, n)
+    price, cost = rng.uniform(10, 1e4, n), rng.uniform(5, 1e4, n)
+    role = rng.integers(0, len(Role), n_a)
+    won_rows = np.flatnonzero(rng.random(n) < 0.6)
+    jw = rng.integers(0, n_a, len(won_rows))
+    want = [rng.uniform(0, 1e5, n_a) for _ in range(4)]
+    got = [w.copy() for w in want]
+    _credit(won_rows, jw, (revenue, units, price, cost), role, tuple(got))
+    np.add.at(want[0], jw, revenue[won_rows])
+    np.add.at(want[1], jw, 1.0)
+    np.add.at(want[2], jw, units[won_rows])
+    resellers = (role[jw] == Role.DISTRIBUTOR) | (role[jw] == Role.PARTNER)
+    np.add.at(want[3], jw[resellers], ((price - cost) * units)[won_rows][resellers])
+    assert all(g.tobytes() == w.tobytes() for g, w in zip(got, want, strict=True))

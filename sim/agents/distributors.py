@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.agents.motivation import REFERENCE_SPEED
 from sim.market.ledger import nonzero_sum
 from sim.market.policy import CompiledPolicy
@@ -152,11 +153,11 @@ class Distributors:
         if mto.any():
             # demand for a line it does not stock is remembered: a line the assortment
             # later requires starts from a forecast
-            np.add.at(self.demand, (rows[mto], product[mto]), units[mto])
+            kernels.add_at_2d(self.demand, rows[mto], product[mto], units[mto])
             buy = (unit_price * units)[mto]
             ledger.turnover("distributor", buy, channel.region[dist[mto]], segment[mto])
             ledger.add("cogs", (self.catalogue.unit_cost[product] * units)[mto].sum())
-            np.add.at(channel.week["purchases"], dist[mto], buy)
+            kernels.add_at_1d(channel.week["purchases"], dist[mto], buy)
 
     def _take(self, rows: np.ndarray, product: np.ndarray, units: np.ndarray):
         """Ship sales of stocked lines from stock; what is short goes to backlog.
@@ -170,7 +171,7 @@ class Distributors:
         if len(rows) == 0:
             return 0.0, 0.0
         asked = np.zeros(self.on_hand.shape)   # (zeros_like costs ten times more)
-        np.add.at(asked, (rows, product), units)
+        kernels.add_at_2d(asked, rows, product, units)
         ship = np.minimum(self.on_hand, asked)
         self.on_hand -= ship
         self.backlog += asked - ship

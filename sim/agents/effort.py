@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.effort import allocate, per_opportunity
+from sim.agents.effort_jit import reach_table, spread
 from sim.vocab import SEGMENTS, WEEKS_PER_YEAR, Role, Segment, State
 
 
@@ -47,7 +47,8 @@ class EffortPlan:
         self.deal_value = units * list_price * (1.0 - self.street)  # money per deal
         # the highest reach an agent could have in each cell: role, segment and distance
         geo = channel.geo[:, channel.region]                         # [R, A]
-        self.ceiling = channel.base_reach.T[None, :, :] * geo[:, None, :]   # [R, S, A]
+        # [R, S, A], in C order as the compiled plan is built for (same numbers)
+        self.ceiling = np.ascontiguousarray(channel.base_reach.T[None, :, :] * geo[:, None, :])
         self._done: dict[int, tuple] = {}
         self._masks: dict[int, np.ndarray] = {}
         self._kept: dict[int, tuple] = {}      # per policy: see _per_deal
@@ -84,22 +85,16 @@ class EffortPlan:
         if version in self._done:
             return self._done[version]
         pol, ch = self.policies[version], self.channel
-        n_r, n_s = self.arrivals.shape
-        grown = self.grown
         deals_share, per_deal = self._per_deal(pol)
-        weight = self.ceiling * grown[:, :, None] * per_deal
-        pursue = pol.pursued_cells                                           # [R, S, A]
-        flat_w = weight.reshape(n_r * n_s, ch.n).T
-        effort = allocate(self.week_budget, flat_w, pursue.reshape(n_r * n_s, ch.n).T)
-        if deals_share is None:         # every line sold: a share of 1 leaves the numbers
-            opportunities = grown.reshape(-1)[None, :]
-        else:
-            opportunities = grown.reshape(-1)[None, :] * np.tile(deals_share, (1, n_r))
-        e = per_opportunity(effort, opportunities)                           # [A, R*S]
-        sat = -np.expm1(-self.settings.k * e).T.reshape(n_r, n_s, ch.n)
-        sat[:, :, ch.role == Role.MARKETPLACE] = 1.0        # a listing is always there
         allowed = pol.allowed_cells
-        table = np.where(allowed, np.minimum(self.ceiling * sat, self.max_reach), 0.0)
+        # the rules' chain (allocate, per_opportunity, reach; tests/test_kernels.py keeps
+        # it as the reference) in two compiled passes with the same numbers
+        share = np.ones((ch.n, len(SEGMENTS))) if deals_share is None else deals_share
+        effort, e = spread((self.ceiling, self.grown), self.week_budget, (per_deal[0], share),
+                           pol.pursued_cells)
+        sat = -np.expm1(-self.settings.k * e)                                # [R, S, A]
+        table = reach_table(sat, self.ceiling, (allowed, ch.role == Role.MARKETPLACE),
+                            self.max_reach)
         self._done[version] = (effort, sat, table)
         self._masks[version] = allowed
         return self._done[version]
@@ -123,8 +118,9 @@ class EffortPlan:
         if kept is not None and all(a is b for a, b in zip(kept[0], key, strict=True)):
             return kept[1], kept[2]
         deals_share, value_share = self.line_shares(pol)                    # [A, S]
-        per_deal = (self.deal_value[None, :, None]
-                    * (self.expected_margin(pol) * pol.effort_weight * value_share).T[None, :, :])
+        per_deal = np.ascontiguousarray(
+            self.deal_value[None, :, None]
+            * (self.expected_margin(pol) * pol.effort_weight * value_share).T[None, :, :])
         shares = None if pol.sells.all() else deals_share
         self._kept[id(pol)] = (key, shares, per_deal, pol)
         return shares, per_deal

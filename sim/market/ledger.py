@@ -11,6 +11,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 import pandas as pd
 
+from sim import kernels
 from sim.vocab import KINDS, ROLES, SEGMENTS, STATES, TURNOVER_CHANNELS, State
 
 KPI_COLUMNS = (
@@ -51,8 +52,11 @@ def nonzero_sum(values) -> float:
     if isinstance(values, (float, int, np.floating, np.integer)):
         return float(values)         # a single number: nothing to skip (most calls)
     a = np.asarray(values, dtype=float)
-    # np.add.reduce is what ndarray.sum calls (the same pairwise sum), without its wrapper
-    return float(np.add.reduce(a[a != 0])) if a.ndim else float(a)
+    if a.ndim != 1:
+        # a[a != 0] of an array of several dimensions is taken in C order, as ravel is
+        return float(a) if a.ndim == 0 else kernels.nonzero_sum(a.ravel())
+    # np.add.reduce(a[a != 0]) (the pairwise sum ndarray.sum makes), compiled
+    return kernels.nonzero_sum(a)
 
 
 def conflict_type(role_a: np.ndarray, role_b: np.ndarray) -> np.ndarray:
@@ -101,11 +105,15 @@ class Ledger:
         if amounts.size == 0:
             return
         self.now[f"turnover_{channel}"] += nonzero_sum(amounts)
+        n = len(amounts)
         if np.shape(regions) != amounts.shape:
-            regions = np.broadcast_to(regions, amounts.shape)
-        # One region per amount: indexing broadcasts a single segment itself.
-        np.add.at(self.region[0], (regions, segments), amounts)
-        np.add.at(self.flow_now[TURNOVER_CHANNELS.index(channel)], (segments, regions), amounts)
+            regions = np.full(n, regions, dtype=np.int64)
+        if np.ndim(segments) == 0:
+            segments = np.full(n, segments, dtype=np.int64)
+        # np.add.at's sums, element by element in order, compiled
+        kernels.add_at_2d(self.region[0], regions, segments, amounts)
+        kernels.add_at_2d(self.flow_now[TURNOVER_CHANNELS.index(channel)], segments, regions,
+                          amounts)
 
     def served_by_distributors(self, value: np.ndarray, regions: np.ndarray,
                                segments: np.ndarray) -> None:
@@ -113,11 +121,11 @@ class Ledger:
 
         Their sell-in has no segment; the channel map spreads it in proportion to these.
         """
-        np.add.at(self.served_now, (segments, regions), value)
+        kernels.add_at_2d(self.served_now, segments, regions, value)
 
     def regional(self, field: str, amounts, regions, segments) -> None:
         """Add to a by-region figure (sell-through, deals won, conflicts)."""
-        np.add.at(self.region[REGION_FIELDS.index(field)], (regions, segments), amounts)
+        kernels.add_at_2d(self.region[REGION_FIELDS.index(field)], regions, segments, amounts)
 
     def broken(self, roles: np.ndarray, segments: np.ndarray) -> None:
         """Count customer relationships broken by a rule, by the supplier's role and segment.
@@ -143,10 +151,11 @@ class Ledger:
         row["channel_inventory_value"] = inventory_value
         contracted = channel.contracted()
         partners = channel.channel_partners()
-        row["agents_contracted"] = int(contracted.sum())
-        row["agents_active"] = int((contracted & (channel.state == State.ACTIVE)).sum())
-        row["agents_on_paper"] = int((contracted & (channel.state == State.ON_PAPER)).sum())
-        row["agents_defected"] = int((partners & (channel.state == State.DEFECTED)).sum())
+        count = np.count_nonzero
+        row["agents_contracted"] = count(contracted)
+        row["agents_active"] = count(contracted & (channel.state == State.ACTIVE))
+        row["agents_on_paper"] = count(contracted & (channel.state == State.ON_PAPER))
+        row["agents_defected"] = count(partners & (channel.state == State.DEFECTED))
         row["top20_share"] = top_share(channel.trailing.sum(axis=0)[contracted])
         row["mean_commitment"] = (float(channel.commitment[contracted].mean())
                                   if contracted.any() else 0.0)

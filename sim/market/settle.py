@@ -11,6 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim import kernels
 from sim.market.deals import BOOKED_UNWON, DealBook, Offers
 from sim.market.ledger import Ledger, conflict_type
 from sim.market.policy import CompiledPolicy
@@ -30,6 +31,25 @@ def _two_best(d, z, best):  # pragma: no cover - compiled
             best[1, i], best[0, i] = b1, n
         elif b2 < 0 or z[n] > z[b2]:
             best[1, i] = n
+
+
+@numba.njit(cache=True, nogil=True)
+def _credit(won_rows, jw, deal_cols, role, weekly):  # pragma: no cover - compiled
+    """Each won deal credited to its winner: sales, a deal, units, and a reseller's margin.
+
+    ``deal_cols``: (revenue, units, price, cost) per deal; ``weekly``: the winners' (sell
+    through, deals won, units won, margin money). The sums ``np.add.at`` would make, deal
+    after deal in the same order (so the same bits).
+    """
+    revenue, units, price, cost = deal_cols
+    sell_through, deals_won, units_won, margin_money = weekly
+    for n in range(won_rows.shape[0]):
+        i, a = won_rows[n], jw[n]
+        sell_through[a] += revenue[i]
+        deals_won[a] += 1.0
+        units_won[a] += units[i]
+        if role[a] == _DISTRIBUTOR or role[a] == _PARTNER:
+            margin_money[a] += (price[i] - cost[i]) * units[i]
 
 
 def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
@@ -66,25 +86,23 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     deals.channel[rows] = BOOKED_UNWON
     deals.value[rows] = 0.0
     deals.paid[rows] = revenue
-    led.add("deals_won", won.sum())
-    led.add("deals_lost", (~won).sum())
-    led.add("deals_unserved", (n_bids == 0).sum())
-    led.add("price_dumping", o.dumping.sum())
+    # (count_nonzero counts what a boolean sum counts, at a third of its cost)
+    n_won = np.count_nonzero(won)
+    led.add("deals_won", n_won)
+    led.add("deals_lost", len(won) - n_won)
+    led.add("deals_unserved", np.count_nonzero(n_bids == 0))
+    led.add("price_dumping", np.count_nonzero(o.dumping))
     if o.support is not None:      # one supported bid per co-sold deal: the holder's
-        led.add("deals_co_sold", (o.support > 0).sum())
+        led.add("deals_co_sold", np.count_nonzero(o.support > 0))
     led.add("sell_through", revenue.sum())
     led.regional("sell_through", revenue, reg, seg)
     led.regional("deals_won", won.astype(float), reg, seg)
     led.regional("deals_decided", np.ones(len(rows)), reg, seg)   # won, lost or unserved
     won_rows = won.nonzero()[0]
     jw = j[won_rows]
-    np.add.at(book.week["sell_through"], jw, revenue[won_rows])
-    np.add.at(book.week["deals_won"], jw, 1.0)
-    np.add.at(book.week["units_won"], jw, units[won_rows])
-    resellers = (book.role[jw] == Role.DISTRIBUTOR) | (book.role[jw] == Role.PARTNER)
-    np.add.at(book.week["margin_money"], jw[resellers],
-              ((price - cost) * units)[won_rows][resellers])
-
+    w = book.week
+    _credit(won_rows, jw, (revenue, units, price, cost), book.role,
+            (w["sell_through"], w["deals_won"], w["units_won"], w["margin_money"]))
     role = book.role[jw]
     # Direct reps: the customer's price is turnover; commission is a sales cost.
     sel = won_rows[role == Role.DIRECT]
@@ -119,7 +137,7 @@ def settle(o: Offers, pol: CompiledPolicy, deals: DealBook, channel, customers,
     led.turnover("partner", buy, reg[own], seg[own])
     _booked(deals, rows[own], "partner", buy)
     led.add("cogs", cogs[own].sum())
-    np.add.at(book.week["purchases"], j[own], buy)
+    kernels.add_at_1d(book.week["purchases"], j[own], buy)
 
     if n_a:  # with no channel agent at all there is nobody to fight or poach
         _conflicts(o, n_bids, book, led, (won, j, seg, reg))
@@ -176,6 +194,7 @@ def _count_poached(won, j, inc, registered, seg, role, state, accounts):  # prag
 
 
 _MARKETPLACE, _DIRECT = int(Role.MARKETPLACE), int(Role.DIRECT)
+_DISTRIBUTOR, _PARTNER = int(Role.DISTRIBUTOR), int(Role.PARTNER)
 _ACTIVE, _ON_PAPER, _KEY = int(State.ACTIVE), int(State.ON_PAPER), int(Segment.KEY)
 
 
@@ -197,3 +216,5 @@ def _poaching(o: Offers, book, inc, registered, pol, won, j, seg) -> int:
 # load (or, the first time on a machine, compile) the kernels now, not in a run
 _two_best(np.zeros(1, dtype=np.int64), np.zeros(1), np.full((2, 1), -1, dtype=np.int64))
 _count_poached(np.ones(1, dtype=np.bool_), *(np.zeros(1, dtype=np.int64),) * 6, True)
+_credit(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), (np.zeros(1),) * 4,
+        np.zeros(1, dtype=np.int64), (np.zeros(1),) * 4)
