@@ -255,7 +255,7 @@ class ChannelModel(mesa.Model):
             settle(chosen, pol, deals, ch, self.customers, self.distributors, self.ledger,
                    self.catalogue)
         ch.team.decided(deals)
-        self.competitor.observe(week, int((deals.winner[rows] == ch.n).sum()), len(rows))
+        self.competitor.observe(week, np.count_nonzero(deals.winner[rows] == ch.n), len(rows))
 
     def replenish(self, week: int, version: np.ndarray, announced: np.ndarray) -> None:
         """Distributors order up to their level: the manufacturer's sell-in."""

@@ -162,9 +162,10 @@ class Incentives:
             funds[a] += p.marketing_funds * b
             partners = mask & (book.role == Role.PARTNER) & book.contracted()
             if p.training.enabled:
-                led.add("marketing_funds", p.training.weekly_cost_per_partner * partners.sum())
+                led.add("marketing_funds",
+                        p.training.weekly_cost_per_partner * np.count_nonzero(partners))
             reps = mask & (book.role == Role.DIRECT)
-            led.add("direct_cost", p.direct.weekly_cost_per_rep * reps.sum())
+            led.add("direct_cost", p.direct.weekly_cost_per_rep * np.count_nonzero(reps))
         return funds
 
     def next_threshold(self, pol) -> np.ndarray:
