@@ -76,6 +76,10 @@ def test_capacity_keeps_the_highest_margin_deals_ties_by_key():
     keep = within_capacity(owner, value, key, np.array([2, 5]))
     # agent 0 keeps 9 (key 10) and the tie at 5 goes to the lower key (20, not 30)
     assert keep.tolist() == [False, True, True, True, True, False]
+    # at a capacity of exactly what each holds (4 and 2), nothing is dropped
+    assert within_capacity(owner, value, key, np.array([4, 2])).all()
+    assert within_capacity(owner, value, key, np.array([3, 2])).tolist() == [
+        True, True, True, True, True, False]
 
 
 # -- the same through the model's effort plan ------------------------------------------

@@ -82,11 +82,15 @@ def within_capacity(owner: np.ndarray, value: np.ndarray, key: np.ndarray,
     owner = np.asarray(owner, dtype=np.int64)
     if owner.size == 0:
         return np.zeros(0, dtype=bool)
+    capacity = np.asarray(capacity)
+    held = np.bincount(owner, minlength=len(capacity))
+    if len(held) == len(capacity) and (held <= capacity).all():
+        return np.ones(len(owner), dtype=bool)      # nobody holds more than it can: all kept
     order = np.lexsort((np.asarray(key, dtype=np.uint64), -np.asarray(value, dtype=float),
                         owner))
     sorted_owner = owner[order]
     first = np.searchsorted(sorted_owner, sorted_owner, side="left")
     rank = np.arange(len(order)) - first
     keep = np.zeros(len(owner), dtype=bool)
-    keep[order] = rank < np.asarray(capacity)[sorted_owner]
+    keep[order] = rank < capacity[sorted_owner]
     return keep
