@@ -8,13 +8,14 @@ import pytest
 from conftest import FIXTURES, cli
 
 from analysis.studies.init_client import deal_rates
-from analysis.studies.roster_fit import fit_roster, solve
+from analysis.studies.roster_fit import _Problem, _step, fit_roster, solve
 from sim import load_scenario
 from sim.model import ChannelModel
 from sim.scenario import with_values
 from sim.scenario.roster import read_accounts, read_roster
 
 CLIENT = FIXTURES / "client"
+ROOT = FIXTURES.parents[1]
 REGIONS = ["north", "south", "east", "west"]
 
 
@@ -50,6 +51,43 @@ def test_the_solve_moves_agents_toward_their_roster_figures():
     assert err(after) < err(before)
 
 
+def test_one_step_worked_numbers():
+    """Agent 0 sold 100 of its 200 (step 2 ** 0.7 = 1.6245 on its size) with a mean commitment
+    of 0.5 against its goal of 0.3: its outside option rises by 0.8 x (logit 0.5 - logit 0.3)
+    / 8 = 0.8 x 0.8473 / 8 = 0.08473. Agent 1 has a capacity: its size stays, its goal rises
+    by 2 ** 0.35 = 1.2746 to 0.3824 and its outside option falls toward it: 0.8 x (logit 0.3 -
+    logit 0.3824) / 8 = 0.8 x (-0.8473 + 0.4795) / 8 = -0.03678. Agent 2 bought nothing:
+    only its outside option moves, toward its goal of 0.15 (mean 0.15: it stays)."""
+    pb = _Problem(target=np.array([200.0, 200.0, 0.0]), by_purchases=np.ones(3, dtype=bool),
+                  free=np.array([True, True, False]), idle=np.array([False, False, True]),
+                  by_size=np.array([True, False, False]), goal=np.array([0.3, 0.3, 0.15]),
+                  margin_weight=8.0)
+    x = (np.array([1.0, 1.0, 1.0]), np.array([0.4, 0.4, 0.4]), np.array([0.1, 0.1, 0.1]))
+    sim = np.array([[90.0, 90.0, 5.0], [110.0, 110.0, 5.0]])
+    commit = np.array([[0.5, 0.3, 0.15], [0.5, 0.3, 0.15]])
+    size, goal, alt = _step(pb, x, sim, commit)
+    assert size == pytest.approx([2 ** 0.7, 1.0, 1.0])
+    assert 2 ** 0.7 == pytest.approx(1.6245, abs=1e-4)
+    assert goal == pytest.approx([0.3, 0.3 * 2 ** 0.35, 0.15])
+    assert alt[0] == pytest.approx(0.1 + 0.8 * (0.0 - np.log(0.3 / 0.7)) / 8)
+    assert alt[0] - 0.1 == pytest.approx(0.08473, abs=1e-5)
+    assert alt[1] - 0.1 == pytest.approx(-0.03678, abs=1e-4)
+    assert alt[2] == pytest.approx(0.1, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_the_example_client_is_reproduced_agent_by_agent():
+    """#20's acceptance: on 20 futures not used in the fit, the median absolute error of
+    the first simulated year per agent is at most 20% and the rank correlation with the
+    roster at least 0.9 (the default solve: 30 fitting futures, 24 steps)."""
+    sc = load_scenario(ROOT / "scenarios" / "client_baseline.yaml")
+    _, fit = fit_roster(sc)
+    assert fit.check_reps == 20
+    assert fit.median_abs_error <= 0.20
+    assert fit.rank_correlation >= 0.9
+    assert int(fit.table["bought_nothing"].sum()) == 18
+
+
 def test_a_solved_file_sets_size_commitment_and_outside_option(tmp_path):
     shutil.copytree(CLIENT, tmp_path / "client")
     shutil.copy(FIXTURES / "small.yaml", tmp_path)
@@ -83,7 +121,8 @@ def test_init_validate_compare_report_xlsx_on_the_client_files(tmp_path):
     strategy.write_text(f"extends: {FIXTURES / 'small_cut.yaml'}\nname: cut\n")
     done = cli("init", "--roster", CLIENT / "roster.csv", "--accounts", CLIENT / "accounts.csv",
                "--prices", CLIENT / "prices.csv", "--template", FIXTURES / "small.yaml",
-               "--out", out, "--also", strategy, "--reps", "2", "--steps", "2")
+               "--out", out, "--also", strategy, "--reps", "2", "--steps", "2",
+               "--fit-seeds", "2")
     assert done.returncode == 0, done.stderr
     assert "assumed:" in done.stdout and "median absolute error" in done.stdout
     both = tmp_path / "mine_cut.yaml"

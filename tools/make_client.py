@@ -31,6 +31,8 @@ PARTNERS = {"integrator": 15, "dealer": 25, "project": 10, "service": 8, "specif
 SEGMENTS = {"small": 0.60, "mid": 0.25, "key": 0.05, "project": 0.10}
 # a year's category spend of a typical account, by segment (money)
 SPEND = {"small": 6_000, "mid": 40_000, "key": 190_000, "project": 170_000}
+# of an account's category spend, what its incumbent seller sells it of the brand
+INCUMBENT_SHARE = 0.5
 
 
 def _money(x: float) -> str:
@@ -96,7 +98,11 @@ def accounts(rng, agents: list[list[str]], n: int = 3000) -> list[list[str]]:
 
     As in a real CRM, who buys from whom fits what each seller sold: in each region the brand's
     accounts, biggest first, go to the seller with the most of its last year's sales not yet
-    accounted for (sellers that sold nothing have no accounts).
+    accounted for, while a seller has sales left to account for (sellers that sold nothing
+    have no accounts). An account's spend is its whole category's, of which the brand's
+    incumbent wins a part (``INCUMBENT_SHARE``), so a seller is the incumbent of accounts
+    spending about its sales over that share; the brand's accounts left over once every
+    seller's sales are accounted for name no supplier (the CRM does not know one).
     """
     sellers = [a for a in agents if a[2] in ("distributor", "partner") and a[3] != "specifier"
                and a[8] == "1"]
@@ -113,8 +119,11 @@ def accounts(rng, agents: list[list[str]], n: int = 3000) -> list[list[str]]:
                        key=lambda i: -spend[i])
         for i in brand:
             pick = max(left, key=lambda a: left[a] * rng.uniform(0.8, 1.2))
+            if left[pick] <= 0:
+                inc[i] = ""
+                continue
             inc[i] = pick
-            left[pick] -= spend[i]
+            left[pick] -= spend[i] * INCUMBENT_SHARE
     return [[f"K{i + 1:05d}", f"Customer {i + 1:05d}", homes[i], segs[i], _money(spend[i]),
              inc[i]] for i in range(n)]
 

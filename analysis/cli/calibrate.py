@@ -43,6 +43,9 @@ def calibrate(
         "results/calibrate"),
     seed: Seed = 1, workers: Workers = None, scheduler: Scheduler = None,
     dask_local: DaskLocal = False, quiet: Quiet = False,
+    fit_roster: Annotated[bool, typer.Option(
+        help="On a client's roster, solve the calibrated scenario's starting points again "
+             "(fit-roster): the fitted market changes what each agent sells.")] = True,
 ):
     """Fit settings to a sales history (simulated method of moments); write the scenario."""
     from analysis.studies.history import read_history
@@ -68,3 +71,7 @@ def calibrate(
     from analysis.cli.terminal import print_study
 
     print_study(result)
+    if fit_roster and sc.network.roster is not None and out.exists():
+        from analysis.cli.client import solve_file
+
+        solve_file(out)

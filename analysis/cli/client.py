@@ -14,6 +14,8 @@ TEMPLATE = ROOT / "scenarios" / "case_baseline.yaml"
 Reps = Annotated[int, typer.Option(min=2, metavar="N",
     help="Futures of the check (not used in the fit).")]
 Steps = Annotated[int, typer.Option(min=1, metavar="N", help="Steps of the solve.")]
+FitSeeds = Annotated[int, typer.Option(min=1, metavar="N",
+    help="Futures the solve fits on (common random numbers across its steps).")]
 
 
 def _file(help_: str):
@@ -35,7 +37,7 @@ def init(
              "repeatable.", exists=True, dir_okay=False)] = None,
     fit: Annotated[bool, typer.Option(help="Solve the starting points to reproduce the "
                                       "roster (fit-roster).")] = True,
-    reps: Reps = 20, steps: Steps = 12,
+    reps: Reps = 20, steps: Steps = 24, fit_seeds: FitSeeds = 30,
 ):
     """Write a baseline scenario from the client's files, then solve it to the roster."""
     from analysis.studies.init_client import ClientFiles, build_baseline, strategy_for_client
@@ -49,7 +51,7 @@ def init(
     for line in made.assumed:
         typer.echo(f"  - {line}")
     if fit:
-        _solve(made.path, reps, steps)
+        _solve(made.path, reps, steps, fit_seeds)
     for s in also or []:
         with refusals():
             typer.echo(f"wrote {strategy_for_client(made.path, s)}")
@@ -60,20 +62,26 @@ def init(
 def fit_roster(
     file: Annotated[Path, typer.Argument(help="A scenario with network.roster.",
                                          metavar="FILE")],
-    reps: Reps = 20, steps: Steps = 12,
+    reps: Reps = 20, steps: Steps = 24, fit_seeds: FitSeeds = 30,
 ):
     """Solve each roster agent's starting point so the first simulated year matches it."""
     load(file)
-    _solve(file, reps, steps)
+    _solve(file, reps, steps, fit_seeds)
 
 
-def _solve(path: Path, reps: int, steps: int) -> None:
+def solve_file(path: Path, reps: int = 20, steps: int = 24, fit_seeds: int = 30) -> None:
+    """Solve the scenario at ``path`` to its roster; write the files beside it, name them."""
+    _solve(path, reps, steps, fit_seeds)
+
+
+def _solve(path: Path, reps: int, steps: int, fit_seeds: int) -> None:
     from analysis.studies.init_client import name_solved
     from analysis.studies.roster_fit import fit_lines, fit_roster, write_fit
 
     sc = load(path)
     with refusals():
-        solved, fit = fit_roster(sc, check_reps=reps, iterations=steps)
+        solved, fit = fit_roster(sc, fit_seeds=fit_seeds, check_reps=reps,
+                                    iterations=steps)
     files = write_fit(path, solved, fit)
     if sc.network.solved is None or Path(sc.network.solved) != files["solved"].resolve():
         name_solved(path, files["solved"])

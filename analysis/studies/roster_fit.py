@@ -2,24 +2,38 @@
 
 The roster says what each distributor bought and each partner sold last year. The model's
 first simulated year should say the same, agent by agent, or a verdict about "D07" is about
-a company the model does not know. For each roster agent with a positive figure, one number
-is matched by its **size** (its effort budget and reach; where the roster gives no
-``capacity``) and its **outside option** (``alt_margin``, the margin it would earn elsewhere,
-which with the brand's margin sets the level its commitment settles at; alone where the roster
-gives a capacity), with its starting commitment. A year's warm-up forgets where commitment
-started (it moves by ``behaviour.commitment.speed``, 0.08 a week): solving the starting
-commitment alone cannot hold an agent that the economics make defect. The solve is a damped
-fixed point on a few fitting futures with common random numbers::
+a company the model does not know. Two things about an agent are not in its row and are
+solved here: its **size** (its effort budget and reach; where the roster gives no
+``capacity``) and its **outside option** (``alt_margin``, the margin it would earn on the
+competitor's line, which with the brand's margin sets where its commitment settles).
 
-    step = clip(target / simulated, 0.2, 5) ** damping   (simulated: mean of fitting seeds)
-    size <- size * step ** 0.8;  outside option <- outside option * step ** -0.2
-    (the outside option alone, * step ** -1, where the roster gives a capacity; the
-    starting commitment moves by half the outside option's share, the other way)
+One figure cannot pin two unknowns, so each lever has its own target:
 
-Agents that bought nothing keep their kind's prior size and start on paper (a reform can
-revive them); they are reported apart. The fit is then checked on other futures: per agent
-the mean simulated first-year figure against the roster, the median absolute relative
-error, and the rank correlation.
+- the outside option is solved so that the agent's mean commitment over the first year is
+  its **commitment goal**: the starting commitment the network's prior gives it
+  (``network.initial_commitment``; bigger agents more committed), at least ``GOAL_FLOOR``.
+  Without this the economics of the template make about half of the example client's
+  sellers defect in the warm-up, whatever their size: an agent the roster shows selling
+  is an agent for which the brand is worth it;
+- the size is solved so that its first simulated year matches the roster. Where the roster
+  gives a ``capacity`` the size is that, and the commitment goal moves instead
+  (``goal <- goal * step ** 0.5``, within ``[GOAL_FLOOR, GOAL_CAP]``).
+
+Both by a damped fixed point on ``fit_seeds`` futures with common random numbers::
+
+    step = clip(target / simulated, 0.2, 5) ** SIZE_DAMPING   (simulated: mean of the futures)
+    size <- clip(size * step, SIZE_BOUNDS)
+    alt  <- clip(alt + ALT_DAMPING * (logit(c_mean) - logit(goal)) / margin_weight, ALT_BOUNDS)
+
+(the commitment target is a logistic in ``margin_weight x (margin - alt)``, so this is a
+damped Newton step on the logit scale). The starting commitment is the goal.
+
+Agents that bought nothing keep their kind's prior size (the median solved size of their
+peers) and their commitment goal is ``IDLE_GOAL``, just above the defect threshold's
+default: they start on paper and a reform that pays them better can revive them. What they
+still sell in the baseline is reported apart. The fit is then checked on other futures:
+per agent the mean simulated first-year figure against the roster, the median absolute
+relative error, and the rank correlation.
 
 The figure compared is the first simulated year (weeks 1-52, after the warm-up):
 purchases from the manufacturer for distributors; sell-through for partners (the roster's
@@ -28,7 +42,10 @@ purchases from the manufacturer for distributors; sell-through for partners (the
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +58,12 @@ from sim.scenario import Scenario, with_values
 from sim.scenario.roster import Roster, client_network
 from sim.vocab import KINDS, ROLES, WEEKS_PER_YEAR, Role
 
-SIZE_BOUNDS = (0.01, 200.0)
-COMMITMENT_BOUNDS = (0.05, 0.95)
-DAMPING = 0.5
-ALT_BOUNDS = (0.005, 2.0)
-SIZE_SHARE = 0.8   # of a step's log-change, what size takes where it is free
+SIZE_BOUNDS = (1e-4, 1e3)        # sizes are relative to the mean peer (1)
+ALT_BOUNDS = (0.0, 0.8)          # an outside option is a margin: a fraction of the price
+GOAL_FLOOR, GOAL_CAP = 0.2, 0.9  # commitment goals of agents that sell
+IDLE_GOAL = 0.15                 # agents that bought nothing: on paper, above 0.12 (defect)
+SIZE_DAMPING = 0.7
+ALT_DAMPING = 0.8
 
 
 @dataclass
@@ -81,15 +99,27 @@ def _targets(roster: Roster) -> tuple[np.ndarray, np.ndarray]:
     return target, ~sells
 
 
-def first_year(sc: Scenario, seeds, k: int, by_purchases: np.ndarray) -> np.ndarray:
-    """``[len(seeds), k]``: each of the first ``k`` agents' first simulated year (money)."""
-    out = np.zeros((len(seeds), k))
+def _one_future(args) -> tuple[np.ndarray, np.ndarray]:
+    """One future's first year: (each agent's figure, its mean commitment), first ``k``."""
+    sc, seed, k, by_purchases = args
     weeks = min(WEEKS_PER_YEAR, sc.weeks)
-    for i, seed in enumerate(seeds):
-        m = run_model(sc, seed, weeks=weeks)
-        year = m.ledger.agents[:weeks, :k, :2].sum(axis=0)      # sell-through, purchases
-        out[i] = np.where(by_purchases, year[:, 1], year[:, 0])
-    return out
+    m = run_model(sc, seed, weeks=weeks)
+    rows = m.ledger.agents[:weeks, :k]
+    year = rows[:, :, :2].sum(axis=0)                # sell-through, purchases
+    return np.where(by_purchases, year[:, 1], year[:, 0]), rows[:, :, 2].mean(axis=0)
+
+
+def _futures(sc: Scenario, seeds, k: int, by_purchases: np.ndarray,
+             pool: ProcessPoolExecutor | None) -> tuple[np.ndarray, np.ndarray]:
+    jobs = [(sc, s, k, by_purchases) for s in seeds]
+    out = list(pool.map(_one_future, jobs) if pool else map(_one_future, jobs))
+    return np.array([o[0] for o in out]), np.array([o[1] for o in out])
+
+
+def first_year(sc: Scenario, seeds, k: int, by_purchases: np.ndarray,
+               pool: ProcessPoolExecutor | None = None) -> np.ndarray:
+    """``[len(seeds), k]``: each of the first ``k`` agents' first simulated year (money)."""
+    return _futures(sc, seeds, k, by_purchases, pool)[0]
 
 
 def _with_solved(sc: Scenario, ids, x: tuple, folder: Path, n: int) -> Scenario:
@@ -102,74 +132,140 @@ def _with_solved(sc: Scenario, ids, x: tuple, folder: Path, n: int) -> Scenario:
     return out.with_policy_before(sc._policy_before)
 
 
-def _start(sc: Scenario, roster: Roster) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The starting points the model gives the roster now (solved ones if any)."""
+def _start(sc: Scenario, roster: Roster, prior: bool = False) -> tuple[np.ndarray, ...]:
+    """(size, starting commitment, outside option) the model gives the roster now.
+
+    With ``prior``, what the network's prior gives, ignoring any solved file.
+    """
     from sim.model import ChannelModel
 
-    m = ChannelModel(with_values(sc, {"behaviour.warmup_weeks": 0}), rng=0, weeks=0)
-    ch = m.channel
-    return (ch.size[:roster.n].copy(), ch.commitment_ref[:roster.n].copy(),
+    sc = with_values(sc, {"behaviour.warmup_weeks": 0})
+    if prior and sc.network.solved is not None:
+        bare = sc.model_copy(deep=True)
+        bare.network.solved = None
+        sc = bare.with_policy_before(sc._policy_before)
+    ch = ChannelModel(sc, rng=0, weeks=0).channel
+    return (ch.size[:roster.n].copy(), ch.commitment[:roster.n].copy(),
             ch.alt_margin[:roster.n].copy())
 
 
 def _idle_at_median(size: np.ndarray, roster: Roster, free: np.ndarray,
-                    resellers: np.ndarray) -> np.ndarray:
+                    idle: np.ndarray) -> np.ndarray:
     """Agents that bought nothing keep their kind's prior: the median solved size of peers."""
     out = size.copy()
     group = roster.role * 10 + roster.kind
-    for g in np.unique(group[resellers & ~free]):
+    for g in np.unique(group[idle]):
         peers = free & (group == g)
         if peers.any():
-            out[resellers & ~free & (group == g) & roster.contracted] = np.median(size[peers])
+            out[idle & (group == g)] = np.median(size[peers])
     return out
 
 
-def solve(sc: Scenario, fit_seeds: int = 5, iterations: int = 12, seed: int = 0,
-          folder: Path | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Solve each roster agent's size or commitment on ``fit_seeds`` futures.
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-3, 1 - 1e-3)
+    return np.log(p / (1.0 - p))
+
+
+@dataclass
+class _Problem:
+    """What the solve holds fixed: targets, who is solved by what, the goals."""
+
+    target: np.ndarray
+    by_purchases: np.ndarray
+    free: np.ndarray       # contracted resellers with a positive roster figure
+    idle: np.ndarray       # contracted resellers that bought nothing
+    by_size: np.ndarray    # free agents without a capacity in the roster
+    goal: np.ndarray       # commitment goal per agent
+    margin_weight: float
+
+
+def _problem(sc: Scenario, roster: Roster) -> _Problem:
+    target, by_purchases = _targets(roster)
+    resellers = (roster.role == Role.DISTRIBUTOR) | (roster.role == Role.PARTNER)
+    free = resellers & roster.contracted & (target > 0)
+    idle = resellers & roster.contracted & (target <= 0)
+    by_size = free & ~(np.isfinite(roster.capacity) & (roster.capacity > 0))
+    _, prior_commit, _ = _start(sc, roster, prior=True)
+    goal = np.where(idle, IDLE_GOAL, np.clip(prior_commit, GOAL_FLOOR, GOAL_CAP))
+    return _Problem(target, by_purchases, free, idle, by_size, goal,
+                    sc.behaviour.commitment.margin_weight)
+
+
+def _step(pb: _Problem, x: tuple, sim: np.ndarray, commit_mean: np.ndarray) -> tuple:
+    """One damped step of the fixed point (see the module's docstring)."""
+    size, _, alt = x
+    mean = sim.mean(axis=0)
+    # an agent that sold nothing yet gets room to grow, not a division by zero
+    ratio = np.where(mean > 0, pb.target / np.maximum(mean, 1e-9), 3.0)
+    step = np.clip(ratio, 0.2, 5.0) ** SIZE_DAMPING
+    size = np.where(pb.by_size, np.clip(size * step, *SIZE_BOUNDS), size)
+    moves = pb.free & ~pb.by_size          # a capacity fixes the size: the goal moves
+    pb.goal = np.where(moves, np.clip(pb.goal * step ** 0.5, GOAL_FLOOR, GOAL_CAP), pb.goal)
+    solved = pb.free | pb.idle
+    gap = _logit(commit_mean.mean(axis=0)) - _logit(pb.goal)
+    alt = np.where(solved, np.clip(alt + ALT_DAMPING * gap / pb.margin_weight, *ALT_BOUNDS),
+                   alt)
+    return size, np.where(solved, pb.goal, x[1]), alt
+
+
+def _pool(workers: int | None) -> ProcessPoolExecutor | None:
+    """Worker processes that start clean (forkserver, as the experiments' engine)."""
+    n = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
+    if n <= 1:
+        return None
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.experiments.seeds"])
+    return ProcessPoolExecutor(n, mp_context=ctx)
+
+
+def solve(sc: Scenario, fit_seeds: int = 30, iterations: int = 24, seed: int = 0,
+          folder: Path | None = None, workers: int | None = None,
+          ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Solve each roster agent's size and outside option on ``fit_seeds`` futures.
+
+    Args:
+        sc: a scenario with ``network.roster`` (a solved file it names is the start).
+        fit_seeds: futures the solve uses (common random numbers across its steps).
+        iterations: steps of the fixed point.
+        seed: the futures' seed.
+        folder: where the steps' files go (a temporary folder by default).
+        workers: processes (default: one per core; 1 runs here).
 
     Returns:
-        (the solved ``id, size, commitment`` table, the fitting futures' figures
-        ``[fit_seeds, n]``).
+        (the solved ``id, size, commitment, alternative_margin`` table, the fitting futures'
+        figures ``[fit_seeds, n]``).
 
     """
     roster, _ = client_network(sc)
     if roster is None:
         raise ValueError("the scenario has no network.roster: nothing to reproduce")
-    target, by_purchases = _targets(roster)
-    resellers = (roster.role == Role.DISTRIBUTOR) | (roster.role == Role.PARTNER)
-    free = resellers & roster.contracted & (target > 0)
-    by_size = free & ~(np.isfinite(roster.capacity) & (roster.capacity > 0))
+    pb = _problem(sc, roster)
     size, commit, alt = _start(sc, roster)
+    commit = np.where(pb.free | pb.idle, pb.goal, commit)
+    size = _idle_at_median(size, roster, pb.by_size, pb.idle)
     seeds = np.random.SeedSequence(seed).spawn(fit_seeds)
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(folder or tmp)
-        sim = np.zeros((fit_seeds, roster.n))
-        for n in range(iterations + 1):
-            trial = _with_solved(sc, roster.ids, (size, commit, alt), work, n)
-            sim = first_year(trial, seeds, roster.n, by_purchases)
-            if n == iterations:
-                break
-            mean = sim.mean(axis=0)
-            # an agent that sold nothing yet gets room to grow, not a division by zero
-            ratio = np.where(mean > 0, target / np.maximum(mean, 1e-9), 2.0)
-            step = np.clip(ratio, 0.2, 5.0) ** DAMPING
-            # two levers, one figure: size (where free) takes most of the step; the outside
-            # option the rest, the other way (a year's warm-up forgets the starting
-            # commitment, while the margin against the outside option holds it)
-            size = np.where(by_size, np.clip(size * step ** SIZE_SHARE, *SIZE_BOUNDS), size)
-            share = np.where(by_size, 1.0 - SIZE_SHARE, 1.0)
-            alt = np.where(free, np.clip(alt * step ** -share, *ALT_BOUNDS), alt)
-            commit = np.where(free, np.clip(commit * step ** (0.5 * share),
-                                            *COMMITMENT_BOUNDS), commit)
-            size = _idle_at_median(size, roster, free, resellers)
+    pool = _pool(workers)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(folder or tmp)
+            for n in range(iterations + 1):
+                trial = _with_solved(sc, roster.ids, (size, commit, alt), work, n)
+                sim, commit_mean = _futures(trial, seeds, roster.n, pb.by_purchases, pool)
+                if n == iterations:
+                    break
+                size, commit, alt = _step(pb, (size, commit, alt), sim, commit_mean)
+                size = _idle_at_median(size, roster, pb.by_size, pb.idle)
+    finally:
+        if pool:
+            pool.shutdown()
     solved = pd.DataFrame({"id": roster.ids, "size": size, "commitment": commit,
                            "alternative_margin": alt})
     return solved, sim
 
 
-def fit_roster(sc: Scenario, fit_seeds: int = 5, check_reps: int = 20, iterations: int = 12,
-               seed: int = 0, out: Path | None = None) -> tuple[pd.DataFrame, RosterFit]:
+def fit_roster(sc: Scenario, fit_seeds: int = 30, check_reps: int = 20, iterations: int = 24,
+               seed: int = 0, out: Path | None = None, workers: int | None = None,
+               ) -> tuple[pd.DataFrame, RosterFit]:
     """Solve the starting points, then check them on ``check_reps`` other futures.
 
     Args:
@@ -180,19 +276,26 @@ def fit_roster(sc: Scenario, fit_seeds: int = 5, check_reps: int = 20, iteration
         seed: the fit's seed (the check uses ``seed + 1``).
         out: where to write the solved file the returned scenario names (a temporary
             folder by default).
+        workers: processes (default: one per core).
 
     Returns:
         (the solved table, the fit and its check).
 
     """
     roster, _ = client_network(sc)
-    solved, fitted = solve(sc, fit_seeds, iterations, seed)
+    solved, fitted = solve(sc, fit_seeds, iterations, seed, workers=workers)
     target, by_purchases = _targets(roster)
-    with tempfile.TemporaryDirectory() as tmp:
-        x = tuple(solved[c].to_numpy() for c in ("size", "commitment", "alternative_margin"))
-        trial = _with_solved(sc, roster.ids, x, Path(out or tmp), iterations + 1)
-        check = first_year(trial, np.random.SeedSequence(seed + 1).spawn(check_reps),
-                           roster.n, by_purchases)
+    pool = _pool(workers)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            x = tuple(solved[c].to_numpy() for c in ("size", "commitment",
+                                                     "alternative_margin"))
+            trial = _with_solved(sc, roster.ids, x, Path(out or tmp), iterations + 1)
+            check = first_year(trial, np.random.SeedSequence(seed + 1).spawn(check_reps),
+                               roster.n, by_purchases, pool)
+    finally:
+        if pool:
+            pool.shutdown()
     return solved, _report(roster, solved, target, by_purchases, fitted, check,
                            (iterations, fit_seeds, check_reps))
 

@@ -295,9 +295,9 @@ class Network(Strict):
         "incumbent; needs a roster); replaces market.customers and the drawn incumbents.",
         basis="data")
     solved: str | None = setting(
-        None, "Each roster agent's starting size and commitment, solved so that the baseline "
-        "reproduces the roster's annual figures (CSV: id, size, commitment; written by "
-        "channelsim fit-roster).", basis="data")
+        None, "Each roster agent's size, starting commitment and outside option, solved so "
+        "that the baseline reproduces the roster's annual figures (CSV: id, size, commitment "
+        "[, alternative_margin]; written by channelsim fit-roster).", basis="data")
     seed: NonNegInt = setting(
         1, "Seed of the network's draws (sizes, homes, starting commitment, synthetic "
         "customers): the same companies in every future; a replication's luck is demand, "
