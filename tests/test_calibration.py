@@ -273,3 +273,30 @@ def test_a_calibrated_file_draws_the_fitted_values_and_the_report_shows_the_fit(
     assert "Fitted to 36 months of history.csv: market.deal_rate.key" in html
     bad = cli("report", small_comparison, "--out", page, "--calibration", small_comparison)
     assert bad.returncode == 2 and "not a results folder of channelsim calibrate" in bad.stderr
+
+
+@pytest.mark.slow
+def test_calibrate_on_a_roster_solves_the_calibrated_scenario_again(tmp_path, history):
+    """#20: a fitted market changes what each agent sells, so the calibrated scenario gets
+    its own solved starting points (and --no-fit-roster leaves them out)."""
+    for f in ("small.yaml", "small_roster.yaml"):
+        (tmp_path / f).write_text((FIXTURES / f).read_text())
+    (tmp_path / "client").mkdir()
+    for f in ("roster.csv", "accounts.csv"):
+        (tmp_path / "client" / f).write_text((FIXTURES / "client" / f).read_text())
+    common = ("--history", history, "--fit", "market.growth=0:0.1", "--reps", "2",
+              "--budget", "10", "--omega-runs", "20", "--quiet")
+    out = tmp_path / "c.yaml"
+    r = cli("calibrate", tmp_path / "small_roster.yaml", *common, "--out", out,
+            "--results", tmp_path / "cal")
+    assert r.returncode == 0, r.stderr
+    assert "median absolute error" in r.stdout
+    solved = tmp_path / "c.solved.csv"
+    assert solved.exists() and load_scenario(out).network.solved == str(solved.resolve())
+    table = pd.read_csv(solved)
+    assert set(table.columns) == {"id", "size", "commitment", "alternative_margin"}
+    bare = tmp_path / "d.yaml"
+    r = cli("calibrate", tmp_path / "small_roster.yaml", *common, "--out", bare,
+            "--results", tmp_path / "cal2", "--no-fit-roster")
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "d.solved.csv").exists() and load_scenario(bare).network.solved is None
