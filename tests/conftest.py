@@ -16,10 +16,10 @@ SHIPPED = ["case_baseline", *STRATEGIES]
 CLI = [sys.executable, "-m", "analysis.cli"]
 
 
-def cli(*args, cwd=ROOT):
+def cli(*args, cwd=ROOT, timeout=600):
     """Run ``channelsim`` as a user would; the finished process (output captured)."""
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+                          timeout=timeout)
 
 
 @functools.cache

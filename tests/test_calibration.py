@@ -287,8 +287,10 @@ def test_calibrate_on_a_roster_solves_the_calibrated_scenario_again(tmp_path, hi
     common = ("--history", history, "--fit", "market.growth=0:0.1", "--reps", "2",
               "--budget", "10", "--omega-runs", "20", "--quiet")
     out = tmp_path / "c.yaml"
+    # (about 2 minutes alone on 2 cores: the re-solve runs 770 short futures; the slow suite
+    # runs other tests beside it)
     r = cli("calibrate", tmp_path / "small_roster.yaml", *common, "--out", out,
-            "--results", tmp_path / "cal")
+            "--results", tmp_path / "cal", timeout=1800)
     assert r.returncode == 0, r.stderr
     assert "median absolute error" in r.stdout
     solved = tmp_path / "c.solved.csv"
