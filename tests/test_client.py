@@ -62,7 +62,7 @@ def test_one_step_worked_numbers():
                   free=np.array([True, True, False]), idle=np.array([False, False, True]),
                   by_size=np.array([True, False, False]), goal=np.array([0.3, 0.3, 0.15]),
                   margin_weight=8.0)
-    x = (np.array([1.0, 1.0, 1.0]), np.array([0.4, 0.4, 0.4]), np.array([0.1, 0.1, 0.1]))
+    x = (np.array([1.0, 1.0, 1.0]), np.array([0.3, 0.3, 0.15]), np.array([0.1, 0.1, 0.1]))
     sim = np.array([[90.0, 90.0, 5.0], [110.0, 110.0, 5.0]])
     commit = np.array([[0.5, 0.3, 0.15], [0.5, 0.3, 0.15]])
     size, goal, alt = _step(pb, x, sim, commit)
@@ -73,6 +73,14 @@ def test_one_step_worked_numbers():
     assert alt[0] - 0.1 == pytest.approx(0.08473, abs=1e-5)
     assert alt[1] - 0.1 == pytest.approx(-0.03678, abs=1e-4)
     assert alt[2] == pytest.approx(0.1, abs=1e-12)
+
+
+def test_the_command_line_solves_with_the_study_defaults():
+    from analysis.cli import client
+    from analysis.studies import roster_fit
+
+    assert (client.CHECK_REPS, client.STEPS, client.FIT_SEEDS) == (
+        roster_fit.CHECK_REPS, roster_fit.STEPS, roster_fit.FIT_SEEDS)
 
 
 @pytest.mark.slow

@@ -10,6 +10,9 @@ import typer
 from analysis.cli.common import load, refusals, writable_file
 
 ROOT = Path(__file__).resolve().parents[2]
+# roster_fit's defaults, written here so that the command line starts without the model
+# (tests/test_client.py keeps them equal)
+CHECK_REPS, STEPS, FIT_SEEDS = 20, 24, 30
 TEMPLATE = ROOT / "scenarios" / "case_baseline.yaml"
 Reps = Annotated[int, typer.Option(min=2, metavar="N",
     help="Futures of the check (not used in the fit).")]
@@ -37,7 +40,7 @@ def init(
              "repeatable.", exists=True, dir_okay=False)] = None,
     fit: Annotated[bool, typer.Option(help="Solve the starting points to reproduce the "
                                       "roster (fit-roster).")] = True,
-    reps: Reps = 20, steps: Steps = 24, fit_seeds: FitSeeds = 30,
+    reps: Reps = CHECK_REPS, steps: Steps = STEPS, fit_seeds: FitSeeds = FIT_SEEDS,
 ):
     """Write a baseline scenario from the client's files, then solve it to the roster."""
     from analysis.studies.init_client import ClientFiles, build_baseline, strategy_for_client
@@ -51,7 +54,7 @@ def init(
     for line in made.assumed:
         typer.echo(f"  - {line}")
     if fit:
-        _solve(made.path, reps, steps, fit_seeds)
+        solve_file(made.path, reps, steps, fit_seeds)
     for s in also or []:
         with refusals():
             typer.echo(f"wrote {strategy_for_client(made.path, s)}")
@@ -62,19 +65,16 @@ def init(
 def fit_roster(
     file: Annotated[Path, typer.Argument(help="A scenario with network.roster.",
                                          metavar="FILE")],
-    reps: Reps = 20, steps: Steps = 24, fit_seeds: FitSeeds = 30,
+    reps: Reps = CHECK_REPS, steps: Steps = STEPS, fit_seeds: FitSeeds = FIT_SEEDS,
 ):
     """Solve each roster agent's starting point so the first simulated year matches it."""
     load(file)
-    _solve(file, reps, steps, fit_seeds)
+    solve_file(file, reps, steps, fit_seeds)
 
 
-def solve_file(path: Path, reps: int = 20, steps: int = 24, fit_seeds: int = 30) -> None:
+def solve_file(path: Path, reps: int = CHECK_REPS, steps: int = STEPS,
+               fit_seeds: int = FIT_SEEDS) -> None:
     """Solve the scenario at ``path`` to its roster; write the files beside it, name them."""
-    _solve(path, reps, steps, fit_seeds)
-
-
-def _solve(path: Path, reps: int, steps: int, fit_seeds: int) -> None:
     from analysis.studies.init_client import name_solved
     from analysis.studies.roster_fit import fit_lines, fit_roster, write_fit
 

@@ -42,10 +42,10 @@ purchases from the manufacturer for distributors; sell-through for partners (the
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +54,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from sim import run_model
+from sim.experiments.engines import worker_pool
 from sim.scenario import Scenario, with_values
 from sim.scenario.roster import Roster, client_network
 from sim.vocab import KINDS, ROLES, WEEKS_PER_YEAR, Role
@@ -64,6 +65,7 @@ GOAL_FLOOR, GOAL_CAP = 0.2, 0.9  # commitment goals of agents that sell
 IDLE_GOAL = 0.15                 # agents that bought nothing: on paper, above 0.12 (defect)
 SIZE_DAMPING = 0.7
 ALT_DAMPING = 0.8
+FIT_SEEDS, STEPS, CHECK_REPS = 30, 24, 20   # the default solve and its check
 
 
 @dataclass
@@ -168,14 +170,14 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Problem:
-    """What the solve holds fixed: targets, who is solved by what, the goals."""
+    """What the solve holds fixed: targets, who is solved by what, the starting goals."""
 
     target: np.ndarray
     by_purchases: np.ndarray
     free: np.ndarray       # contracted resellers with a positive roster figure
     idle: np.ndarray       # contracted resellers that bought nothing
     by_size: np.ndarray    # free agents without a capacity in the roster
-    goal: np.ndarray       # commitment goal per agent
+    goal: np.ndarray       # starting commitment goal per agent
     margin_weight: float
 
 
@@ -192,33 +194,32 @@ def _problem(sc: Scenario, roster: Roster) -> _Problem:
 
 
 def _step(pb: _Problem, x: tuple, sim: np.ndarray, commit_mean: np.ndarray) -> tuple:
-    """One damped step of the fixed point (see the module's docstring)."""
-    size, _, alt = x
+    """One damped step of the fixed point (see the module's docstring).
+
+    ``x`` is (size, starting commitment, outside option); a solved agent's starting
+    commitment is its commitment goal, so the step returns the moved goal in its place.
+    """
+    size, goal, alt = x
     mean = sim.mean(axis=0)
     # an agent that sold nothing yet gets room to grow, not a division by zero
     ratio = np.where(mean > 0, pb.target / np.maximum(mean, 1e-9), 3.0)
     step = np.clip(ratio, 0.2, 5.0) ** SIZE_DAMPING
     size = np.where(pb.by_size, np.clip(size * step, *SIZE_BOUNDS), size)
     moves = pb.free & ~pb.by_size          # a capacity fixes the size: the goal moves
-    pb.goal = np.where(moves, np.clip(pb.goal * step ** 0.5, GOAL_FLOOR, GOAL_CAP), pb.goal)
-    solved = pb.free | pb.idle
-    gap = _logit(commit_mean.mean(axis=0)) - _logit(pb.goal)
-    alt = np.where(solved, np.clip(alt + ALT_DAMPING * gap / pb.margin_weight, *ALT_BOUNDS),
-                   alt)
-    return size, np.where(solved, pb.goal, x[1]), alt
+    goal = np.where(moves, np.clip(goal * step ** 0.5, GOAL_FLOOR, GOAL_CAP), goal)
+    gap = _logit(commit_mean.mean(axis=0)) - _logit(goal)
+    alt = np.where(pb.free | pb.idle,
+                   np.clip(alt + ALT_DAMPING * gap / pb.margin_weight, *ALT_BOUNDS), alt)
+    return size, goal, alt
 
 
-def _pool(workers: int | None) -> ProcessPoolExecutor | None:
-    """Worker processes that start clean (forkserver, as the experiments' engine)."""
+def _pool(workers: int | None):
+    """Worker processes (the engine's), or a stand-in that runs here for one worker."""
     n = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
-    if n <= 1:
-        return None
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.experiments.seeds"])
-    return ProcessPoolExecutor(n, mp_context=ctx)
+    return worker_pool(n) if n > 1 else nullcontext()
 
 
-def solve(sc: Scenario, fit_seeds: int = 30, iterations: int = 24, seed: int = 0,
+def solve(sc: Scenario, fit_seeds: int = FIT_SEEDS, iterations: int = STEPS, seed: int = 0,
           folder: Path | None = None, workers: int | None = None,
           ) -> tuple[pd.DataFrame, np.ndarray]:
     """Solve each roster agent's size and outside option on ``fit_seeds`` futures.
@@ -236,6 +237,13 @@ def solve(sc: Scenario, fit_seeds: int = 30, iterations: int = 24, seed: int = 0
         figures ``[fit_seeds, n]``).
 
     """
+    with _pool(workers) as pool:
+        return _solve(sc, (fit_seeds, iterations, seed), folder, pool)
+
+
+def _solve(sc: Scenario, how: tuple[int, int, int], folder: Path | None,
+           pool: ProcessPoolExecutor | None) -> tuple[pd.DataFrame, np.ndarray]:
+    fit_seeds, iterations, seed = how
     roster, _ = client_network(sc)
     if roster is None:
         raise ValueError("the scenario has no network.roster: nothing to reproduce")
@@ -244,26 +252,22 @@ def solve(sc: Scenario, fit_seeds: int = 30, iterations: int = 24, seed: int = 0
     commit = np.where(pb.free | pb.idle, pb.goal, commit)
     size = _idle_at_median(size, roster, pb.by_size, pb.idle)
     seeds = np.random.SeedSequence(seed).spawn(fit_seeds)
-    pool = _pool(workers)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(folder or tmp)
-            for n in range(iterations + 1):
-                trial = _with_solved(sc, roster.ids, (size, commit, alt), work, n)
-                sim, commit_mean = _futures(trial, seeds, roster.n, pb.by_purchases, pool)
-                if n == iterations:
-                    break
-                size, commit, alt = _step(pb, (size, commit, alt), sim, commit_mean)
-                size = _idle_at_median(size, roster, pb.by_size, pb.idle)
-    finally:
-        if pool:
-            pool.shutdown()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(folder or tmp)
+        for n in range(iterations + 1):
+            trial = _with_solved(sc, roster.ids, (size, commit, alt), work, n)
+            sim, commit_mean = _futures(trial, seeds, roster.n, pb.by_purchases, pool)
+            if n == iterations:
+                break
+            size, commit, alt = _step(pb, (size, commit, alt), sim, commit_mean)
+            size = _idle_at_median(size, roster, pb.by_size, pb.idle)
     solved = pd.DataFrame({"id": roster.ids, "size": size, "commitment": commit,
                            "alternative_margin": alt})
     return solved, sim
 
 
-def fit_roster(sc: Scenario, fit_seeds: int = 30, check_reps: int = 20, iterations: int = 24,
+def fit_roster(sc: Scenario, fit_seeds: int = FIT_SEEDS, check_reps: int = CHECK_REPS,
+               iterations: int = STEPS,
                seed: int = 0, out: Path | None = None, workers: int | None = None,
                ) -> tuple[pd.DataFrame, RosterFit]:
     """Solve the starting points, then check them on ``check_reps`` other futures.
@@ -283,19 +287,13 @@ def fit_roster(sc: Scenario, fit_seeds: int = 30, check_reps: int = 20, iteratio
 
     """
     roster, _ = client_network(sc)
-    solved, fitted = solve(sc, fit_seeds, iterations, seed, workers=workers)
     target, by_purchases = _targets(roster)
-    pool = _pool(workers)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            x = tuple(solved[c].to_numpy() for c in ("size", "commitment",
-                                                     "alternative_margin"))
-            trial = _with_solved(sc, roster.ids, x, Path(out or tmp), iterations + 1)
-            check = first_year(trial, np.random.SeedSequence(seed + 1).spawn(check_reps),
-                               roster.n, by_purchases, pool)
-    finally:
-        if pool:
-            pool.shutdown()
+    with _pool(workers) as pool, tempfile.TemporaryDirectory() as tmp:
+        solved, fitted = _solve(sc, (fit_seeds, iterations, seed), None, pool)
+        x = tuple(solved[c].to_numpy() for c in ("size", "commitment", "alternative_margin"))
+        trial = _with_solved(sc, roster.ids, x, Path(out or tmp), iterations + 1)
+        check = first_year(trial, np.random.SeedSequence(seed + 1).spawn(check_reps),
+                           roster.n, by_purchases, pool)
     return solved, _report(roster, solved, target, by_purchases, fitted, check,
                            (iterations, fit_seeds, check_reps))
 

@@ -35,6 +35,18 @@ LOCAL_CLUSTER_CONFIG = {
 }
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes that start clean and warm.
+
+    forkserver: workers start clean, whatever threads this process runs, and whatever start
+    method another library set globally; the server imports the model once and forks warm
+    workers from it.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.experiments.seeds"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 class EngineError(UserError, RuntimeError):
     """The engine could not run the jobs (e.g. no scheduler at the given address)."""
 
@@ -71,11 +83,7 @@ class ProcessEngine:
         todo = list(jobs)
         attempts = {job.key: 0 for job in jobs}
         while todo:
-            # forkserver: workers start clean, whatever threads this process runs, and
-            # whatever start method another library set globally.
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim.experiments.seeds"])  # import once, fork warm workers
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx) as pool:
+            with worker_pool(self.workers) as pool:
                 running = {}
                 for job in todo:
                     attempts[job.key] += 1
