@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, scenario
 
 from sim import ChannelModel, run_model
-from sim.rules.effort import allocate, per_opportunity, reach, within_capacity
+from sim.rules.effort import allocate, budget, per_opportunity, reach, within_capacity
 from sim.scenario import Scenario, ScenarioError, deep_merge, load_scenario
 from sim.vocab import Role, Segment
 
@@ -25,6 +25,26 @@ def test_allocation_spreads_the_whole_budget_by_weight():
                  np.array([[True, True, True], [True, False, True], [True, True, True]]))
     np.testing.assert_allclose(e, [[2.5, 7.5, 0.0], [3.0, 0.0, 3.0], [0.0, 0.0, 0.0]])
     np.testing.assert_allclose(e.sum(axis=1), [10.0, 6.0, 0.0])
+
+
+def test_the_budget_on_worked_numbers_is_zero_while_dormant():
+    # 300 x size x c^0.5 at c >= 0.15: 300 x 1 x 0.5; 300 x 2 x 0.7; dormant; exactly at 0.15
+    b = budget(np.array([1.0, 2.0, 1.0, 0.5]), np.array([0.25, 0.49, 0.149, 0.15]),
+               300.0, 0.5, 0.15)
+    np.testing.assert_allclose(b, [150.0, 420.0, 0.0, 150.0 * math.sqrt(0.15)])
+
+
+def test_a_dormant_reseller_works_nothing_and_a_rise_in_commitment_revives_it():
+    m = _two_policies(territory=["exclusive_regions"], exclusive_roles=["distributor"])
+    ch, plan = m.channel, m.channel.plan
+    j = int(np.flatnonzero(ch.role == Role.PARTNER)[0])
+    activation = m.spec.behaviour.effort.activation
+    ch.commitment[j] = activation - 0.01
+    plan.plan(1, m.policies)
+    assert plan.budget()[j] == 0.0 and plan.effort(0)[j].sum() == 0.0
+    ch.commitment[j] = activation + 0.01
+    plan.plan(1, m.policies)
+    assert plan.budget()[j] > 0.0 and plan.effort(0)[j].sum() == pytest.approx(plan.budget()[j])
 
 
 def test_reach_saturates_on_worked_numbers():

@@ -17,7 +17,8 @@ One figure cannot pin two unknowns, so each lever has its own target:
   is an agent for which the brand is worth it;
 - the size is solved so that its first simulated year matches the roster. Where the roster
   gives a ``capacity`` the size is that, and the commitment goal moves instead
-  (``goal <- goal * step ** 0.5``, within ``[GOAL_FLOOR, GOAL_CAP]``).
+  (``goal <- goal * step ** 0.5``, within ``[GOAL_FLOOR, GOAL_CAP]``, the floor at least
+  ``ABOVE_ACTIVATION`` over the activation commitment).
 
 Both by a damped fixed point on ``fit_seeds`` futures with common random numbers::
 
@@ -29,8 +30,9 @@ Both by a damped fixed point on ``fit_seeds`` futures with common random numbers
 damped Newton step on the logit scale). The starting commitment is the goal.
 
 Agents that bought nothing keep their kind's prior size (the median solved size of their
-peers) and their commitment goal is ``IDLE_GOAL``, just above the defect threshold's
-default: they start on paper and a reform that pays them better can revive them. What they
+peers) and their commitment goal is :func:`idle_goal`, between the defect threshold and the
+activation commitment (``behaviour.effort.activation``): they start on paper and dormant,
+working nothing for the brand, and a reform that pays them better can revive them. What they
 still sell in the baseline is reported apart. The fit is then checked on other futures:
 per agent the mean simulated first-year figure against the roster, the median absolute
 relative error, and the rank correlation.
@@ -62,7 +64,7 @@ from sim.vocab import KINDS, ROLES, WEEKS_PER_YEAR, Role
 SIZE_BOUNDS = (1e-4, 1e3)        # sizes are relative to the mean peer (1)
 ALT_BOUNDS = (0.0, 0.8)          # an outside option is a margin: a fraction of the price
 GOAL_FLOOR, GOAL_CAP = 0.2, 0.9  # commitment goals of agents that sell
-IDLE_GOAL = 0.15                 # agents that bought nothing: on paper, above 0.12 (defect)
+ABOVE_ACTIVATION = 0.05          # a selling agent's goal clears the dormancy line by this
 SIZE_DAMPING = 0.7
 ALT_DAMPING = 0.8
 FIT_SEEDS, STEPS, CHECK_REPS = 30, 24, 20   # the default solve and its check
@@ -179,6 +181,22 @@ class _Problem:
     by_size: np.ndarray    # free agents without a capacity in the roster
     goal: np.ndarray       # starting commitment goal per agent
     margin_weight: float
+    goal_floor: float = GOAL_FLOOR   # lowest goal of an agent that sells (above activation)
+
+
+def idle_goal(sc: Scenario) -> float:
+    """The commitment goal of an agent that bought nothing: dormant, not heading to defect.
+
+    Halfway between ``behaviour.commitment.defect_threshold`` and
+    ``behaviour.effort.activation``: it works nothing for the brand and stays under contract.
+    Where activation is not above the defect threshold no commitment does both; the goal is
+    then just above the threshold, and the agent works (its sales are reported apart).
+    """
+    defect = sc.behaviour.commitment.defect_threshold
+    activation = sc.behaviour.effort.activation
+    if activation > defect:
+        return 0.5 * (defect + activation)
+    return defect + 0.5 * ABOVE_ACTIVATION
 
 
 def _problem(sc: Scenario, roster: Roster) -> _Problem:
@@ -188,9 +206,10 @@ def _problem(sc: Scenario, roster: Roster) -> _Problem:
     idle = resellers & roster.contracted & (target <= 0)
     by_size = free & ~(np.isfinite(roster.capacity) & (roster.capacity > 0))
     _, prior_commit, _ = _start(sc, roster, prior=True)
-    goal = np.where(idle, IDLE_GOAL, np.clip(prior_commit, GOAL_FLOOR, GOAL_CAP))
+    floor = max(GOAL_FLOOR, sc.behaviour.effort.activation + ABOVE_ACTIVATION)
+    goal = np.where(idle, idle_goal(sc), np.clip(prior_commit, floor, GOAL_CAP))
     return _Problem(target, by_purchases, free, idle, by_size, goal,
-                    sc.behaviour.commitment.margin_weight)
+                    sc.behaviour.commitment.margin_weight, floor)
 
 
 def _step(pb: _Problem, x: tuple, sim: np.ndarray, commit_mean: np.ndarray) -> tuple:
@@ -206,7 +225,7 @@ def _step(pb: _Problem, x: tuple, sim: np.ndarray, commit_mean: np.ndarray) -> t
     step = np.clip(ratio, 0.2, 5.0) ** SIZE_DAMPING
     size = np.where(pb.by_size, np.clip(size * step, *SIZE_BOUNDS), size)
     moves = pb.free & ~pb.by_size          # a capacity fixes the size: the goal moves
-    goal = np.where(moves, np.clip(goal * step ** 0.5, GOAL_FLOOR, GOAL_CAP), goal)
+    goal = np.where(moves, np.clip(goal * step ** 0.5, pb.goal_floor, GOAL_CAP), goal)
     gap = _logit(commit_mean.mean(axis=0)) - _logit(goal)
     alt = np.where(pb.free | pb.idle,
                    np.clip(alt + ALT_DAMPING * gap / pb.margin_weight, *ALT_BOUNDS), alt)

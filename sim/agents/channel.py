@@ -310,6 +310,7 @@ class ChannelAgents:
     def assign_suppliers(self) -> None:
         """Give each dealer the biggest contracted distributor at home (else anywhere).
 
+        A distributor with no standing (a roster's that bought nothing) is nobody's default.
         A dealer whose roster names its distributor keeps it while that one is contracted;
         "biggest" is by size, or by last year's purchases for a client's roster.
         """
@@ -323,7 +324,9 @@ class ChannelAgents:
             anywhere = dists[np.argmax(self.standing[dists])]
             at = self.region[partners]
             for r in np.unique(at):
-                home = dists[self.region[dists] == r]
+                # a distributor that bought nothing last year supplies no one (a roster's
+                # idle distributor is dormant; its region's dealers buy elsewhere)
+                home = dists[(self.region[dists] == r) & (self.standing[dists] > 0)]
                 self.supplier[partners[at == r]] = (home[np.argmax(self.standing[home])]
                                                     if len(home) else anywhere)
         named = self.named_supplier[partners]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents.effort_jit import reach_table, spread
+from sim.rules import effort as rules
 from sim.vocab import SEGMENTS, WEEKS_PER_YEAR, Role, Segment, State
 
 
@@ -56,7 +57,7 @@ class EffortPlan:
     def budget(self) -> np.ndarray:
         """Each agent's effort budget this week (opportunity-equivalents; 0 out of contract)."""
         ch, s = self.channel, self.settings
-        b = s.budget * ch.size * ch.commitment ** s.exponent
+        b = rules.budget(ch.size, ch.commitment, s.budget, s.exponent, s.activation)
         b = np.where(ch.role == Role.DIRECT, self.rep_budget * ch.size, b)  # size: reps
         working = (ch.state == State.ACTIVE) | (ch.state == State.ON_PAPER)
         return np.where(working & (ch.role != Role.MARKETPLACE), b, 0.0)

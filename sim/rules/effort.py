@@ -1,6 +1,7 @@
 """Effort as a budget: how an agent spreads a fixed effort and what it buys in reach.
 
-An agent's weekly effort budget ``B`` (opportunity-equivalents per week) is spread over the
+An agent's weekly effort budget ``B`` (opportunity-equivalents per week; :func:`budget` for a
+reseller, zero while it is dormant) is spread over the
 market cells (region, segment) it may pursue, in proportion to weights from the cells'
 *expected* arrivals (not the week's actual deals)::
 
@@ -20,6 +21,30 @@ by concavity its reach rises by a factor in ``[1, 1 / (1 - s)]``. Nothing is cre
 from __future__ import annotations
 
 import numpy as np
+
+
+def budget(size: np.ndarray, commitment: np.ndarray, per_week: float, exponent: float,
+           activation: float) -> np.ndarray:
+    """A reseller's weekly budget ``B = per_week * size * c ** exponent`` if ``c >= activation``.
+
+    Below ``activation`` the budget is 0: carrying the brand's line (price lists, trained
+    staff, demo stock) costs a fixed share of a reseller's effort, worth paying only when it
+    is committed enough; it stays under contract, so a rise in commitment revives it.
+
+    Args:
+        size: ``[A]`` size (a reseller of average size is 1).
+        commitment: ``[A]`` commitment to the brand, in [0, 1].
+        per_week: opportunity-equivalents a week of an average reseller at full commitment.
+        exponent: power of commitment (>= 0).
+        activation: commitment below which the budget is 0.
+
+    Returns:
+        ``[A]`` opportunity-equivalents per week (>= 0).
+
+    """
+    c = np.asarray(commitment, dtype=float)
+    b = per_week * np.asarray(size, dtype=float) * c ** exponent
+    return np.where(c >= activation, b, 0.0)
 
 
 def allocate(budget: np.ndarray, weights: np.ndarray, allowed: np.ndarray) -> np.ndarray:

@@ -61,10 +61,12 @@ class Reach(Strict):
 class Effort(Strict):
     """Effort as a budget (``sim.rules.effort``, ``docs/model.md``, effort).
 
-    A reseller's weekly budget is ``budget x size x commitment ** exponent``; a direct rep's
-    is ``network.rep_deals_per_week``. It is spread over the (region, segment) cells the
-    agent may pursue in proportion to ``base reach x distance x expected deals x deal value
-    x expected margin``; reach on one opportunity of a cell is ``b (1 - exp(-k e))``.
+    A reseller's weekly budget is ``budget x size x commitment ** exponent`` at a commitment
+    of at least ``activation`` and nothing below it (dormant: still under contract, so a rise
+    in commitment revives it); a direct rep's is ``network.rep_deals_per_week``. It is spread
+    over the (region, segment) cells the agent may pursue in proportion to ``base reach x
+    distance x expected deals x deal value x expected margin``; reach on one opportunity of a
+    cell is ``b (1 - exp(-k e))``.
     """
 
     budget: NonNeg = setting(
@@ -75,6 +77,10 @@ class Effort(Strict):
         unit="per unit of effort", plausible=(0.5, 2.0), basis="assumption")
     exponent: NonNeg = setting(0.5, "Effort budget grows with commitment to this power.",
                                plausible=(0.3, 1.0), basis="assumption")
+    activation: Fraction = setting(
+        0.15, "Commitment below which a reseller works no opportunities of the brand: carrying "
+        "the line costs a fixed share of its effort, worth paying only above it.",
+        plausible=(0.12, 0.3), basis="assumption")
     unassigned_weight: Fraction = setting(
         0.5, "Weight a rep paid on any sale gives accounts it is not assigned, against 1 for "
         "its own.", plausible=(0.2, 0.8), basis="assumption")
