@@ -171,6 +171,11 @@ def test_calibration_recovers_known_settings(tmp_path, history):
     good = pd.read_csv(tmp_path / "r" / "goodness_of_fit.csv")
     assert {"level:direct", "share:marketplace", "trend", "variability", "top20"} <= set(
         good["moment"])
+    # what the seasons table says was fitted is what the file carries
+    seasons = pd.read_csv(tmp_path / "r" / "seasons.csv")
+    fitted = seasons["fitted_factor"]
+    assert (written.market.seasonality is None) == fitted.isna().all()
+    assert ("seasonality" in out.read_text()) == fitted.notna().all()
 
 
 @pytest.mark.slow  # a statistical study (~1 min); the calibrate smoke runs below
@@ -243,6 +248,15 @@ def test_a_calibrated_file_draws_the_fitted_values_and_the_report_shows_the_fit(
     fit = pd.read_csv(cal / "fit.csv").set_index("parameter")
     key = fit.loc["market.deal_rate.key"]
     sc = load_scenario(out)
+    # seasons tested on the history: the file carries what the table says was fitted (this
+    # history, made without seasons, is one where the 5% test rejects by chance: 1 of the
+    # 12 seeds 2020-2031; the size of the test is the slow test's in test_seasons.py)
+    seasons = pd.read_csv(cal / "seasons.csv")
+    assert len(seasons) == 12 and seasons["p_value"].nunique() == 1
+    if seasons["p_value"].iloc[0] < 0.05:
+        np.testing.assert_allclose(sc.market.seasonality, seasons["fitted_factor"])
+    else:
+        assert seasons["fitted_factor"].isna().all() and sc.market.seasonality is None
     # the fitted setting left its range: drawn from the fitted normal, the value set
     assert "market.deal_rate.key" not in sc.uncertainties
     joint = sc.uncertainties["joint"]

@@ -43,6 +43,9 @@ def calibrate(
         "results/calibrate"),
     seed: Seed = 1, workers: Workers = None, scheduler: Scheduler = None,
     dask_local: DaskLocal = False, quiet: Quiet = False,
+    seasons: Annotated[bool, typer.Option(
+        help="Fit market.seasonality from the history where its month effects are more "
+             "than luck (F test at 5%, 24 months or more).")] = True,
     fit_roster: Annotated[bool, typer.Option(
         help="On a client's roster, solve the calibrated scenario's starting points again "
              "(fit-roster): the fitted market changes what each agent sells.")] = True,
@@ -63,7 +66,7 @@ def calibrate(
         from analysis.studies.calibration import Parameter
 
         params = [Parameter(p, lo, hi) for p, lo, hi, _ in ranges]
-        fitting = Fitting(params, budget, holdout, strategies, omega_runs)
+        fitting = Fitting(params, budget, holdout, strategies, omega_runs, seasons)
         return calibrate_scenario(sc, file, history, fitting, out, runs)
 
     result = _study(work, {"model": (file, sc)}, (reps, None, seed,

@@ -10,7 +10,7 @@ this module runs the candidates on the engines into a resumable folder (the
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +41,20 @@ from analysis.studies.fitted_file import (
 )
 from analysis.studies.forecast import holdout_coverage, holdout_sentence
 from analysis.studies.history import MIN_MONTHS, read_history
+from analysis.studies.seasons import (
+    MIN_SEASON_MONTHS,
+    REFINE_STEPS,
+    SEASON_ALPHA,
+    SeasonFit,
+    fit_seasons,
+    month_effects,
+    season_sentence,
+    season_values,
+)
 from sim.experiments.designs import run_jobs
 from sim.experiments.history import run_history, weeks_for
 from sim.experiments.seeds import Job, replication_seeds
+from sim.experiments.settings import set_values
 from sim.scenario import Scenario, resolve_path
 
 BAND_REPS = 20
@@ -56,7 +67,8 @@ class Simulator:
     """Runs candidate settings as histories on an engine, into a study folder.
 
     Candidates are numbered in the order they are asked for, so a rerun with the same seed
-    finds each stored. Replication ``r`` of every candidate uses the study's seed child
+    finds each stored. ``fixed`` settings (fitted seasons) join every candidate.
+    Replication ``r`` of every candidate uses the study's seed child
     ``r``: the objective's ``S`` replications are children ``0 .. S-1``, and runs asked for
     with ``offset`` use children from there on (seeds apart from the objective's).
     """
@@ -67,6 +79,7 @@ class Simulator:
         self.store, self.tally = store, tally
         self.names, self.fit_months = names, fit_months
         self.next = 0
+        self.fixed: dict[str, float] = {}
 
     def results(self, candidates: list[dict[str, float]], reps: int | None = None,
                 offset: int = 0):
@@ -77,7 +90,8 @@ class Simulator:
         reps = reps or self.runs.reps
         seeds = replication_seeds(self.runs.seed, offset + reps)
         jobs = [Job("model", offset + r, seeds[offset + r], self.months,
-                    c[r] if isinstance(c, list) else c, point=self.next + i)
+                    {**self.fixed, **(c[r] if isinstance(c, list) else c)},
+                    point=self.next + i)
                 for i, c in enumerate(candidates) for r in range(reps)]
         self.next += len(candidates)
         found = run_jobs({"model": self.scenario}, jobs, self.store, self.runs.engine,
@@ -106,6 +120,8 @@ class Fitting:
         also: strategies (file -> scenario) to calibrate the same way.
         omega_runs: runs on separate seeds for the moments' covariance (None: ten per
             moment the fit test uses; fewer leave the fit test out).
+        seasons: fit ``market.seasonality`` from the history where it shows seasons
+            (``analysis.studies.seasons``).
 
     """
 
@@ -114,6 +130,7 @@ class Fitting:
     holdout: int = 0
     also: dict[Path, Scenario] = field(default_factory=dict)
     omega_runs: int | None = None
+    seasons: bool = True
 
 
 def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitting,
@@ -137,18 +154,31 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
                          f"the moments need at least {MIN_MONTHS}")
     used = hist.head(fit_months) if fitting.holdout else hist
     observed = moments(used.channels, used.partners)
+    total = used.channels.sum(axis=1).to_numpy()
+    seasonal = (fitting.seasons and fit_months >= MIN_SEASON_MONTHS
+                and month_effects(total).p_value < SEASON_ALPHA)
+    if seasonal:            # the factors are set by path, so the scenario needs a list
+        sc = _with_flat_seasons(sc)
+        fitting = replace(fitting, also={f: _with_flat_seasons(st)
+                                         for f, st in fitting.also.items()})
     budget = fitting.budget or default_budget(len(params))
     omega_runs = fitting.omega_runs or OMEGA_PER_MOMENT * len(tested(list(observed)))
     notes = runs.check({"model": sc}, weeks_for(months))
     digest = hashlib.sha256(history.read_bytes()).hexdigest()
     store = runs.open("calibrate", {"model": sc}, months, {
         "fit": [p.__dict__ for p in params], "history": digest, "budget": budget,
-        "holdout": fitting.holdout, "omega_runs": omega_runs})
+        "holdout": fitting.holdout, "omega_runs": omega_runs, "seasons": seasonal})
     start = {p.path: float(resolve_path(sc, p.path)) for p in params}
     # the search's budget, the start, the curvature probes, Omega, then the band
-    tally = Tally(runs.progress, (budget + 2 * len(params) + 2) * runs.reps + omega_runs
-                  + BAND_REPS)
+    tally = Tally(runs.progress, (budget + 2 * len(params) + 2 + REFINE_STEPS * seasonal)
+                  * runs.reps + omega_runs + BAND_REPS)
     sim = Simulator(sc, months, runs, store, tally, list(observed), fit_months)
+    seasons = _seasons(sim, total, seasonal)
+    if seasons.fitted is not None:
+        sim.fixed = season_values(seasons.fitted)
+        sc = set_values(sc, sim.fixed)
+        fitting = replace(fitting, also={f: set_values(st, sim.fixed)
+                                         for f, st in fitting.also.items()})
     reference = []
 
     def omega(values: dict[str, float]) -> np.ndarray:
@@ -161,14 +191,16 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
     ident = identification(found, params, list(observed))
     fitted = fitted_uncertainties(sc, found, params)
     calibrated = calibrated_scenario(sc, found, fitted)
-    written = _write(target, source, sc, found, fitted, fitting, history.name,
-                     f"({fit_months} months, {runs.reps} replications per candidate).")
+    written = _write(target, source, sc, found, fitted, fitting, (
+        history.name, f"({fit_months} months, {runs.reps} replications per candidate).",
+        ("market.seasonality",) if seasons.fitted is not None else ()))
     draws = band_draws(calibrated, found, fitted, BAND_REPS, runs.seed)
     band = sim.results([[{**found.values, **d} for d in draws]], BAND_REPS,
                        offset=runs.reps + omega_runs)[0]
     monthly = forecast_coverage(hist, band, fit_months)
     holdout = holdout_coverage(hist, band, reference, fit_months) if fitting.holdout else None
     lines = _sentences(found, params, history.name, fit_months, runs.reps)
+    lines.append(season_sentence(seasons, fit_months))
     lines += identification_sentences(ident)
     lines.append(j_sentence(test) if test is not None else
                  f"Fit test left out: Omega from {omega_runs} runs, fewer than "
@@ -186,6 +218,7 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
             "omega_runs": test.omega_runs, "failing": " ".join(test.failing)}])
     if holdout is not None:
         tables["holdout"] = holdout
+    tables["seasons"] = _season_table(seasons)
     return StudyResult(
         "calibrate", f"{sc.name} calibrated to {history.name}",
         f"{len(params)} settings, {found.evaluations} candidates x {runs.reps} replications, "
@@ -194,16 +227,54 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
         notes=notes).save(runs.command)
 
 
+def _with_flat_seasons(sc: Scenario) -> Scenario:
+    """``sc`` with twelve factors of 1 where it has no seasons (the same runs)."""
+    if sc.market.seasonality is not None:
+        return sc
+    flat = sc.market.model_copy(update={"seasonality": [1.0] * 12})
+    return sc.model_copy(update={"market": flat})
+
+
+def _seasons(sim: Simulator, total: np.ndarray, seasonal: bool) -> SeasonFit:
+    """Fit the seasons on the simulator (at the start values) where the history shows them."""
+    channels = [n.split(":", 1)[1] for n in sim.names if n.startswith("level:")]
+
+    def simulate(factors: np.ndarray) -> np.ndarray:
+        runs = sim.results([season_values(factors)])[0]
+        return np.array([pd.DataFrame(r["channels"])[channels].iloc[:len(total)]
+                         .sum(axis=1).to_numpy() for r in runs])
+
+    if not seasonal:
+        return SeasonFit(month_effects(total), None, None)
+    return fit_seasons(total, simulate)
+
+
+def _season_table(seasons: SeasonFit) -> pd.DataFrame:
+    """Per month: the history's effect, the fitted factor, the model's effect with it."""
+    n = len(seasons.observed.effects)
+    return pd.DataFrame({
+        "month": np.arange(1, n + 1), "observed_effect": seasons.observed.effects,
+        "fitted_factor": seasons.fitted if seasons.fitted is not None else np.nan,
+        "simulated_effect": seasons.simulated if seasons.simulated is not None else np.nan,
+        "p_value": seasons.observed.p_value})
+
+
 def _write(target: Path, source: Path, sc: Scenario, found, fitted, fitting: Fitting,
-           name: str, how: str) -> list[Path]:
-    """Write the calibrated baseline and each ``--also`` strategy calibrated the same way."""
+           words: tuple[str, str, tuple[str, ...]]) -> list[Path]:
+    """Write the calibrated baseline and each ``--also`` strategy calibrated the same way.
+
+    ``words``: the history's name, how it was fitted, further paths to write (seasons).
+    """
+    name, how, also_paths = words
     written = [write_calibrated(target, source, sc, found, fitted,
-                                f"{sc.name} calibrated to {name} by channelsim calibrate {how}")]
+                                f"{sc.name} calibrated to {name} by channelsim calibrate {how}",
+                                also_paths)]
     for f, st in fitting.also.items():
         own = fitted_uncertainties(st, found, fitting.params)
         written.append(write_calibrated(
             target.parent / f"{f.stem}_calibrated.yaml", f, st, found, own,
-            f"{st.name} with the settings calibrated to {name} (see {target.name})."))
+            f"{st.name} with the settings calibrated to {name} (see {target.name}).",
+            also_paths))
     return written
 
 

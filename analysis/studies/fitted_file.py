@@ -94,9 +94,13 @@ def calibrated_scenario(sc: Scenario, found: Fit, fitted: Fitted) -> Scenario:
 
 
 def write_calibrated(target: Path, source: Path, sc: Scenario, found: Fit,
-                     fitted: Fitted, header: str) -> Path:
-    """Write the calibrated file: extends ``source``, sets the values and uncertainties."""
-    return write_extending(target, source, set_values(sc, found.values), list(found.values),
+                     fitted: Fitted, header: str, also_paths: tuple[str, ...] = ()) -> Path:
+    """Write the calibrated file: extends ``source``, sets the values and uncertainties.
+
+    ``also_paths`` are further settings of ``sc`` to write as they are (fitted seasons).
+    """
+    return write_extending(target, source, set_values(sc, found.values),
+                           [*found.values, *also_paths],
                            f"{sc.name}_calibrated", header,
                            extra={"uncertainties": fitted.uncertainties}
                            if fitted.uncertainties else None)
