@@ -98,7 +98,6 @@ def test_the_example_client_is_reproduced_agent_by_agent():
     assert fit.idle_share <= 0.02               # near zero: dormant below activation
 
 
-@pytest.mark.slow
 def test_better_terms_revive_the_example_clients_dormant_resellers(tmp_path):
     """Agents that bought nothing are dormant, not gone: paid 15 points more (the margin gap's
     weight 8 moves the logit of their commitment target by 1.2, from 0.135 to about 0.34,
