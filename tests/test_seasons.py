@@ -12,7 +12,13 @@ import pytest
 from conftest import FIXTURES, cli
 
 from analysis.studies.history import history_table
-from analysis.studies.seasons import MIN_SEASON_MONTHS, fit_seasons, month_effects
+from analysis.studies.seasons import (
+    MIN_SEASON_MONTHS,
+    SeasonFit,
+    fit_seasons,
+    month_effects,
+    season_sentence,
+)
 from sim import load_scenario, run_model
 from sim.experiments.history import monthly_channels, weeks_for
 
@@ -82,6 +88,18 @@ def test_no_seasons_are_fitted_from_a_short_history_or_from_luck():
     flat = 50.0 * np.exp(np.random.default_rng(1).normal(0, 0.05, 36))
     fit = fit_seasons(flat, never)
     assert fit.fitted is None and fit.observed.p_value > 0.05
+
+
+def test_the_sentence_says_whether_seasons_were_off_absent_or_fitted():
+    t = np.arange(36)
+    shown = month_effects(100 * np.exp(_effects(PLANTED)[t % 12] + 0.01 * np.sin(t)))
+    assert shown.p_value < 0.05
+    off = season_sentence(SeasonFit(shown, None, None, asked=False), 36)
+    assert off.startswith("Seasons not fitted (--no-seasons")   # not "no pattern"
+    fitted = season_sentence(SeasonFit(shown, np.array(PLANTED) / np.mean(PLANTED), None), 36)
+    assert fitted.startswith("Seasons fitted") and "highest month 5" in fitted
+    short = season_sentence(SeasonFit(shown, None, None), 20)
+    assert short.startswith("Seasons not fitted: 20 months")
 
 
 @pytest.mark.slow  # a calibration (~1 min alone); the fast suite checks the wiring

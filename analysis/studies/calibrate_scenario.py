@@ -22,6 +22,7 @@ from analysis.studies.calibration import (
     calibrate,
     default_budget,
     moments,
+    reported_channels,
     run_moments,
 )
 from analysis.studies.common import Runs, StudyError, StudyResult, Tally, check_paths
@@ -42,14 +43,13 @@ from analysis.studies.fitted_file import (
 from analysis.studies.forecast import holdout_coverage, holdout_sentence
 from analysis.studies.history import MIN_MONTHS, read_history
 from analysis.studies.seasons import (
-    MIN_SEASON_MONTHS,
     REFINE_STEPS,
-    SEASON_ALPHA,
     SeasonFit,
     fit_seasons,
     month_effects,
     season_sentence,
     season_values,
+    with_flat_seasons,
 )
 from sim.experiments.designs import run_jobs
 from sim.experiments.history import run_history, weeks_for
@@ -155,11 +155,10 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
     used = hist.head(fit_months) if fitting.holdout else hist
     observed = moments(used.channels, used.partners)
     total = used.channels.sum(axis=1).to_numpy()
-    seasonal = (fitting.seasons and fit_months >= MIN_SEASON_MONTHS
-                and month_effects(total).p_value < SEASON_ALPHA)
+    seasonal = fitting.seasons and month_effects(total).shown(fit_months)
     if seasonal:            # the factors are set by path, so the scenario needs a list
-        sc = _with_flat_seasons(sc)
-        fitting = replace(fitting, also={f: _with_flat_seasons(st)
+        sc = with_flat_seasons(sc)
+        fitting = replace(fitting, also={f: with_flat_seasons(st)
                                          for f, st in fitting.also.items()})
     budget = fitting.budget or default_budget(len(params))
     omega_runs = fitting.omega_runs or OMEGA_PER_MOMENT * len(tested(list(observed)))
@@ -173,7 +172,8 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
     tally = Tally(runs.progress, (budget + 2 * len(params) + 2 + REFINE_STEPS * seasonal)
                   * runs.reps + omega_runs + BAND_REPS)
     sim = Simulator(sc, months, runs, store, tally, list(observed), fit_months)
-    seasons = _seasons(sim, total, seasonal)
+    seasons = (fit_seasons(total, _season_runs(sim, len(total))) if fitting.seasons
+               else SeasonFit(month_effects(total), None, None, asked=False))
     if seasons.fitted is not None:
         sim.fixed = season_values(seasons.fitted)
         sc = set_values(sc, sim.fixed)
@@ -227,26 +227,14 @@ def calibrate_scenario(sc: Scenario, source: Path, history: Path, fitting: Fitti
         notes=notes).save(runs.command)
 
 
-def _with_flat_seasons(sc: Scenario) -> Scenario:
-    """``sc`` with twelve factors of 1 where it has no seasons (the same runs)."""
-    if sc.market.seasonality is not None:
-        return sc
-    flat = sc.market.model_copy(update={"seasonality": [1.0] * 12})
-    return sc.model_copy(update={"market": flat})
-
-
-def _seasons(sim: Simulator, total: np.ndarray, seasonal: bool) -> SeasonFit:
-    """Fit the seasons on the simulator (at the start values) where the history shows them."""
-    channels = [n.split(":", 1)[1] for n in sim.names if n.startswith("level:")]
-
+def _season_runs(sim: Simulator, months: int):
+    """Seasonal factors -> ``[runs, months]`` simulated monthly totals (at the start values)."""
     def simulate(factors: np.ndarray) -> np.ndarray:
         runs = sim.results([season_values(factors)])[0]
-        return np.array([pd.DataFrame(r["channels"])[channels].iloc[:len(total)]
-                         .sum(axis=1).to_numpy() for r in runs])
+        return np.array([reported_channels(r, sim.names, months).sum(axis=1).to_numpy()
+                         for r in runs])
 
-    if not seasonal:
-        return SeasonFit(month_effects(total), None, None)
-    return fit_seasons(total, simulate)
+    return simulate
 
 
 def _season_table(seasons: SeasonFit) -> pd.DataFrame:

@@ -51,7 +51,7 @@ def top20_share(values: np.ndarray) -> float:
     return float(v[:k].sum() / v.sum())
 
 
-def _log(series: np.ndarray) -> np.ndarray:
+def log_revenue(series: np.ndarray) -> np.ndarray:
     """Log revenue, months below 1% of the mean held at 1% of the mean.
 
     A month without sales would otherwise be minus infinity (or a huge negative number) and
@@ -63,7 +63,7 @@ def _log(series: np.ndarray) -> np.ndarray:
 
 def _slope(t: np.ndarray, series: np.ndarray) -> float:
     """Least-squares slope of log revenue against time in years."""
-    return float(np.polyfit(t, _log(series), 1)[0])
+    return float(np.polyfit(t, log_revenue(series), 1)[0])
 
 
 def moments(channels: pd.DataFrame, partners: np.ndarray | None,
@@ -88,12 +88,18 @@ def moments(channels: pd.DataFrame, partners: np.ndarray | None,
         out[f"trend:{c}"] = _slope(t, series)
         out[f"share:{c}"] = float(series.sum() / max(total.sum(), 1e-9))
     out["trend"] = _slope(t, total)
-    out["variability"] = float(np.std(np.diff(_log(total)), ddof=1))
+    out["variability"] = float(np.std(np.diff(log_revenue(total)), ddof=1))
     if partners is not None:
         out["top20"] = top20_share(partners)
     if names is not None:
         return {n: out.get(n, 0.0) for n in names}
     return out
+
+
+def reported_channels(result: dict, names: list[str], months: int) -> pd.DataFrame:
+    """A run's monthly revenue of the channels the history reports (a ``level:`` moment)."""
+    channels = [n.split(":", 1)[1] for n in names if n.startswith("level:")]
+    return pd.DataFrame(result["channels"])[channels].iloc[:months]
 
 
 def run_moments(result: dict, names: list[str], months: int) -> np.ndarray:
@@ -102,8 +108,7 @@ def run_moments(result: dict, names: list[str], months: int) -> np.ndarray:
     Only the channels the history reports (those with a ``level:`` moment) count, so the
     total and the shares mean the same on both sides.
     """
-    channels = [n.split(":", 1)[1] for n in names if n.startswith("level:")]
-    ch = pd.DataFrame(result["channels"])[channels].iloc[:months]
+    ch = reported_channels(result, names, months)
     partners = (np.asarray(result["partners"])[:months].sum(axis=0) if "top20" in names
                 else None)
     m = moments(ch, partners, names)

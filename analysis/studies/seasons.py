@@ -27,12 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from analysis.studies.calibration import log_revenue
+from sim.scenario import Scenario
 from sim.vocab import MONTHS_PER_YEAR
 
 SEASON_ALPHA = 0.05      # the F test's level for fitting seasons at all
 MIN_SEASON_MONTHS = 24   # two observations of each calendar month at least
 REFINE_STEPS = 3         # corrections of the arrival factors on simulated revenue
-FLOOR_SHARE = 0.01       # a month without sales is held at 1% of the mean (as the moments)
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,11 @@ class Seasons:
     @property
     def factors(self) -> np.ndarray:
         """``[12]`` multiplicative factors, mean 1."""
-        f = np.exp(self.effects)
-        return f / f.mean()
+        return _normalised(self.effects)
 
-
-def _log(series: np.ndarray) -> np.ndarray:
-    y = np.asarray(series, dtype=float)
-    return np.log(np.maximum(y, FLOOR_SHARE * max(float(y.mean()), 1e-9)))
+    def shown(self, months: int) -> bool:
+        """Whether seasons are fitted: ``months`` long enough and the test rejecting."""
+        return months >= MIN_SEASON_MONTHS and self.p_value < SEASON_ALPHA
 
 
 def _design(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +85,7 @@ def month_effects(series: np.ndarray) -> Seasons:
         the effects and their test; with fewer than 14 months, no effects and p-value 1.
 
     """
-    y = _log(series)
+    y = log_revenue(series)
     n = len(y)
     if n < MONTHS_PER_YEAR + 2:
         return Seasons(np.zeros(MONTHS_PER_YEAR), 0.0, 1.0)
@@ -114,12 +113,14 @@ class SeasonFit:
             shows no seasons the test can tell from luck (or is too short).
         simulated: the month effects of the model's revenue with the fitted factors (the
             last correction's runs), or None.
+        asked: whether seasons were to be fitted at all.
 
     """
 
     observed: Seasons
     fitted: np.ndarray | None
     simulated: np.ndarray | None
+    asked: bool = True       # False: the caller turned seasons off (--no-seasons)
 
 
 def fit_seasons(total: np.ndarray, simulate: Callable[[np.ndarray], np.ndarray],
@@ -138,13 +139,13 @@ def fit_seasons(total: np.ndarray, simulate: Callable[[np.ndarray], np.ndarray],
 
     """
     observed = month_effects(total)
-    if len(total) < MIN_SEASON_MONTHS or observed.p_value >= SEASON_ALPHA:
+    if not observed.shown(len(total)):
         return SeasonFit(observed, None, None)
     log_f = observed.effects.copy()
     simulated = None
     for _ in range(steps):
         runs = simulate(_normalised(log_f))
-        simulated = month_effects(np.exp(np.mean([_log(r) for r in runs], axis=0))).effects
+        simulated = month_effects(np.exp(np.mean([log_revenue(r) for r in runs], axis=0))).effects
         log_f = log_f + (observed.effects - simulated)
     return SeasonFit(observed, _normalised(log_f), simulated)
 
@@ -152,6 +153,17 @@ def fit_seasons(total: np.ndarray, simulate: Callable[[np.ndarray], np.ndarray],
 def _normalised(log_f: np.ndarray) -> np.ndarray:
     f = np.exp(log_f - log_f.mean())
     return f / f.mean()
+
+
+def with_flat_seasons(sc: Scenario) -> Scenario:
+    """``sc`` with twelve factors of 1 where it has no seasons (the same runs).
+
+    :func:`season_values` sets factors by path, which needs the list to exist.
+    """
+    if sc.market.seasonality is not None:
+        return sc
+    flat = sc.market.model_copy(update={"seasonality": [1.0] * MONTHS_PER_YEAR})
+    return sc.model_copy(update={"market": flat})
 
 
 def season_values(factors: np.ndarray) -> dict[str, float]:
@@ -162,6 +174,9 @@ def season_values(factors: np.ndarray) -> dict[str, float]:
 def season_sentence(fit: SeasonFit, months: int) -> str:
     """What the fit did about seasons, in words."""
     obs = fit.observed
+    if not fit.asked:
+        return (f"Seasons not fitted (--no-seasons; the history's month effects test "
+                f"p = {obs.p_value:.2g}); the scenario's own seasonality is kept.")
     if months < MIN_SEASON_MONTHS:
         return (f"Seasons not fitted: {months} months, fewer than {MIN_SEASON_MONTHS}; the "
                 "scenario's own seasonality is kept.")
