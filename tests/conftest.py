@@ -65,14 +65,16 @@ def die_once(scenario, job, marker: str):
     return run_job(scenario, job)
 
 
-def parquet_files(folder: Path) -> dict[str, bytes]:
-    """Every stored Parquet file under ``folder``, by relative path, with its bytes.
+def stored_files(folder: Path) -> dict[str, bytes]:
+    """Every stored table file under ``folder`` (blocks, their markers, staged replications),
+    by relative path, with its bytes.
 
     Replications being written (hidden temporary folders, renamed when whole) are not
     stored yet, and may vanish while the folder is read during a run.
     """
     out = {}
-    for p in sorted(folder.rglob("*.parquet")):
+    for p in sorted(q for pattern in ("*.parquet", "*.arrow", "block-*.json")
+                    for q in folder.rglob(pattern)):
         rel = p.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts):
             continue

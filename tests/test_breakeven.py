@@ -177,7 +177,8 @@ def test_breakeven_runs_on_the_small_model_and_its_centre_is_compares(tmp_path):
 
 @pytest.mark.parametrize(("make", "message"), [
     (lambda d: d / "nothing", "not a results folder of channelsim compare"),
-    (lambda d: [(d / "cmp" / "runs" / "small_cut" / "rep-0002").rename(d / "x"), d / "cmp"][1],
+    (lambda d: [(d / "cmp" / "tables" / "_blocks" / "small_cut" / "block-00000.json").rename(
+        d / "x"), d / "cmp"][1],
      "the comparison is unfinished"),
     (lambda d: [(d / "s").mkdir(), (d / "s" / "manifest.json").write_text(
         '{"kind": "sensitivity"}'), d / "s"][2], "a sensitivity folder, not a comparison"),

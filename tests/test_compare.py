@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, die_once, parquet_files, scenario
+from conftest import FIXTURES, ROOT, die_once, scenario, stored_files
 
 from analysis.comparison.paired import compare
 from analysis.comparison.results import load_results
@@ -61,15 +61,20 @@ def test_paired_differences_are_zero_before_the_strategy_and_pairing_pays(tmp_pa
     assert r.start_week == 20
 
 
-def test_engines_give_identical_parquet_files(tmp_path):
+def test_engines_give_identical_stored_files(tmp_path, monkeypatch):
+    from sim.experiments import dataset
+
+    monkeypatch.setattr(dataset, "BLOCK", 2)     # blocks of 2: replications 0-1 and 2
     scs = pair()
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "serial", SerialEngine())
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "procs", ProcessEngine(2))
     run_comparison(scs, "base", 3, 11, 30, tmp_path / "dask", DaskEngine(None, 2))
-    ref = parquet_files(tmp_path / "serial")
-    assert len(ref) == 2 * 3 * len(TABLES)      # scenarios x replications x tables
-    assert parquet_files(tmp_path / "procs") == ref
-    assert parquet_files(tmp_path / "dask") == ref
+    ref = stored_files(tmp_path / "serial")
+    # scenarios x blocks x (tables + the block's marker), nothing left staged
+    assert len(ref) == 2 * 2 * (len(TABLES) + 1)
+    assert not list((tmp_path / "serial" / "runs").rglob("*.arrow"))
+    assert stored_files(tmp_path / "procs") == ref
+    assert stored_files(tmp_path / "dask") == ref
     assert ((tmp_path / "serial" / "manifest.json").read_text()
             == (tmp_path / "dask" / "manifest.json").read_text())
 
@@ -80,10 +85,10 @@ def test_a_dying_worker_loses_and_duplicates_nothing(tmp_path):
     run_comparison(scs, "base", 3, 5, 20, tmp_path / "ref", SerialEngine())
     run_comparison(scs, "base", 3, 5, 20, tmp_path / "died", ProcessEngine(2, fn=die))
     assert (tmp_path / "marker").exists()
-    assert parquet_files(tmp_path / "died") == parquet_files(tmp_path / "ref")
+    assert stored_files(tmp_path / "died") == stored_files(tmp_path / "ref")
 
 
-def test_killed_compare_resumes_to_identical_parquet_files(tmp_path):
+def test_killed_compare_resumes_to_identical_stored_files(tmp_path):
     args = [sys.executable, "-m", "analysis.cli", "compare", str(FIXTURES / "small.yaml"),
             str(FIXTURES / "small_cut.yaml"), "--reps", "8", "--weeks", "52", "--seed", "4",
             "--workers", "1", "--quiet"]
@@ -91,14 +96,16 @@ def test_killed_compare_resumes_to_identical_parquet_files(tmp_path):
     assert subprocess.run([*args, "--out", str(ref)], cwd=ROOT, timeout=600).returncode == 0
     proc = subprocess.Popen([*args, "--out", str(killed)], cwd=ROOT)
     deadline = time.time() + 300
-    while time.time() < deadline and len(parquet_files(killed) if killed.exists() else {}) < 12:
+    while time.time() < deadline and len(stored_files(killed) if killed.exists() else {}) < 12:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    partial = parquet_files(killed)
-    assert 0 < len(partial) < len(parquet_files(ref)), "the kill came too late to test resuming"
+    partial = stored_files(killed)
+    # two replications staged, the block of eight not yet written
+    assert partial and all(k.endswith(".arrow") for k in partial), \
+        "the kill came too late to test resuming"
     assert subprocess.run([*args, "--out", str(killed)], cwd=ROOT, timeout=600).returncode == 0
-    assert parquet_files(killed) == parquet_files(ref)
+    assert stored_files(killed) == stored_files(ref)
     for name in ("summary.csv", "summary.json"):
         assert (killed / name).read_bytes() == (ref / name).read_bytes()
     assert not list(killed.rglob(".*tmp*"))

@@ -226,6 +226,7 @@ def test_huge_and_nan_numbers_are_refused_cleanly(tmp_path):
 def test_full_disk_mid_comparison_keeps_earlier_results(tmp_path, monkeypatch):
     from conftest import scenario
 
+    from sim.experiments import dataset
     from sim.experiments.compare import run_comparison
     from sim.experiments.engines import SerialEngine
     from sim.experiments.store import StoreError
@@ -234,24 +235,27 @@ def test_full_disk_mid_comparison_keeps_earlier_results(tmp_path, monkeypatch):
     ref = tmp_path / "ref"
     run_comparison(scs, "a", 3, 1, 20, ref, SerialEngine())
     out = tmp_path / "out"
-    real = pd.DataFrame.to_parquet
+    real = dataset.write_arrow
     calls = {"n": 0}
 
-    def flaky(self, path, *a, **kw):
+    def flaky(table, path):
         calls["n"] += 1
         if calls["n"] == 2 * len(TABLES) + 1:  # the third replication's first table
             raise OSError(28, "No space left on device")
-        return real(self, path, *a, **kw)
+        return real(table, path)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    monkeypatch.setattr(dataset, "write_arrow", flaky)
     with pytest.raises(StoreError, match="No space left on device"):
         run_comparison(scs, "a", 3, 1, 20, out, SerialEngine())
     stored = sorted(p.relative_to(out) for p in out.rglob("rep-*"))
     assert len(stored) == 2 and not list(out.rglob(".rep-*"))
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    assert all(len(list((out / p).glob("*.arrow"))) == len(TABLES) for p in stored)
+    monkeypatch.setattr(dataset, "write_arrow", real)
     run_comparison(scs, "a", 3, 1, 20, out, SerialEngine())
-    for p in ref.rglob("*.parquet"):
-        assert (out / p.relative_to(ref)).read_bytes() == p.read_bytes()
+    files = sorted(p.relative_to(ref) for p in ref.rglob("*.parquet"))
+    assert files == sorted(p.relative_to(out) for p in out.rglob("*.parquet"))
+    for p in files:
+        assert (out / p).read_bytes() == (ref / p).read_bytes()
 
 
 def test_corrupted_result_and_stray_temporary_folders(tmp_path):
@@ -265,14 +269,49 @@ def test_corrupted_result_and_stray_temporary_folders(tmp_path):
     scs = {"a": scenario("small"), "b": scenario("small_cut")}
     run_comparison(scs, "a", 2, 1, 20, tmp_path, SerialEngine())
     stray = tmp_path / "runs" / "a" / ".rep-0001.tmp-999"
-    stray.mkdir()
-    (stray / "kpis.parquet").write_bytes(b"half a file")
+    stray.mkdir(parents=True)
+    (stray / "kpis.arrow").write_bytes(b"half a file")
     k = load_results(tmp_path)
     assert sorted(k["rep"].unique()) == [0, 1]  # the stray folder is never read
-    victim = tmp_path / "runs" / "b" / "rep-0001" / "kpis.parquet"
+    victim = tmp_path / "tables" / "kpis" / "scenario=b" / "block-00000.parquet"
     victim.write_bytes(b"garbage")
-    with pytest.raises(StoreError, match="rep-0001.*unreadable.*rerun"):
+    with pytest.raises(StoreError, match="block-00000.parquet is unreadable.*rerun"):
         load_results(tmp_path)
+    victim.unlink()     # as the message says: remove it and rerun; the block is run again
+    run_comparison(scs, "a", 2, 1, 20, tmp_path, SerialEngine())
+    assert sorted(load_results(tmp_path)["rep"].unique()) == [0, 1] and victim.is_file()
+
+
+def test_a_block_killed_mid_write_is_written_again(tmp_path, monkeypatch):
+    from conftest import scenario
+
+    from analysis.comparison.results import load_results
+    from sim.experiments import dataset
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+
+    scs = {"a": scenario("small"), "b": scenario("small_cut")}
+    run_comparison(scs, "a", 2, 1, 20, tmp_path / "ref", SerialEngine())
+    out = tmp_path / "out"
+    real = dataset._write_parquet
+    calls = {"n": 0}
+
+    def killed(table, target):
+        calls["n"] += 1
+        if calls["n"] == 3:           # the first block's third table: the block is half written
+            raise KeyboardInterrupt
+        real(table, target)
+
+    monkeypatch.setattr(dataset, "_write_parquet", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run_comparison(scs, "a", 2, 1, 20, out, SerialEngine())
+    assert list(out.rglob("block-*.parquet")) and not list(out.rglob("block-*.json"))
+    assert len(list(out.rglob("rep-*"))) == 3      # a: 0, 1 and b: 0 are still staged
+    monkeypatch.setattr(dataset, "_write_parquet", real)
+    run_comparison(scs, "a", 2, 1, 20, out, SerialEngine())
+    pd.testing.assert_frame_equal(load_results(out, "deals"), load_results(tmp_path / "ref",
+                                                                           "deals"))
+    assert not list(out.rglob("rep-*"))
 
 
 def test_reopening_a_store_removes_what_killed_writers_left(tmp_path):
@@ -287,14 +326,49 @@ def test_reopening_a_store_removes_what_killed_writers_left(tmp_path):
                           capture_output=True, text=True, check=True).stdout.strip()
     gone = tmp_path / "runs" / "a" / f".rep-0003.tmp-{dead}"
     gone.mkdir(parents=True)
-    (gone / "kpis.parquet").write_bytes(b"half a file")
+    (gone / "kpis.arrow").write_bytes(b"half a file")
     gone_file = tmp_path / f".manifest.json.tmp-{dead}"
     gone_file.write_text("{")
+    half_block = tmp_path / "tables" / "kpis" / "scenario=a" / f".block-00000.parquet.tmp-{dead}"
+    half_block.parent.mkdir(parents=True)
+    half_block.write_bytes(b"PAR1")
     live = tmp_path / "runs" / "a" / f".rep-0004.tmp-{os.getpid()}"
     live.mkdir()
     ResultStore.open(tmp_path, {"kind": "comparison"})
-    assert not gone.exists() and not gone_file.exists()
+    assert not gone.exists() and not gone_file.exists() and not half_block.exists()
     assert live.is_dir()  # a writer that still runs keeps its folder
+
+
+def test_folders_of_the_older_layout_read_as_before(tmp_path):
+    """A folder written before blocks (one Parquet file per replication and table) reads the
+    same, and a comparison reopened on it finishes in the new layout."""
+    from conftest import scenario
+
+    from analysis.comparison.results import load_results
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engines import SerialEngine
+    from sim.experiments.store import ResultStore
+
+    scs = {"a": scenario("small"), "b": scenario("small_cut")}
+    new = tmp_path / "new"
+    run_comparison(scs, "a", 3, 1, 20, new, SerialEngine())
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "manifest.json").write_bytes((new / "manifest.json").read_bytes())
+    for name in TABLES:
+        t = load_results(new, name)
+        for (sc, rep), part in t.groupby(["scenario", "rep"]):
+            folder = old / "runs" / sc / f"rep-{rep:04d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            part.drop(columns=["scenario", "rep"]).reset_index(drop=True).to_parquet(
+                folder / f"{name}.parquet", index=False)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(load_results(old, name), load_results(new, name))
+    assert ResultStore(old).done("b", 2)
+    run_comparison(scs, "a", 3, 1, 20, old, SerialEngine())     # reopened: nothing to run
+    assert not list(old.rglob("rep-*"))
+    for p in new.rglob("*.parquet"):
+        assert (old / p.relative_to(new)).read_bytes() == p.read_bytes()
 
 
 def test_manifest_of_another_version_is_refused_and_kept(tmp_path):
@@ -349,9 +423,9 @@ def test_a_dask_worker_killed_mid_run_still_gives_identical_results(tmp_path):
     die = functools.partial(die_once, marker=str(tmp_path / "marker"))
     run_comparison(scs, "a", 3, 6, 20, tmp_path / "dask", DaskEngine(None, 2, fn=die))
     assert (tmp_path / "marker").exists()
-    from conftest import parquet_files
+    from conftest import stored_files
 
-    assert parquet_files(tmp_path / "dask") == parquet_files(tmp_path / "ref")
+    assert stored_files(tmp_path / "dask") == stored_files(tmp_path / "ref")
 
 
 @pytest.mark.slow
@@ -375,7 +449,7 @@ def test_compare_killed_at_random_points_resumes_to_identical_files(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         for rdir in out.rglob("rep-*"):  # whatever exists is whole
-            assert len(list(rdir.glob("*.parquet"))) == len(TABLES)
+            assert len(list(rdir.glob("*.arrow"))) == len(TABLES)
     assert subprocess.run([*args, "--out", str(out)], cwd=ROOT, timeout=900).returncode == 0
     files = sorted(p.relative_to(ref) for p in ref.rglob("*.parquet"))
     assert files == sorted(p.relative_to(out) for p in out.rglob("*.parquet"))

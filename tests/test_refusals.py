@@ -270,7 +270,7 @@ def test_a_scenario_name_with_spaces_and_other_letters_is_accepted(tmp_path):
     r = cli("compare", base, strategy, "--weeks", "20", "--reps", "2", "--workers", "1",
             "--out", out, "--quiet")
     assert r.returncode == 0, r.stderr
-    folders = sorted(p.name for p in (out / "runs").iterdir())
+    folders = sorted(p.name.split("=", 1)[1] for p in (out / "tables" / "kpis").iterdir())
     assert all(name.isascii() and " " not in name for name in folders)
     manifest = json.loads((out / "manifest.json").read_text())
     assert {s["label"] for s in manifest["scenarios"].values()} == {"базовый сценарий",

@@ -13,15 +13,23 @@ from sim.experiments.store import ResultStore
 PLACEBO_FILE = "placebo.npz"     # the pilots' placebo (``analysis.studies.placebo``)
 
 
-def load_results(path: str | Path, table: str = "kpis") -> pd.DataFrame:
+def load_results(path: str | Path, table: str = "kpis", columns: list[str] | None = None,
+                 scenarios: list[str] | None = None, categories: bool = False) -> pd.DataFrame:
     """All replications of a comparison as one table: ``scenario, rep, week, ...``.
+
+    Only the files of the scenarios asked for are opened, and only the columns asked for
+    are read from them.
 
     Args:
         path: the ``--out`` folder of ``channelsim compare``.
-        table: ``kpis`` (default), ``by_region``, ``conflicts`` or ``agents``.
+        table: ``kpis`` (default), ``by_region``, ``conflicts``, ``agents``, ``flows`` or
+            ``deals``.
+        columns: the table's columns (default: all); ``scenario`` and ``rep`` come first.
+        scenarios: the scenarios (default: all).
+        categories: text columns as pandas categories (a fraction of the memory).
 
     """
-    return ResultStore(Path(path)).read(table)
+    return ResultStore(Path(path)).read(table, columns, scenarios, categories)
 
 
 def load_manifest(path: str | Path) -> dict:

@@ -2,12 +2,17 @@
 
 Layout::
 
-    DIR/manifest.json                          what was asked (scenarios' hashes, seed, ...)
-    DIR/runs/<scenario>/rep-0007/kpis.parquet  the tables of one replication
+    DIR/manifest.json                                  what was asked (hashes, seed, reps...)
+    DIR/tables/<table>/scenario=<name>/block-00000.parquet   replications 0-24 of a table
+    DIR/runs/<scenario>/rep-0007/kpis.arrow            a replication staged until its block
+                                                       is whole (older versions: kpis.parquet)
 
-A replication's folder is written under a temporary name and renamed when complete, so a
-folder that exists is always whole; one that does not is simply run again. A temporary
+A replication's staging folder is written under a temporary name and renamed when complete,
+so a folder that exists is always whole; one that does not is simply run again. A temporary
 folder left by a process that was killed mid-write is removed when the store is reopened.
+Whole blocks of replications become one file per table (:mod:`sim.experiments.dataset`), so
+a thousand futures are a few hundred files, and a reader takes only the columns and
+scenarios it asks for.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from sim.errors import UserError
+from sim.experiments import dataset
 from sim.scenario import Scenario
 
 TABLES = ("kpis", "by_region", "conflicts", "agents", "flows", "deals")
@@ -78,6 +85,17 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def stage_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Write the tables of a run as Arrow files in ``folder`` (staging, until its block).
+
+    Arrow's file format, uncompressed: a few milliseconds a table to write and to read back,
+    where Parquet costs tens; the block's Parquet file is what is kept.
+    """
+    for name in TABLES:
+        dataset.write_arrow(pa.Table.from_pandas(tables[name], preserve_index=False),
+                            Path(folder) / f"{name}{dataset.STAGED}")
+
+
 def write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
     """Write the tables of a run as Parquet files in ``folder``, each atomically."""
     for name in TABLES:
@@ -121,6 +139,7 @@ class ResultStore:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._blocks: dict[str, dict[int, range]] | None = None
 
     @classmethod
     def open(cls, root: Path, manifest: dict) -> ResultStore:
@@ -147,6 +166,7 @@ class ResultStore:
                 write_atomic(path, json.dumps(manifest, indent=2, sort_keys=True))
             (store.root / "runs").mkdir(exist_ok=True)
             sweep_stale(store.root)
+            store.settle()
         except json.JSONDecodeError:
             raise StoreError(f"{path} is not a readable manifest; remove the folder") from None
         except OSError as exc:
@@ -174,47 +194,141 @@ class ResultStore:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def rep_dir(self, scenario: str, rep: int) -> Path:
-        """Folder of one replication's tables."""
+        """Staging folder of one replication's tables."""
         return self.root / "runs" / safe_name(scenario) / f"rep-{rep:04d}"
+
+    @property
+    def blocks(self) -> dict[str, dict[int, range]]:
+        """Whole blocks by scenario folder (read once, kept up to date by this store)."""
+        if self._blocks is None:
+            self._blocks = dataset.stored_blocks(self.root)
+        return self._blocks
+
+    def _in_block(self, scenario: str, rep: int) -> bool:
+        return dataset.block_of(rep) in self.blocks.get(scenario, {})
 
     def done(self, scenario: str, rep: int) -> bool:
         """True when the replication is stored whole."""
-        return self.rep_dir(scenario, rep).is_dir()
+        return self._in_block(safe_name(scenario), rep) or self.rep_dir(scenario, rep).is_dir()
+
+    def _reps(self) -> int | None:
+        """Replications asked for (None for a folder whose manifest does not say)."""
+        try:
+            reps = self.manifest().get("reps")
+        except (OSError, json.JSONDecodeError):
+            return None
+        return reps if isinstance(reps, int) else None
 
     def write(self, scenario: str, rep: int, tables: dict[str, pd.DataFrame]) -> None:
-        """Store one replication's tables atomically (folder renamed when complete)."""
+        """Store one replication's tables atomically (folder renamed when complete).
+
+        When it completes its block, the block is written as one file per table.
+        """
         final = self.rep_dir(scenario, rep)
         tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
         try:
-            write_tables(tmp, tables)
+            stage_tables(tmp, tables)
             os.replace(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        reps = self._reps()
+        if reps is not None:
+            self._compact(safe_name(scenario), dataset.block_of(rep), reps)
 
-    def read(self, table: str = "kpis") -> pd.DataFrame:
-        """All stored replications of one table, with ``scenario`` and ``rep`` columns first."""
+    def _compact(self, folder: str, block: int, reps: int) -> None:
+        """Write ``block`` of ``folder`` as one file per table once all of it is staged."""
+        members = dataset.block_reps(block, reps)
+        staged = [self.root / "runs" / folder / f"rep-{r:04d}" for r in members]
+        if block in self.blocks.get(folder, {}) or not all(p.is_dir() for p in staged):
+            return
+        dataset.compact(self.root, folder, block, staged, TABLES, members)
+        self.blocks.setdefault(folder, {})[block] = members
+
+    def settle(self) -> None:
+        """Finish what a killed run left.
+
+        Blocks with a file missing are dropped (to be run again), staged folders of whole
+        blocks removed, and blocks whose replications are all staged written.
+        """
+        dataset.drop_unmarked(self.root)
+        self._blocks = dataset.stored_blocks(self.root)
+        for folder, blocks in self._blocks.items():
+            for block in [b for b in blocks if not all(
+                    dataset.table_file(self.root, t, folder, b).is_file() for t in TABLES)]:
+                dataset.marker_file(self.root, folder, block).unlink()
+                del blocks[block]
+        dataset.drop_unmarked(self.root)
+        reps = self._reps()
+        for folder, rep, rdir in self._staged():
+            if self._in_block(folder, rep):
+                shutil.rmtree(rdir, ignore_errors=True)
+            elif reps is not None and rep < reps:
+                self._compact(folder, dataset.block_of(rep), reps)
+
+    def _staged(self) -> list[tuple[str, int, Path]]:
+        """Staged replications ``(folder, rep, path)``, in folder and replication order."""
+        runs = self.root / "runs"
+        return [(sdir.name, int(rdir.name[4:]), rdir)
+                for sdir in (sorted(p for p in runs.iterdir() if p.is_dir())
+                             if runs.is_dir() else [])
+                for rdir in sorted(sdir.glob("rep-[0-9][0-9][0-9][0-9]"))]
+
+    def _pieces(self, table: str, scenarios: list[str] | None) -> list[tuple[str, int, Path,
+                                                                            int | None]]:
+        """What holds a table: ``(folder, first rep, file, rep if staged)``, in order."""
+        blocks = dataset.stored_blocks(self.root)
+        pieces = [(folder, reps.start, dataset.table_file(self.root, table, folder, b), None)
+                  for folder, held in blocks.items() for b, reps in held.items()]
+        pieces += [(folder, rep, dataset.staged_file(rdir, table), rep)
+                   for folder, rep, rdir in self._staged()
+                   if dataset.block_of(rep) not in blocks.get(folder, {})]
+        if scenarios is not None:
+            keep = {safe_name(s) for s in scenarios}
+            pieces = [p for p in pieces if p[0] in keep]
+        return sorted(pieces, key=lambda p: (p[0], p[1]))
+
+    def read(self, table: str = "kpis", columns: list[str] | None = None,
+             scenarios: list[str] | None = None, categories: bool = False) -> pd.DataFrame:
+        """Stored replications of one table, with ``scenario`` and ``rep`` columns first.
+
+        Args:
+            table: one of ``TABLES``.
+            columns: the table's columns to read (default: all); ``scenario`` and ``rep``
+                always come first.
+            scenarios: the scenarios to read (default: all).
+            categories: text columns (and ``scenario``) as categories, which takes a
+                fraction of the memory of strings on large tables.
+
+        Raises:
+            StoreError: unknown table or column, unreadable file, or nothing stored.
+
+        """
         if table not in TABLES:
             raise StoreError(f"unknown table {table!r}; one of {', '.join(TABLES)}")
-        frames = []
-        runs = self.root / "runs"
-        for sdir in sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []:
-            for rdir in sorted(sdir.glob("rep-[0-9][0-9][0-9][0-9]")):
-                try:
-                    df = pd.read_parquet(rdir / f"{table}.parquet")
-                except (OSError, ValueError) as exc:
-                    raise StoreError(f"{rdir / (table + '.parquet')} is unreadable "
-                                     f"({exc.__class__.__name__}); remove {rdir} and rerun "
-                                     "to recompute it") from None
-                df.insert(0, "rep", int(rdir.name[4:]))
-                df.insert(0, "scenario", sdir.name)
-                frames.append(df)
-        if not frames:
+        pieces = self._pieces(table, scenarios)
+        if not pieces:
             raise StoreError(f"{self.root} holds no results")
-        return pd.concat(frames, ignore_index=True)
+        want = None if columns is None else [c for c in columns if c != "scenario"]
+        names = None if want is None else dataset.column_names(pieces[0][2])
+        if names is not None:
+            have = ["rep", *names]
+            unknown = [c for c in want if c not in have]
+            if unknown:
+                raise StoreError(f"table {table} has no column {unknown[0]!r}; it has "
+                                 f"{', '.join(have)}")
+        read = []
+        for folder, _, path, rep in pieces:
+            try:
+                read.append((folder, dataset.read_piece(path, want, categories, rep)))
+            except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+                raise StoreError(f"{path} is unreadable ({exc.__class__.__name__}); remove "
+                                 f"{path.parent if rep is not None else path} and rerun to "
+                                 "recompute it") from None
+        return dataset.to_frame(read, categories)
 
 
 class OutcomeStore(ResultStore):
