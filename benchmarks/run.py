@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -157,6 +158,20 @@ def machine() -> str:
             f"numpy {np.__version__}, pandas {pandas.__version__}, Mesa {mesa.__version__}")
 
 
+def report_costs(sizes: list[int]) -> dict[int, dict]:
+    """``channelsim report --pptx`` at each number of futures (``benchmarks/store.py``)."""
+    import store  # benchmarks/, beside this file
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        src = store.source_folder(Path(tmp) / "source")
+        for n in sizes:
+            folder = store.grow(src, Path(tmp) / f"f{n}", n)
+            out[n] = store.report_cost(folder)
+            shutil.rmtree(folder)
+    return out
+
+
 def verdict(ok: bool) -> str:
     """Met or missed, for the table."""
     return "met" if ok else "**missed**"
@@ -209,6 +224,11 @@ def main() -> None:
         "-", True)
     demo = demo_seconds()
     row("make demo end to end (after set-up)", f"{demo:.1f} s", "<= 60 s", demo <= 60)
+    for n, cost in report_costs([50] if args.quick else [100, 200]).items():
+        row(f"report --pptx on {n} futures x 6 scenarios (built from 20 real ones)",
+            f"{cost['seconds']:.0f} s, {cost['peak_mb']:,.0f} MB",
+            f"<= {120 * n / 1000:.0f} s, {4096 * n / 1000:,.0f} MB (#26 pro rata)",
+            cost["seconds"] <= 0.12 * n and cost["peak_mb"] <= 4.096 * n)
     lines = ["# Benchmark results", "",
              f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`, "
              f"{time.strftime('%Y-%m-%d')}.", "", f"Machine: {machine()}.", "",

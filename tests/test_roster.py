@@ -151,7 +151,7 @@ def test_a_roster_comparison_runs_and_reports_with_names(tmp_path):
                "--reps", "2", "--weeks", "30", "--out", out)
     assert done.returncode == 0, done.stderr
     import pandas as pd
-    agents = pd.read_parquet(next(out.glob("runs/**/agents.parquet")))
+    agents = pd.read_parquet(next(out.glob("tables/agents/**/*.parquet")))
     assert {"Integra Systems", "Nordhandel"} <= set(agents["name"])
     rep = cli("report", out)
     assert rep.returncode == 0, rep.stderr

@@ -59,9 +59,13 @@ class Results:
         self._tables: dict[str, pd.DataFrame] = {}
 
     def table(self, name: str) -> pd.DataFrame:
-        """``kpis``, ``by_region``, ``conflicts`` or ``agents`` of every replication."""
+        """One table of every replication, text as categories.
+
+        ``kpis``, ``by_region``, ``conflicts``, ``agents``, ``flows`` or ``deals``; categories
+        slice large tables many times faster than strings, and group in the same order.
+        """
         if name not in self._tables:
-            self._tables[name] = load_results(self.path, name)
+            self._tables[name] = load_results(self.path, name, categories=True)
         return self._tables[name]
 
     @property

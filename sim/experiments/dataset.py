@@ -184,5 +184,9 @@ def to_frame(pieces: list[tuple[str, pa.Table]], categories: bool) -> pd.DataFra
         col = (pa.DictionaryArray.from_arrays(_repeat(0, t.num_rows, pa.int32()), [name])
                if categories else pa.repeat(pa.scalar(name, pa.string()), t.num_rows))
         with_names.append(t.add_column(0, "scenario", col))
-    whole = pa.concat_tables(with_names, promote_options="permissive")
-    return whole.to_pandas()
+    frame = pa.concat_tables(with_names, promote_options="permissive").to_pandas()
+    if categories:      # sorted, as pandas orders text: groups come out in the same order
+        for c in frame.columns:
+            if isinstance(frame[c].dtype, pd.CategoricalDtype):
+                frame[c] = frame[c].cat.reorder_categories(sorted(frame[c].cat.categories))
+    return frame

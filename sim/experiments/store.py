@@ -312,6 +312,9 @@ class ResultStore:
         pieces = self._pieces(table, scenarios)
         if not pieces:
             raise StoreError(f"{self.root} holds no results")
+        if not any(p[2].is_file() for p in pieces):
+            raise StoreError(f"{self.root} holds no {table} table (results of a version "
+                             "before it)")
         want = None if columns is None else [c for c in columns if c != "scenario"]
         names = None if want is None else dataset.column_names(pieces[0][2])
         if names is not None:
