@@ -32,7 +32,7 @@ def headline(r: StrategyResult, weeks: int) -> str:
         s += f"; the worst dip is {d.depth_pct:+.1f}% around week {d.week}, "
         s += r.recovery.words("recovered")
     else:
-        s += "; turnover never dips below the baseline's by more than 0.5%"
+        s += f"; turnover never dips below the baseline's by more than {-DIP_SHOWN:g}%"
     gave_up = r.payback.share < 1 or (r.payback.median or 0) > w.first_effect_week
     if gave_up:              # the margin fell below the baseline's at some point
         s += "; the margin given up is " + r.payback.words("paid back")

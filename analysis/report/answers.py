@@ -42,7 +42,7 @@ def dip_words(r: StrategyResult) -> str:
     """The worst dip and its recovery, or that there is none worth telling."""
     d = r.dip
     if d.depth_pct >= DIP_SHOWN:
-        return "no dip below the baseline's by more than 0.5%"
+        return f"no dip below the baseline's by more than {-DIP_SHOWN:g}%"
     return f"{d.depth_pct:+.1f}% around week {d.week}; {r.recovery.words('recovered')}"
 
 
