@@ -72,3 +72,30 @@ def test_bad_reads_are_one_clean_error(folder, kwargs, message):
 def test_a_scenario_not_stored_reads_as_nothing_stored(folder):
     with pytest.raises(StoreError, match="holds no results"):
         load_results(folder, scenarios=["nobody"])
+
+
+def test_deals_read_by_groups_of_futures_give_the_same_comparison(folder, monkeypatch):
+    """The decomposition and breakdowns read the deals a few futures at a time; cut into
+    groups of 2 (and a block cut in half, groups of 1) they equal one read of everything."""
+    from analysis.comparison import results
+    from analysis.comparison.paired import compare
+
+    monkeypatch.setattr(results, "CHUNK", 1000)
+    whole = compare(folder).strategies["b"]
+    assert whole.decomposition is not None and len(whole.decomposition.per_rep) == 5
+    for chunk in (2, 1):
+        monkeypatch.setattr(results, "CHUNK", chunk)
+        cut = compare(folder).strategies["b"]
+        pd.testing.assert_frame_equal(cut.decomposition.per_rep, whole.decomposition.per_rep)
+        pd.testing.assert_frame_equal(cut.decomposition.breakdown,
+                                      whole.decomposition.breakdown)
+        assert (cut.dip_parts is None) == (whole.dip_parts is None)
+        if whole.dip_parts is not None:
+            pd.testing.assert_frame_equal(cut.dip_parts.per_rep, whole.dip_parts.per_rep)
+
+
+def test_reading_by_replications_takes_those_rows(folder):
+    full = load_results(folder, "kpis")
+    part = load_results(folder, "kpis", reps=range(1, 4))      # cuts the block 0-1 and 2-3
+    want = full[full["rep"].between(1, 3)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, want)

@@ -77,7 +77,8 @@ def _channels(kpis: pd.DataFrame, scenario: str, first: int) -> pd.DataFrame:
 
 
 def breakdown(kpis: pd.DataFrame, by_region: pd.DataFrame | None, deals: pd.DataFrame | None,
-              baseline: str, name: str, first_effect: int) -> pd.DataFrame:
+              baseline: str, name: str, first_effect: int,
+              segments: dict[tuple[str, str], pd.DataFrame] | None = None) -> pd.DataFrame:
     """Paired changes by channel (turnover), region (turnover) and segment (deals).
 
     Args:
@@ -87,6 +88,8 @@ def breakdown(kpis: pd.DataFrame, by_region: pd.DataFrame | None, deals: pd.Data
         baseline: the baseline arm's scenario name.
         name: the strategy arm's.
         first_effect: the window's first week.
+        segments: :func:`segment_sums` of the deals, made beforehand (then ``deals`` is
+            not read).
 
     Returns:
         Rows of ``COLUMNS``: ``by`` is ``channel``, ``region`` or ``segment``; ``measure``
@@ -98,13 +101,39 @@ def breakdown(kpis: pd.DataFrame, by_region: pd.DataFrame | None, deals: pd.Data
     if by_region is not None:
         rows += paired_rows(*(_sums(by_region, n, first_effect, "region", "turnover")
                               for n in (baseline, name)), "region", "turnover")
-    if deals is not None:
-        d = deals.assign(deals_won=deals["channel"].ne("").astype(float),
-                         deals_unserved=deals["bids"].eq(0).astype(float))
-        for measure in ("sell_through", "deals_won", "deals_unserved"):
-            rows += paired_rows(*(_sums(d, n, first_effect, "segment", measure)
-                                  for n in (baseline, name)), "segment", measure)
+    if segments is None and deals is not None:
+        segments = segment_sums(deals, baseline, name, first_effect)
+    if segments is not None:
+        for measure in SEGMENT_MEASURES:
+            rows += paired_rows(*(segments[arm, measure] for arm in (baseline, name)),
+                                "segment", measure)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+SEGMENT_MEASURES = ("sell_through", "deals_won", "deals_unserved")
+
+
+def segment_sums(deals: pd.DataFrame, baseline: str, name: str,
+                 first: int) -> dict[tuple[str, str], pd.DataFrame]:
+    """Per arm and measure of ``SEGMENT_MEASURES``: a ``rep x segment`` table of window sums.
+
+    Sums over one future's deals, so tables of a deals table cut by futures can be put
+    together (:func:`join_segment_sums`).
+    """
+    d = deals.assign(deals_won=deals["channel"].ne("").astype(float),
+                     deals_unserved=deals["bids"].eq(0).astype(float))
+    return {(n, m): _sums(d, n, first, "segment", m) for n in (baseline, name)
+            for m in SEGMENT_MEASURES}
+
+
+def join_segment_sums(parts: list[dict[tuple[str, str], pd.DataFrame]]
+                      ) -> dict[tuple[str, str], pd.DataFrame]:
+    """:func:`segment_sums` of consecutive groups of futures as those of all of them."""
+    out = {}
+    for key in parts[0]:
+        whole = pd.concat([p[key] for p in parts]).fillna(0.0)
+        out[key] = whole[sorted(whole.columns)]
+    return out
 
 
 def material_losses(table: pd.DataFrame, share: float = MATERIAL_SHARE) -> pd.DataFrame:

@@ -109,7 +109,22 @@ def deal_parts(base: pd.DataFrame, strat: pd.DataFrame) -> pd.DataFrame:
     return parts.groupby("rep")[list(DEAL_PARTS)].sum()
 
 
-def _books(kpis: pd.DataFrame, deals: pd.DataFrame, name: str, first: int,
+def deal_sums(deals: pd.DataFrame, baseline: str, name: str, first: int,
+              last: int | None = None) -> pd.DataFrame:
+    """Per future (index ``rep``) in ``[first, last]``: each arm's deal value and the parts.
+
+    Columns ``value_base``, ``value_strategy`` and ``DEAL_PARTS`` (money). Every figure is a
+    sum over one future's deals, so the sums of a table cut by futures, put together, are
+    those of the whole table (``analysis.comparison.paired`` reads the deals a block of
+    futures at a time).
+    """
+    base, strat = _arm(deals, baseline, first, last), _arm(deals, name, first, last)
+    values = [base.groupby("rep")["value"].sum().rename("value_base"),
+              strat.groupby("rep")["value"].sum().rename("value_strategy")]
+    return pd.concat([deal_parts(base, strat), *values], axis=1).sort_index()
+
+
+def _books(kpis: pd.DataFrame, value: pd.Series, name: str, first: int,
            last: int | None = None) -> pd.DataFrame:
     """Per future of one arm: ``turnover``, ``rebates`` and ``channel_stock`` in the window.
 
@@ -118,37 +133,39 @@ def _books(kpis: pd.DataFrame, deals: pd.DataFrame, name: str, first: int,
     prices (``tests/test_decomposition.py`` checks it against their purchases).
     """
     k = _arm(kpis, name, first, last).groupby("rep")[["turnover", "rebates"]].sum()
-    value = _arm(deals, name, first, last).groupby("rep")["value"].sum()
-    k["channel_stock"] = k["turnover"] + k["rebates"] - value.reindex(k.index, fill_value=0.0)
+    k["channel_stock"] = (k["turnover"] + k["rebates"]
+                          - value.dropna().reindex(k.index, fill_value=0.0))
     return k
 
 
-def decompose(kpis: pd.DataFrame, deals: pd.DataFrame, baseline: str, name: str,
+def decompose(kpis: pd.DataFrame, deals: pd.DataFrame | None, baseline: str, name: str,
               first_effect: int, breakdown: pd.DataFrame | None = None,
-              last: int | None = None) -> Decomposition:
+              last: int | None = None, sums: pd.DataFrame | None = None) -> Decomposition:
     """Split one strategy's Δ turnover over ``[first_effect, last]`` into ``PARTS``.
 
     Args:
         kpis: the KPI tables of both arms (``scenario, rep, week, turnover, rebates``).
         deals: the deals tables of both arms (``scenario, rep, week, deal, bids, channel,
-            value``).
+            value``), or None with ``sums``.
         baseline: the baseline arm's scenario name.
         name: the strategy arm's.
         first_effect: the window's first week.
         breakdown: the by-channel, region and segment table to keep with it.
         last: the window's last week (default: the horizon).
+        sums: :func:`deal_sums` of the deals over the same window, made beforehand.
 
     Returns:
         The parts per future and their paired means with t intervals; per future they add
         up to Δ turnover to float rounding (:meth:`Decomposition.gap`).
 
     """
-    bb, bs = (_books(kpis, deals, n, first_effect, last) for n in (baseline, name))
+    if sums is None:
+        sums = deal_sums(deals, baseline, name, first_effect, last)
+    bb = _books(kpis, sums["value_base"], baseline, first_effect, last)
+    bs = _books(kpis, sums["value_strategy"], name, first_effect, last)
     reps = bb.index.intersection(bs.index)
     bb, bs = bb.loc[reps], bs.loc[reps]
-    per = deal_parts(_arm(deals, baseline, first_effect, last),
-                     _arm(deals, name, first_effect, last))
-    per = per.reindex(reps, fill_value=0.0)
+    per = sums[list(DEAL_PARTS)].dropna().reindex(reps, fill_value=0.0)
     per["channel_stock"] = bs["channel_stock"] - bb["channel_stock"]
     per["rebates"] = -(bs["rebates"] - bb["rebates"])
     per["total"] = bs["turnover"] - bb["turnover"]

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.comparison.breakdown import MATERIAL_SHARE, breakdown, material_losses
-from analysis.comparison.decomposition import PARTS, Decomposition, decompose
+from analysis.comparison.breakdown import (
+    MATERIAL_SHARE,
+    breakdown,
+    join_segment_sums,
+    material_losses,
+    segment_sums,
+)
+from analysis.comparison.decomposition import PARTS, Decomposition, deal_sums, decompose
 from analysis.comparison.moves import Move, kpi_moves
 from analysis.comparison.pilot import (
     PilotResult,
@@ -30,7 +37,6 @@ from analysis.comparison.stats import (
 )
 from analysis.comparison.windows import Timing, Windows, payback_weeks, timing, windows
 from sim.experiments.outcomes import per_100_deals
-from sim.experiments.store import StoreError
 from sim.market.ledger import BROKEN_COLUMNS
 from sim.vocab import WEEKS_PER_QUARTER
 
@@ -310,7 +316,7 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
     if isinstance(results, Results):
         manifest = results.manifest
         k, by_region, agents = (results.table(t) for t in ("kpis", "by_region", "agents"))
-        deals = _categories(_optional(results, "deals"))
+        deals = results if results.has("deals") else None
         meta, cube = results.placebo()       # read once for every strategy's pilot
     else:
         k = results
@@ -334,19 +340,13 @@ def compare(results, baseline: str | None = None, strategies: list[str] | None =
         if agents is not None:
             r.at_risk = agents_at_risk(agents, baseline, name, start)
         if deals is not None:
-            attach_decomposition(r, k, by_region, deals, baseline, material_share)
+            attach_decomposition(r, k, by_region, deals.chunks("deals", [baseline, name],
+                                                               DEAL_COLUMNS),
+                                 baseline, material_share)
         out[name] = r
     currency = manifest["scenarios"][baseline]["currency"] if manifest else ""
     return Comparison(baseline, material, int(k["week"].max()), currency, out,
                       material_share)
-
-
-def _optional(results: Results, table: str) -> pd.DataFrame | None:
-    """A table results stored before it existed lack (None then)."""
-    try:
-        return results.table(table)
-    except StoreError:
-        return None
 
 
 def _categories(table: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -365,19 +365,37 @@ def _pair(table: pd.DataFrame, baseline: str, name: str, first: int) -> pd.DataF
     return _categories(part)
 
 
+# what the decomposition and the segment breakdown read of the deals
+DEAL_COLUMNS = ["week", "deal", "segment", "bids", "channel", "value", "sell_through"]
+
+
 def attach_decomposition(r: StrategyResult, k: pd.DataFrame, by_region: pd.DataFrame | None,
-                         deals: pd.DataFrame, baseline: str,
+                         deals: pd.DataFrame | Iterable[pd.DataFrame], baseline: str,
                          material_share: float = MATERIAL_SHARE) -> None:
-    """Give ``r`` its decomposition and breakdowns over the headline's window, and its losses."""
+    """Give ``r`` its decomposition and breakdowns over the headline's window, and its losses.
+
+    ``deals`` is both arms' deals table, or the same cut by futures (consecutive groups of
+    replications, as :meth:`Results.chunks` reads them): every deal figure is a sum over one
+    future's deals, so the result is the same, and only one group is held at a time.
+    """
     first = r.windows.first_effect_week
-    k, by_region, deals = (None if t is None else _pair(t, baseline, r.name, first)
-                           for t in (k, by_region, deals))
-    table = breakdown(k, by_region, deals, baseline, r.name, first)
-    r.decomposition = decompose(k, deals, baseline, r.name, first, table)
+    k, by_region = (None if t is None else _pair(t, baseline, r.name, first)
+                    for t in (k, by_region))
     w = r.dip.week
-    if r.dip.depth_pct < DIP_SHOWN:      # the weeks the dip's rolling mean is taken over
-        r.dip_parts = decompose(k, deals, baseline, r.name, max(first, w - DIP_WEEKS + 1),
-                                last=w)
+    dip = (max(first, w - DIP_WEEKS + 1), w) if r.dip.depth_pct < DIP_SHOWN else None
+    head, segments, dips = [], [], []
+    for part in ([deals] if isinstance(deals, pd.DataFrame) else deals):
+        part = _pair(part, baseline, r.name, first)
+        head.append(deal_sums(part, baseline, r.name, first))
+        segments.append(segment_sums(part, baseline, r.name, first))
+        if dip is not None:          # the weeks the dip's rolling mean is taken over
+            dips.append(deal_sums(part, baseline, r.name, *dip))
+    table = breakdown(k, by_region, None, baseline, r.name, first,
+                      segments=join_segment_sums(segments))
+    r.decomposition = decompose(k, None, baseline, r.name, first, table, sums=pd.concat(head))
+    if dip is not None:
+        r.dip_parts = decompose(k, None, baseline, r.name, dip[0], last=dip[1],
+                                sums=pd.concat(dips))
     r.losses = material_losses(table, material_share)
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.experiments.store import ResultStore
+from sim.experiments.dataset import BLOCK
+from sim.experiments.store import ResultStore, StoreError
 
 PLACEBO_FILE = "placebo.npz"     # the pilots' placebo (``analysis.studies.placebo``)
+CHUNK = BLOCK                    # futures read at once where a table is read in parts
 
 
-def load_results(path: str | Path, table: str = "kpis", columns: list[str] | None = None,
-                 scenarios: list[str] | None = None, categories: bool = False) -> pd.DataFrame:
+def load_results(path: str | Path, table: str = "kpis",  # noqa: PLR0913 - the reader's options
+                 columns: list[str] | None = None, scenarios: list[str] | None = None,
+                 categories: bool = False, reps: range | None = None) -> pd.DataFrame:
     """All replications of a comparison as one table: ``scenario, rep, week, ...``.
 
     Only the files of the scenarios asked for are opened, and only the columns asked for
@@ -27,9 +31,10 @@ def load_results(path: str | Path, table: str = "kpis", columns: list[str] | Non
         columns: the table's columns (default: all); ``scenario`` and ``rep`` come first.
         scenarios: the scenarios (default: all).
         categories: text columns as pandas categories (a fraction of the memory).
+        reps: the replications (default: all).
 
     """
-    return ResultStore(Path(path)).read(table, columns, scenarios, categories)
+    return ResultStore(Path(path)).read(table, columns, scenarios, categories, reps)
 
 
 def load_manifest(path: str | Path) -> dict:
@@ -67,6 +72,29 @@ class Results:
         if name not in self._tables:
             self._tables[name] = load_results(self.path, name, categories=True)
         return self._tables[name]
+
+    def has(self, name: str) -> bool:
+        """True when the folder holds table ``name`` (older versions lack some)."""
+        try:
+            load_results(self.path, name, columns=["week"], reps=range(BLOCK))
+        except StoreError:
+            return False
+        return True
+
+    def chunks(self, name: str, scenarios: list[str],
+               columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """Table ``name`` of ``scenarios``, ``CHUNK`` futures at a time (text as categories).
+
+        For tables too large to hold whole; groups of futures with nothing stored (an
+        unfinished comparison) are skipped.
+        """
+        for start in range(0, int(self.manifest["reps"]), CHUNK):
+            try:
+                yield load_results(self.path, name, columns, scenarios, categories=True,
+                                   reps=range(start, start + CHUNK))
+            except StoreError as exc:
+                if "holds no results" not in str(exc):
+                    raise
 
     @property
     def kpis(self) -> pd.DataFrame:

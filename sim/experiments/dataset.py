@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 BLOCK = 25                 # replications per stored file: 240 files a table at 1,000 x 6
@@ -157,8 +158,10 @@ def drop_unmarked(root: Path) -> None:
 
 
 def read_piece(path: Path, columns: list[str] | None, categories: bool,
-               rep: int | None = None) -> pa.Table:
+               rep: int | None = None, reps: range | None = None) -> pa.Table:
     """One stored file as an Arrow table with ``rep`` first (given for a staged file).
+
+    With ``reps``, only those replications' rows.
 
     Raises:
         OSError, ValueError, pyarrow.ArrowException: the file is unreadable.
@@ -170,6 +173,9 @@ def read_piece(path: Path, columns: list[str] | None, categories: bool,
         t = t.add_column(0, "rep", _repeat(rep, t.num_rows))
     else:
         t = pq.read_table(path, columns=None if want is None else ["rep", *want])
+        if reps is not None:            # a block partly inside the range asked for
+            t = t.filter(pc.and_(pc.greater_equal(t["rep"], reps.start),
+                                 pc.less(t["rep"], reps.stop)))
     if categories:
         t = pa.table({c: (t[c].dictionary_encode() if pa.types.is_string(t[c].type)
                           or pa.types.is_large_string(t[c].type) else t[c])

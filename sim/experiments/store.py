@@ -277,8 +277,8 @@ class ResultStore:
                              if runs.is_dir() else [])
                 for rdir in sorted(sdir.glob("rep-[0-9][0-9][0-9][0-9]"))]
 
-    def _pieces(self, table: str, scenarios: list[str] | None) -> list[tuple[str, int, Path,
-                                                                            int | None]]:
+    def _pieces(self, table: str, scenarios: list[str] | None,
+                reps: range | None = None) -> list[tuple[str, int, Path, int | None]]:
         """What holds a table: ``(folder, first rep, file, rep if staged)``, in order."""
         blocks = dataset.stored_blocks(self.root)
         pieces = [(folder, reps.start, dataset.table_file(self.root, table, folder, b), None)
@@ -289,10 +289,15 @@ class ResultStore:
         if scenarios is not None:
             keep = {safe_name(s) for s in scenarios}
             pieces = [p for p in pieces if p[0] in keep]
+        if reps is not None:
+            pieces = [p for p in pieces if (p[3] in reps if p[3] is not None else
+                                            any(r in reps for r in range(p[1], p[1]
+                                                                         + dataset.BLOCK)))]
         return sorted(pieces, key=lambda p: (p[0], p[1]))
 
-    def read(self, table: str = "kpis", columns: list[str] | None = None,
-             scenarios: list[str] | None = None, categories: bool = False) -> pd.DataFrame:
+    def read(self, table: str = "kpis", columns: list[str] | None = None,  # noqa: PLR0913
+             scenarios: list[str] | None = None, categories: bool = False,
+             reps: range | None = None) -> pd.DataFrame:
         """Stored replications of one table, with ``scenario`` and ``rep`` columns first.
 
         Args:
@@ -302,6 +307,8 @@ class ResultStore:
             scenarios: the scenarios to read (default: all).
             categories: text columns (and ``scenario``) as categories, which takes a
                 fraction of the memory of strings on large tables.
+            reps: the replications to read (default: all); a range of whole blocks opens
+                only their files.
 
         Raises:
             StoreError: unknown table or column, unreadable file, or nothing stored.
@@ -309,7 +316,7 @@ class ResultStore:
         """
         if table not in TABLES:
             raise StoreError(f"unknown table {table!r}; one of {', '.join(TABLES)}")
-        pieces = self._pieces(table, scenarios)
+        pieces = self._pieces(table, scenarios, reps)
         if not pieces:
             raise StoreError(f"{self.root} holds no results")
         if not any(p[2].is_file() for p in pieces):
@@ -326,7 +333,7 @@ class ResultStore:
         read = []
         for folder, _, path, rep in pieces:
             try:
-                read.append((folder, dataset.read_piece(path, want, categories, rep)))
+                read.append((folder, dataset.read_piece(path, want, categories, rep, reps)))
             except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
                 raise StoreError(f"{path} is unreadable ({exc.__class__.__name__}); remove "
                                  f"{path.parent if rep is not None else path} and rerun to "
