@@ -212,12 +212,17 @@ class ResultStore:
         return self._in_block(safe_name(scenario), rep) or self.rep_dir(scenario, rep).is_dir()
 
     def _reps(self) -> int | None:
-        """Replications asked for (None for a folder whose manifest does not say)."""
-        try:
-            reps = self.manifest().get("reps")
-        except (OSError, json.JSONDecodeError):
-            return None
-        return reps if isinstance(reps, int) else None
+        """Replications asked for (None for a folder whose manifest does not say).
+
+        Read once: the manifest of an open store does not change.
+        """
+        if not hasattr(self, "_total"):
+            try:
+                reps = self.manifest().get("reps")
+            except (OSError, json.JSONDecodeError):
+                reps = None
+            self._total = reps if isinstance(reps, int) else None
+        return self._total
 
     def write(self, scenario: str, rep: int, tables: dict[str, pd.DataFrame]) -> None:
         """Store one replication's tables atomically (folder renamed when complete).
